@@ -1,0 +1,117 @@
+// The one place that maps settings to defaults, environment variables (ARCHWAY_*) and CLI flags
+// (--proxy-listen ...). Names follow Kong's kong.conf settings.
+import { isLogLevel, type LogLevel } from '@archway/telemetry';
+
+export type Role = 'all-in-one' | 'control-plane' | 'data-plane';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface Settings {
+  role: Role;
+  proxyListen: ListenAddress;
+  adminListen: ListenAddress;
+  clusterListen: ListenAddress;
+  statusListen: ListenAddress;
+  /** control-plane addresses a data plane dials, in order of preference */
+  clusterControlPlane: string[];
+  zone: string;
+  prefix: string;
+  /** null: the embedded Postgres under the prefix */
+  databaseUrl: string | null;
+  logLevel: LogLevel;
+  /** data-plane node id; null: generated once and kept in the prefix */
+  nodeId: string | null;
+  /** ms the snapshot builder waits for more writes before building, and the most it defers a build */
+  snapshotDebounceMs: number;
+  snapshotMaxDelayMs: number;
+}
+
+interface SettingSpec {
+  env: string;
+  parse: (raw: string) => unknown;
+  defaultFor: (role: Role) => unknown;
+}
+
+export class SettingsError extends Error {
+  readonly code = 'ARCHWAY_INVALID_SETTING';
+}
+
+export function parseListen(raw: string, name = 'listen'): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(raw.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new SettingsError(`${name}: expected host:port (for example 127.0.0.1:8001), got '${raw}'`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+const listen = (env: string, def: (role: Role) => string): SettingSpec => ({
+  env,
+  parse: (raw) => parseListen(raw, env),
+  defaultFor: (role) => parseListen(def(role), env),
+});
+
+const SPECS: Record<Exclude<keyof Settings, 'role'>, SettingSpec> = {
+  proxyListen: listen('ARCHWAY_PROXY_LISTEN', () => '0.0.0.0:8000'),
+  adminListen: listen('ARCHWAY_ADMIN_LISTEN', () => '127.0.0.1:8001'),
+  clusterListen: listen('ARCHWAY_CLUSTER_LISTEN', (role) => (role === 'all-in-one' ? '127.0.0.1:8005' : '0.0.0.0:8005')),
+  statusListen: listen('ARCHWAY_STATUS_LISTEN', () => '127.0.0.1:8100'),
+  clusterControlPlane: {
+    env: 'ARCHWAY_CLUSTER_CONTROL_PLANE',
+    parse: (raw) => {
+      const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const a of list) parseListen(a, 'ARCHWAY_CLUSTER_CONTROL_PLANE');
+      return list;
+    },
+    defaultFor: () => ['127.0.0.1:8005'],
+  },
+  zone: { env: 'ARCHWAY_ZONE', parse: (raw) => raw, defaultFor: () => 'default' },
+  prefix: { env: 'ARCHWAY_PREFIX', parse: (raw) => raw, defaultFor: () => './.archway' },
+  databaseUrl: {
+    env: 'ARCHWAY_DATABASE_URL',
+    parse: (raw) => {
+      if (!/^postgres(ql)?:\/\//.test(raw)) throw new SettingsError(`ARCHWAY_DATABASE_URL: expected postgres://user@host:port/db, got '${raw}'`);
+      return raw;
+    },
+    defaultFor: () => null,
+  },
+  logLevel: {
+    env: 'ARCHWAY_LOG_LEVEL',
+    parse: (raw) => {
+      if (!isLogLevel(raw)) throw new SettingsError(`ARCHWAY_LOG_LEVEL: expected debug, info, notice, warn or error, got '${raw}'`);
+      return raw;
+    },
+    defaultFor: () => 'info',
+  },
+  nodeId: { env: 'ARCHWAY_NODE_ID', parse: (raw) => raw, defaultFor: () => null },
+  snapshotDebounceMs: { env: 'ARCHWAY_SNAPSHOT_DEBOUNCE_MS', parse: (raw) => nonNegative(raw, 'ARCHWAY_SNAPSHOT_DEBOUNCE_MS'), defaultFor: () => 5 },
+  snapshotMaxDelayMs: { env: 'ARCHWAY_SNAPSHOT_MAX_DELAY_MS', parse: (raw) => nonNegative(raw, 'ARCHWAY_SNAPSHOT_MAX_DELAY_MS'), defaultFor: () => 100 },
+};
+
+function nonNegative(raw: string, name: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new SettingsError(`${name}: expected a whole number of milliseconds, got '${raw}'`);
+  return n;
+}
+
+/** `--proxy-listen` <-> `ARCHWAY_PROXY_LISTEN`, for every setting. */
+export function flagToEnv(flag: string): string | null {
+  const name = flag.replace(/^--/, '').toUpperCase().replace(/-/g, '_');
+  const env = `ARCHWAY_${name}`;
+  return Object.values(SPECS).some((s) => s.env === env) ? env : null;
+}
+
+export function settingEnvNames(): string[] {
+  return Object.values(SPECS).map((s) => s.env);
+}
+
+/** Settings from the environment (after CLI flags were folded into it), with every default filled in. */
+export function loadSettings(role: Role, env: NodeJS.ProcessEnv = process.env): Settings {
+  const out: Record<string, unknown> = { role };
+  for (const [key, spec] of Object.entries(SPECS)) {
+    const raw = env[spec.env];
+    out[key] = raw !== undefined && raw !== '' ? spec.parse(raw) : spec.defaultFor(role);
+  }
+  return out as unknown as Settings;
+}

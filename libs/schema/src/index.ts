@@ -1,0 +1,10 @@
+export * from './types';
+export * from './errors';
+export * from './fields';
+export * from './entity';
+export * from './canonical';
+export * from './proxy-errors';
+export { serviceSchema } from './entities/service';
+export { routeSchema } from './entities/route';
+export { isValidHostname } from './entities/typedefs';
+export { validateConfig } from './validate-config';

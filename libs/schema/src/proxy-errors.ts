@@ -1,0 +1,14 @@
+// Bodies of responses the gateway itself generates (kong/error_handlers.lua, kong/tools/http.lua), once.
+export const PROXY_ERRORS = {
+  noRoute: { status: 404, message: 'no Route matched with those values' },
+  badGateway: { status: 502, message: 'An invalid response was received from the upstream server' },
+  unavailable: { status: 503, message: 'The upstream server is currently unavailable' },
+  noPeer: { status: 503, message: 'failure to get a peer from the ring-balancer' },
+  nameResolutionFailed: { status: 503, message: 'name resolution failed' },
+  timeout: { status: 504, message: 'The upstream server is timing out' },
+  badRequest: { status: 400, message: 'Bad request' },
+  headersTooLarge: { status: 431, message: 'Request header or cookie too large' },
+  internal: { status: 500, message: 'An unexpected error occurred' },
+} as const;
+
+export type ProxyErrorName = keyof typeof PROXY_ERRORS;
