@@ -29,7 +29,6 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
       testTimeout: 60000,
-      maxWorkers: 1,
     },
   ],
 };

@@ -126,7 +126,8 @@ export function validateFields(
     const given = input[name];
     if (given === undefined || given === null) {
       if (mode === 'update' && given === undefined) continue;
-      if (def.required && !('auto' in def && def.auto)) {
+      const hasDefault = def.default !== undefined && def.default !== null;
+      if (def.required && !hasDefault && !('auto' in def && def.auto)) {
         errors[name] = MESSAGES.required;
         continue;
       }

@@ -1,0 +1,2 @@
+export { startControlPlane, runControlPlane, type ControlPlane } from './main';
+export { openDatabase } from './store/database';

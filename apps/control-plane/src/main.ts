@@ -1,0 +1,111 @@
+// The control plane: database (+ migrations), Admin API, snapshot scheduler and the sync server.
+import 'reflect-metadata';
+import { ARCHWAY_VERSION, loadSettings, type Settings } from '@archway/config';
+import { createLogger, type Logger } from '@archway/telemetry';
+import { hostname } from 'node:os';
+import { startAdminServer } from './admin/admin-server';
+import { SyncServer } from './clustering/sync-server';
+import { persistentNodeId } from './node-id';
+import { buildSnapshot } from './snapshots/build-snapshot';
+import { ConfigListener } from './snapshots/config-listener';
+import { SnapshotScheduler } from './snapshots/snapshot-scheduler';
+import { openDatabase } from './store/database';
+import { CONFIG_CHANNEL, EntityStore } from './store/entity-store';
+
+export interface ControlPlane {
+  adminPort: number;
+  clusterPort: number;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(settings: Settings, logger: Logger): Promise<ControlPlane> {
+  const db = await openDatabase(settings, logger, { migrate: true });
+  const store = new EntityStore(db.ds);
+  const sync = new SyncServer({ logger: logger.child({ component: 'sync' }), softwareVersion: ARCHWAY_VERSION });
+  const snapshots = new SnapshotScheduler({
+    debounceMs: settings.snapshotDebounceMs,
+    maxDelayMs: settings.snapshotMaxDelayMs,
+    build: () => buildSnapshot(store),
+    publish: (s) => sync.publish(s),
+    logger: logger.child({ component: 'snapshots' }),
+  });
+  const listener = new ConfigListener(db.url, CONFIG_CHANNEL, (v) => snapshots.trigger(v), logger);
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    await listener.start();
+    closers.push(() => listener.close());
+    await snapshots.flush();
+    const clusterPort = await sync.listen(settings.clusterListen.host, settings.clusterListen.port);
+    closers.push(() => sync.close());
+    logger.info('cluster listener started', { address: `${settings.clusterListen.host}:${clusterPort}` });
+    const admin = await startAdminServer(
+      {
+        store,
+        snapshots,
+        directory: sync,
+        node: {
+          nodeId: persistentNodeId(settings.prefix, 'control-plane.id'),
+          hostname: hostname(),
+          version: ARCHWAY_VERSION,
+          configuration: {
+            role: settings.role,
+            admin_listen: settings.adminListen,
+            cluster_listen: settings.clusterListen,
+            database: db.embedded ? 'embedded' : 'postgres',
+            prefix: settings.prefix,
+          },
+        },
+      },
+      settings.adminListen,
+      logger.child({ component: 'admin' }),
+    );
+    closers.push(() => admin.close());
+    return {
+      adminPort: admin.port,
+      clusterPort,
+      close: async () => {
+        snapshots.close();
+        for (const close of closers.reverse()) await close().catch((err) => logger.warn('close failed', { err }));
+        await db.close();
+      },
+    };
+  } catch (err) {
+    snapshots.close();
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await db.close();
+    throw err;
+  }
+}
+
+/** Runs the control plane as a process until SIGINT/SIGTERM. */
+export async function runControlPlane(role: 'control-plane' | 'all-in-one' = 'control-plane'): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = loadSettings(role);
+  } catch (err) {
+    process.stderr.write(`archway: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ level: settings.logLevel, bindings: { role: 'control-plane' } });
+  let cp: ControlPlane;
+  try {
+    cp = await startControlPlane(settings, logger);
+  } catch (err) {
+    logger.error('control plane failed to start', { err });
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('control plane stopping', { signal });
+    cp.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (require.main === module) void runControlPlane();
