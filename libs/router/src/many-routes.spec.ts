@@ -1,0 +1,54 @@
+import type { Route } from '@archway/schema';
+import { compileRouter } from './router';
+import { makeRoute, makeService, request } from './test-fixtures';
+
+// 10,000 routes of the shapes a large install has: per-tenant hosts, many prefixes on a shared host, a
+// few wildcard and regex routes. Each request must still find the one route Kong would pick.
+describe('a router with 10,000 routes', () => {
+  const svc = makeService();
+  const routes: Route[] = [];
+  for (let i = 0; i < 4000; i++) routes.push(makeRoute(svc, { name: `prefix-${i}`, paths: [`/svc/${i}`] }));
+  for (let i = 0; i < 4000; i++)
+    routes.push(makeRoute(svc, { name: `tenant-${i}`, hosts: [`t${i}.example.com`], paths: ['/'] }));
+  for (let i = 0; i < 1990; i++)
+    routes.push(makeRoute(svc, { name: `method-${i}`, methods: ['POST'], paths: [`/m/${i}/`] }));
+  for (let i = 0; i < 5; i++) routes.push(makeRoute(svc, { name: `wild-${i}`, hosts: [`*.w${i}.example.org`], paths: ['/'] }));
+  for (let i = 0; i < 5; i++) routes.push(makeRoute(svc, { name: `regex-${i}`, paths: [`~/r${i}/\\d+$`] }));
+  const router = compileRouter(routes.reverse(), [svc]);
+
+  it('counts every route', () => {
+    expect(router.size).toBe(10_000);
+  });
+
+  it('picks the longest of thousands of overlapping prefixes', () => {
+    // /svc/1, /svc/12, /svc/123 and /svc/1234 are all prefixes of this path
+    expect(router.match(request('/svc/1234/orders'))?.route.name).toBe('prefix-1234');
+    expect(router.match(request('/svc/3999'))?.route.name).toBe('prefix-3999');
+    expect(router.match(request('/svc/40000'))?.route.name).toBe('prefix-400');
+  });
+
+  it('picks the tenant by exact host, over a host-less prefix route', () => {
+    expect(router.match(request('/svc/12', { host: 'T2500.example.com' }))?.route.name).toBe('tenant-2500');
+    expect(router.match(request('/svc/12', { host: 'unknown.example.com' }))?.route.name).toBe('prefix-12');
+  });
+
+  it('picks a method route over a host-less prefix route with fewer fields', () => {
+    expect(router.match(request('/m/1989/x', { method: 'POST' }))?.route.name).toBe('method-1989');
+    expect(router.match(request('/m/1989/x', { method: 'GET' }))).toBeNull();
+  });
+
+  it('finds wildcard and regex routes among them', () => {
+    expect(router.match(request('/anything', { host: 'a.w3.example.org' }))?.route.name).toBe('wild-3');
+    expect(router.match(request('/r4/77'))?.route.name).toBe('regex-4');
+    expect(router.match(request('/r4/77x'))).toBeNull();
+  });
+
+  it('gives the same answer on every call (no state leaks between matches)', () => {
+    const req = request('/svc/77/x', { host: 't77.example.com' });
+    const first = router.match(req);
+    router.match(request('/r1/5'));
+    router.match(request('/nothing'));
+    expect(router.match(req)).toEqual(first);
+    expect(first?.route.name).toBe('tenant-77');
+  });
+});

@@ -1,0 +1,180 @@
+// compileRouter: routes + services -> a Router whose `match` picks the route Kong 3.x's
+// traditional_compatible router would pick. Compilation does all the config-dependent work; `match`
+// normalises the path, splits the Host header, and walks two candidate indexes (exact hosts, then
+// everything else), keeping the best-ranked matcher that satisfies every field it sets.
+import { type Route, type Service, foreignKeyViolation } from '@archway/schema';
+import { Matcher, compareMatchers, compileRoute } from './matcher';
+import { escapePath, normalizePath } from './normalize-path';
+import { Section, type TrieNode } from './section';
+import { upstreamPathV0 } from './upstream-path';
+
+export interface RouterRequest {
+  /** upper-case, as node:http gives it */
+  method: string;
+  /** the Host header as sent (may carry :port) */
+  host: string | undefined;
+  /** raw request path, no query string */
+  path: string;
+  /** node:http's lower-cased headers; pass `req.headersDistinct` to match repeated headers one by one */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface RouteMatch {
+  route: Route;
+  /** resolved; routes without a service, or whose service has enabled=false, never match */
+  service: Service;
+  /** the path to send upstream (strip_path + v0 joining with service.path), percent-encoded */
+  upstreamPath: string;
+}
+
+export interface Router {
+  match(req: RouterRequest): RouteMatch | null;
+  /** how many routes can match (routes skipped at compile time are not counted) */
+  readonly size: number;
+}
+
+const HTTP_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs', 'ws', 'wss']);
+
+const hasEntries = (v: unknown[] | null | undefined) => v != null && v.length > 0;
+
+/**
+ * Which routes this (HTTP) router serves: routes for a stream protocol belong to a stream router, and
+ * `sources`/`destinations` need the client and server addresses, which RouterRequest does not carry;
+ * rather than match such a route for every client, it is left out (it answers 404).
+ */
+function servedHere(route: Route): boolean {
+  return route.protocols.some((p) => HTTP_PROTOCOLS.has(p)) && !hasEntries(route.sources) && !hasEntries(route.destinations);
+}
+
+class CompiledRouter implements Router {
+  readonly #byHost: Map<string, Section>;
+  readonly #anyHost: Section;
+  // Scratch state for the match in progress: `match` is synchronous, so one set per router is enough.
+  #host = '';
+  #port = -1;
+  #best: Matcher | null = null;
+  #bestLength = 1;
+
+  constructor(
+    matchers: Matcher[],
+    readonly size: number,
+  ) {
+    this.#byHost = new Map();
+    this.#anyHost = new Section();
+    matchers.forEach((m, rank) => {
+      m.rank = rank;
+      if (!m.exactHostsOnly) return this.#anyHost.add(m);
+      // a route with several exact hosts is indexed under each of them
+      for (const h of new Set(m.hosts?.map((x) => x.value))) {
+        let section = this.#byHost.get(h);
+        if (section === undefined) this.#byHost.set(h, (section = new Section()));
+        section.add(m);
+      }
+    });
+  }
+
+  match(req: RouterRequest): RouteMatch | null {
+    const path = normalizePath(req.path);
+    this.#splitHost(req.host);
+    this.#best = null;
+    this.#bestLength = 1;
+    if (this.#host !== '' && this.#byHost.size > 0) {
+      const section = this.#byHost.get(this.#host);
+      if (section !== undefined) this.#search(section, req, path);
+    }
+    this.#search(this.#anyHost, req, path);
+
+    const best = this.#best as Matcher | null; // set by #search (TS cannot see it)
+    if (best === null) return null;
+    this.#best = null;
+    const joined = upstreamPathV0(best.service.path, best.route.strip_path, this.#bestLength, path);
+    return { route: best.route, service: best.service, upstreamPath: escapePath(joined) };
+  }
+
+  /** Kong's split_host_port: the part after the first ':' is a port only when it is a number. */
+  #splitHost(raw: string | undefined): void {
+    this.#port = -1;
+    if (raw === undefined || raw === '') {
+      this.#host = '';
+      return;
+    }
+    let end = raw.length;
+    const colon = raw.indexOf(':');
+    if (colon !== -1 && colon + 1 < raw.length) {
+      let port = 0;
+      let i = colon + 1;
+      for (; i < raw.length; i++) {
+        const d = raw.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) break;
+        port = port * 10 + d;
+      }
+      if (i === raw.length) {
+        this.#port = port;
+        end = colon;
+      }
+    }
+    let upper = false;
+    for (let i = 0; i < end && !upper; i++) {
+      const c = raw.charCodeAt(i);
+      upper = c >= 0x41 && c <= 0x5a;
+    }
+    const host = end === raw.length ? raw : raw.slice(0, end);
+    this.#host = upper ? host.toLowerCase() : host;
+  }
+
+  #search(section: Section, req: RouterRequest, path: string): void {
+    const others = section.others;
+    for (let i = 0; i < others.length; i++) {
+      if (this.#best !== null && others[i].rank >= this.#best.rank) break;
+      if (this.#accept(others[i], req, path)) break;
+    }
+    let node: TrieNode | undefined = section.root;
+    for (let i = 0; i < path.length; i++) {
+      node = node.children?.get(path.charCodeAt(i));
+      if (node === undefined) return;
+      const list = node.matchers;
+      if (list === null) continue;
+      for (let j = 0; j < list.length; j++) {
+        if (this.#best !== null && list[j].rank >= this.#best.rank) break;
+        if (this.#accept(list[j], req, path)) break;
+      }
+    }
+  }
+
+  /** Tests every field but the prefix (the trie already matched it); records the match when it passes. */
+  #accept(m: Matcher, req: RouterRequest, path: string): boolean {
+    if (!m.matchesMethod(req.method) || !m.matchesHost(this.#host, this.#port) || !m.matchesHeaders(req.headers))
+      return false;
+    let length = m.prefix === null ? 1 : m.prefix.length;
+    if (m.regex !== null) {
+      const found = m.regex.exec(path);
+      if (found === null) return false;
+      // Kong strips by the length of the match (kong/router/atc.lua `set_upstream_uri`)
+      length = found[0].length;
+    }
+    this.#best = m;
+    this.#bestLength = length;
+    return true;
+  }
+}
+
+/**
+ * Compiles routes into a Router. Routes without a service, with a disabled service, for stream
+ * protocols only, or with sources/destinations are left out. Throws an ArchwayError (a schema or
+ * foreign-key violation naming the route) when a regex does not compile or a service is missing.
+ */
+export function compileRouter(routes: Route[], services: Service[]): Router {
+  const servicesById = new Map(services.map((s) => [s.id, s]));
+  const matchers: Matcher[] = [];
+  let size = 0;
+  for (const route of routes) {
+    if (!servedHere(route) || route.service === null) continue;
+    const service = servicesById.get(route.service.id);
+    if (service === undefined) throw foreignKeyViolation('service', { id: route.service.id }, 'services');
+    if (service.enabled === false) continue;
+    matchers.push(...compileRoute(route, service));
+    size++;
+  }
+  matchers.sort(compareMatchers);
+  return new CompiledRouter(matchers, size);
+}
