@@ -1,0 +1,101 @@
+// Holds the runtime config the proxy serves. apply(): compile, swap one reference (requests in flight
+// keep the object they started with), then persist the snapshot as the last-known-good disk cache.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Snapshot } from '@archway/schema';
+import type { Logger } from '@archway/telemetry';
+import { compileRuntime, type RuntimeConfig } from './runtime-config';
+import { UpstreamPools } from './upstream-pools';
+import { writeFileAtomic } from './write-file-atomic';
+
+export interface ConfigStoreOptions {
+  /** the node's prefix directory; the cache lives in <prefix>/dp-cache/snapshot.json */
+  prefix: string;
+  logger: Logger;
+}
+
+export function cacheFilePath(prefix: string): string {
+  return join(prefix, 'dp-cache', 'snapshot.json');
+}
+
+export class ConfigStore {
+  #runtime: RuntimeConfig | null = null;
+  #pools = new UpstreamPools();
+  #writes: Promise<void> = Promise.resolve();
+  readonly #file: string;
+  readonly #logger: Logger;
+
+  constructor(opts: ConfigStoreOptions) {
+    this.#file = cacheFilePath(opts.prefix);
+    this.#logger = opts.logger;
+  }
+
+  /** The config to serve a request with, read once per request; null until one is loaded. */
+  get runtime(): RuntimeConfig | null {
+    return this.#runtime;
+  }
+
+  current(): { version: number; hash: string } | null {
+    const rt = this.#runtime;
+    return rt ? { version: rt.version, hash: rt.hash } : null;
+  }
+
+  /** Compiles and swaps in `snapshot`, then caches it. Throws (and keeps the old config) if it is invalid. */
+  async apply(snapshot: Snapshot): Promise<void> {
+    const rt = this.#runtime;
+    if (rt && rt.version === snapshot.version && rt.hash === snapshot.hash) return;
+    this.#swap(compileRuntime(snapshot, this.#pools));
+    this.#logger.info('configuration applied', { config_version: snapshot.version, configuration_hash: snapshot.hash });
+    await this.#persist(snapshot);
+  }
+
+  /** Serves the cached snapshot if there is a valid one; a missing, corrupt or invalid cache is logged and ignored. */
+  async loadCache(): Promise<boolean> {
+    let text: string;
+    try {
+      text = await readFile(this.#file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.#logger.warn('cannot read the configuration cache; starting without it', { file: this.#file, err });
+      return false;
+    }
+    try {
+      const snapshot = JSON.parse(text) as Snapshot;
+      this.#swap(compileRuntime(snapshot, this.#pools));
+      this.#logger.info('configuration loaded from cache', { file: this.#file, config_version: snapshot.version });
+      return true;
+    } catch (err) {
+      this.#logger.warn('ignoring a corrupt or invalid configuration cache; waiting for the control plane', {
+        file: this.#file,
+        err,
+      });
+      return false;
+    }
+  }
+
+  /** Closes upstream pools, letting in-flight requests finish for up to `graceMs`. */
+  async close(graceMs?: number): Promise<void> {
+    await this.#writes;
+    await this.#pools.closeAll(graceMs);
+  }
+
+  #swap(next: RuntimeConfig): void {
+    this.#runtime = next;
+    this.#pools.retainOnly(next.poolKeys);
+  }
+
+  /** Writes are serialised so an older snapshot never overwrites a newer one; stale ones are skipped. */
+  #persist(snapshot: Snapshot): Promise<void> {
+    const write = this.#writes.then(async () => {
+      if (this.#runtime?.hash !== snapshot.hash || this.#runtime.version !== snapshot.version) return;
+      try {
+        await writeFileAtomic(this.#file, JSON.stringify(snapshot));
+      } catch (err) {
+        // the config is live; only restart-without-control-plane is at risk, so say so and carry on
+        this.#logger.warn('cannot write the configuration cache', { file: this.#file, err });
+      }
+    });
+    this.#writes = write;
+    return write;
+  }
+}

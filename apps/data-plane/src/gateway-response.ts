@@ -1,0 +1,94 @@
+// Responses the gateway itself generates (no route, bad gateway, timeout...): Kong's bodies and
+// templates (kong/tools/http.lua), in the format the client's Accept header asks for; JSON by default.
+import type { ServerResponse } from 'node:http';
+import { PROXY_ERRORS, type ProxyErrorName } from '@archway/schema';
+import { ARCHWAY_VERSION } from './version';
+
+type Format = 'json' | 'html' | 'xml' | 'text';
+
+const CONTENT_TYPES: Record<Format, string> = {
+  json: 'application/json; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
+};
+
+const TEMPLATES: Record<Format, (message: string, id: string) => string> = {
+  json: (m, id) => `{\n  "message":${JSON.stringify(m)},\n  "request_id":"${id}"\n}`,
+  html: (m, id) =>
+    `<!doctype html>\n<html>\n  <head>\n    <meta charset="utf-8">\n    <title>Error</title>\n  </head>\n  <body>\n    <h1>Error</h1>\n    <p>${m}.</p>\n    <p>request_id: ${id}</p>\n  </body>\n</html>\n`,
+  xml: (m, id) =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<error>\n  <message>${m}</message>\n  <requestid>${id}</requestid>\n</error>\n`,
+  text: (m, id) => `${m}\nrequest_id: ${id}\n`,
+};
+
+/** Kong's media type table: exact types, `type/*` by family, anything else the default (JSON). */
+const MEDIA: Record<string, Format> = {
+  'application/json': 'json',
+  'text/html': 'html',
+  'application/xml': 'xml',
+  'text/plain': 'text',
+  'application/*': 'json',
+  'text/*': 'text',
+};
+
+const ACCEPT_ITEM = /^\s*([a-z0-9][a-z0-9!#$&^_+.-]*|\*)\/([a-z0-9][a-z0-9!#$&^_+.-]*|\*)\s*((?:;[^;]*)*)$/i;
+const Q_PARAM = /;\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*(?:;|$)/i;
+
+/** Kong's get_response_type: the first media range with the highest q decides. */
+export function responseFormat(accept: string | undefined): Format {
+  if (!accept) return 'json';
+  let format: Format = 'json';
+  let best = 0;
+  for (const item of accept.split(',')) {
+    const m = ACCEPT_ITEM.exec(item);
+    if (!m) continue;
+    const q = Q_PARAM.exec(m[3]);
+    const quality = q ? Number(q[1]) : 1;
+    if (quality > best) {
+      best = quality;
+      format = MEDIA[`${m[1]}/${m[2]}`.toLowerCase()] ?? 'json';
+    }
+  }
+  return format;
+}
+
+// Accept headers repeat a lot (browsers, SDKs): remember the answer for the common ones
+const formatCache = new Map<string, Format>();
+function cachedFormat(accept: string | undefined): Format {
+  if (!accept) return 'json';
+  let f = formatCache.get(accept);
+  if (f === undefined) {
+    f = responseFormat(accept);
+    if (formatCache.size < 512) formatCache.set(accept, f);
+  }
+  return f;
+}
+
+export const SERVER_HEADER = `archway/${ARCHWAY_VERSION}`;
+
+/** Sends a gateway-generated error; `startedAt` is performance.now() when the request arrived. */
+export function sendGatewayError(
+  res: ServerResponse,
+  name: ProxyErrorName,
+  requestId: string,
+  accept: string | undefined,
+  startedAt: number,
+): void {
+  if (res.headersSent) {
+    // a response is already on its way: the only honest signal left is cutting the connection
+    res.destroy();
+    return;
+  }
+  const { status, message } = PROXY_ERRORS[name];
+  const format = cachedFormat(accept);
+  const body = TEMPLATES[format](message, requestId);
+  res.writeHead(status, {
+    'Content-Type': CONTENT_TYPES[format],
+    'Content-Length': Buffer.byteLength(body),
+    Server: SERVER_HEADER,
+    'X-Archway-Response-Latency': String(Math.round(performance.now() - startedAt)),
+    'X-Archway-Request-Id': requestId,
+  });
+  res.end(body);
+}

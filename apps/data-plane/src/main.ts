@@ -1,0 +1,125 @@
+// Data-plane wiring: disk cache -> config store -> proxy + status listeners -> sync client. Logic lives
+// in the files this one assembles; here are only their start order and their shutdown order.
+import { hostname } from 'node:os';
+import { loadSettings, type ListenAddress, type Settings } from '@archway/config';
+import { createLogger, type Logger } from '@archway/telemetry';
+import { ConfigStore } from './config-store';
+import { resolveNodeId } from './node-id';
+import { ProxyServer } from './proxy-server';
+import { StatusServer } from './status-server';
+import { SyncClient } from './sync/sync-client';
+import { ARCHWAY_VERSION } from './version';
+
+export interface DataPlane {
+  /** Stops accepting, lets in-flight requests finish (bounded), stops syncing, closes upstream pools. */
+  close(): Promise<void>;
+  proxyPort: number;
+  statusPort: number;
+}
+
+export class DataPlaneStartError extends Error {
+  readonly code = 'ARCHWAY_DATA_PLANE_START';
+}
+
+/** How long close() lets in-flight requests run before cutting them. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function listenOrExplain(listen: () => Promise<number>, what: string, env: string, addr: ListenAddress) {
+  try {
+    return await listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : String(err);
+    throw new DataPlaneStartError(`cannot listen for ${what} on ${addr.host}:${addr.port}: ${why}; choose another with ${env}`);
+  }
+}
+
+export async function startDataPlane(settings: Settings, logger: Logger): Promise<DataPlane> {
+  const nodeId = await resolveNodeId(settings);
+  const log = logger.child({ node_id: nodeId });
+  const store = new ConfigStore({ prefix: settings.prefix, logger: log.child({ component: 'config' }) });
+  await store.loadCache(); // serve the last-known-good config at once, before any control plane answers
+
+  const proxy = new ProxyServer({ ...settings.proxyListen, store, logger: log.child({ component: 'proxy' }) });
+  const sync = new SyncClient({
+    controlPlanes: settings.clusterControlPlane,
+    node: { id: nodeId, hostname: hostname(), zone: settings.zone, version: ARCHWAY_VERSION, labels: {} },
+    logger: log.child({ component: 'sync' }),
+    current: () => store.current(),
+    apply: (snapshot) => store.apply(snapshot),
+  });
+  const status = new StatusServer({
+    ...settings.statusListen,
+    logger: log.child({ component: 'status' }),
+    source: {
+      nodeId,
+      zone: settings.zone,
+      config: () => store.current(),
+      controlPlane: () => ({ state: sync.state, address: settings.clusterControlPlane.join(',') || null }),
+      proxy: () => proxy.stats(),
+    },
+  });
+
+  let proxyPort: number;
+  let statusPort: number;
+  try {
+    proxyPort = await listenOrExplain(() => proxy.listen(), 'proxy traffic', 'ARCHWAY_PROXY_LISTEN', settings.proxyListen);
+    statusPort = await listenOrExplain(() => status.listen(), 'status', 'ARCHWAY_STATUS_LISTEN', settings.statusListen);
+  } catch (err) {
+    await Promise.allSettled([proxy.close(0), status.close(), store.close(0)]);
+    throw err;
+  }
+
+  // 'connected' is news; the connecting/disconnected churn of a retry loop is already warned about by the sync client
+  sync.on('state', (state) =>
+    state === 'connected'
+      ? log.info('control plane connection state changed', { state })
+      : log.debug('control plane connection state changed', { state }),
+  );
+  sync.start();
+  log.info('data plane started', { proxy_port: proxyPort, status_port: statusPort, zone: settings.zone });
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      log.info('data plane shutting down');
+      await proxy.close(SHUTDOWN_GRACE_MS);
+      await Promise.allSettled([sync.stop(), status.close()]);
+      await store.close(1_000);
+      log.info('data plane stopped');
+    })());
+  return { close, proxyPort, statusPort };
+}
+
+async function runFromCommandLine(): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = loadSettings('data-plane');
+  } catch (err) {
+    process.stderr.write(`archway data-plane: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ level: settings.logLevel, bindings: { role: 'data-plane' } });
+  let dp: DataPlane;
+  try {
+    dp = await startDataPlane(settings, logger);
+  } catch (err) {
+    logger.error('data plane failed to start', { err });
+    process.stderr.write(`archway data-plane: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const stop = (signal: string) => {
+    logger.info('signal received', { signal });
+    dp.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error('unclean shutdown', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (require.main === module) void runFromCommandLine();

@@ -1,0 +1,166 @@
+// One proxied request: the undici dispatch handler for it (one object per request, methods on the
+// prototype, no per-request closures), retries on connect errors, client aborts, and error mapping.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { ProxyErrorName } from '@archway/schema';
+import type { Logger } from '@archway/telemetry';
+import type { Dispatcher } from 'undici';
+import { sendGatewayError } from './gateway-response';
+import type { Upstream } from './runtime-config';
+import { clientResponseHeaders } from './upstream-headers';
+
+/** Errors that mean "could not reach the upstream": safe to retry while no byte of the request was sent. */
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+/** undici / socket error code -> Kong's gateway error (PROXY_ERRORS). Anything else is a 502. */
+const ERROR_RESPONSES: Record<string, ProxyErrorName> = {
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  ETIMEDOUT: 'timeout',
+  ENOTFOUND: 'nameResolutionFailed',
+  EAI_AGAIN: 'nameResolutionFailed',
+  EAI_NONAME: 'nameResolutionFailed',
+  UND_ERR_CLOSED: 'unavailable',
+  UND_ERR_DESTROYED: 'unavailable',
+};
+
+export function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; errors?: { code?: unknown }[] };
+  if (typeof e?.code === 'string') return e.code;
+  // happy-eyeballs connects fail with an AggregateError holding one error per address
+  const first = e?.errors?.[0]?.code;
+  return typeof first === 'string' ? first : '';
+}
+
+export class ClientAbortedError extends Error {
+  readonly code = 'ARCHWAY_CLIENT_ABORTED';
+  constructor() {
+    super('the client closed the connection before the response was complete');
+  }
+}
+
+const kExchange = Symbol('archway.exchange');
+type TaggedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
+
+// Shared listeners: `this` is the response, which carries its exchange
+function onResponseDrain(this: TaggedResponse): void {
+  this[kExchange]?.controller?.resume();
+}
+function onResponseClose(this: TaggedResponse): void {
+  const ex = this[kExchange];
+  if (ex && !this.writableFinished) ex.clientGone();
+}
+
+export class ProxyExchange implements Dispatcher.DispatchHandler {
+  controller: Dispatcher.DispatchController | null = null;
+  #requestStarted = false;
+  #clientGone = false;
+  #attempts = 0;
+  #sentAt = 0;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly upstream: Upstream,
+    readonly options: Dispatcher.DispatchOptions,
+    readonly requestId: string,
+    readonly startedAt: number,
+    readonly logger: Logger,
+  ) {
+    (res as TaggedResponse)[kExchange] = this;
+    res.on('drain', onResponseDrain);
+    res.on('close', onResponseClose);
+  }
+
+  start(): void {
+    this.#sentAt = performance.now();
+    try {
+      this.upstream.pool.dispatch(this.options, this);
+    } catch (err) {
+      this.onResponseError(null, err as Error);
+    }
+  }
+
+  clientGone(): void {
+    if (this.#clientGone) return;
+    this.#clientGone = true;
+    this.controller?.abort(new ClientAbortedError());
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // from here on undici may consume the request body, so a failure can no longer be retried
+    this.#requestStarted = true;
+    if (this.#clientGone) controller.abort(new ClientAbortedError());
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
+    if (statusCode < 200) return; // informational (103 Early Hints...): not relayed
+    const now = performance.now();
+    const out = clientResponseHeaders(
+      headers,
+      this.requestId,
+      Math.round(now - this.#sentAt),
+      Math.round(this.#sentAt - this.startedAt),
+    );
+    try {
+      this.res.writeHead(statusCode, statusMessage || undefined, out);
+    } catch (err) {
+      // an upstream header node refuses to send (invalid characters): the response is unusable
+      this.logger.warn('upstream response headers rejected', { request_id: this.requestId, err });
+      controller.abort(err as Error);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.res.write(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.res.end();
+    this.#detach();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    if (this.#clientGone) {
+      this.#detach();
+      return;
+    }
+    const code = errorCode(err);
+    if (!this.#requestStarted && CONNECT_ERRORS.has(code) && this.#attempts < this.upstream.retries) {
+      this.#attempts++;
+      this.start();
+      return;
+    }
+    this.#detach();
+    const name = ERROR_RESPONSES[code] ?? 'badGateway';
+    this.logger.error('upstream request failed', {
+      request_id: this.requestId,
+      upstream: this.upstream.origin,
+      tries: this.#attempts + 1,
+      err,
+    });
+    sendGatewayError(this.res, name, this.requestId, this.req.headers.accept, this.startedAt);
+  }
+
+  #detach(): void {
+    const res = this.res as TaggedResponse;
+    res[kExchange] = undefined;
+    res.off('drain', onResponseDrain);
+    res.off('close', onResponseClose);
+  }
+}

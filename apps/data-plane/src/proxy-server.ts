@@ -1,0 +1,158 @@
+// The proxy listener: route match, then hand the request to a ProxyExchange that streams it to the
+// upstream with undici. Everything config-derived comes precomputed from the store's RuntimeConfig.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { PROXY_ERRORS } from '@archway/schema';
+import type { Logger } from '@archway/telemetry';
+import type { Dispatcher } from 'undici';
+import type { ConfigStore } from './config-store';
+import { SERVER_HEADER, sendGatewayError } from './gateway-response';
+import { ProxyExchange } from './proxy-exchange';
+import { newRequestId } from './request-id';
+import { clientAddress, upstreamRequestHeaders } from './upstream-headers';
+
+export interface ProxyServerOptions {
+  host: string;
+  port: number;
+  store: ConfigStore;
+  logger: Logger;
+}
+
+export interface ProxyStats {
+  total_requests: number;
+  connections_active: number;
+}
+
+/** Raw 400/431/408 for requests node's parser rejects: nothing reached a handler, so no ServerResponse exists. */
+function clientErrorResponse(code: string | undefined): string {
+  const name = code === 'HPE_HEADER_OVERFLOW' ? 'headersTooLarge' : 'badRequest';
+  const { status, message } = PROXY_ERRORS[name];
+  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  const body = `{\n  "message":"${message}",\n  "request_id":"${newRequestId()}"\n}`;
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nServer: ${SERVER_HEADER}\r\n\r\n${body}`
+  );
+}
+
+/** Whether the request carries a body to stream (a body-less GET must not go out chunked). */
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+const kCounters = Symbol('archway.counters');
+interface Counters {
+  inFlight: number;
+}
+type CountedResponse = ServerResponse & { [kCounters]: Counters };
+
+// shared listener (no per-request closure): `this` is the finished or aborted response
+function onResponseDone(this: CountedResponse): void {
+  this[kCounters].inFlight--;
+}
+
+export class ProxyServer {
+  readonly server: Server;
+  #totalRequests = 0;
+  #connections = 0;
+  readonly #counters: Counters = { inFlight: 0 };
+  #proxyPort = '0';
+  readonly #store: ConfigStore;
+  readonly #logger: Logger;
+  readonly #opts: ProxyServerOptions;
+
+  constructor(opts: ProxyServerOptions) {
+    this.#opts = opts;
+    this.#store = opts.store;
+    this.#logger = opts.logger;
+    // Kong keeps client connections for 60 s (nginx keepalive_timeout)
+    this.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => this.#onRequest(req, res));
+    this.server.on('connection', (socket: Socket) => {
+      this.#connections++;
+      socket.once('close', () => this.#connections--);
+    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.#onClientError(err, socket));
+  }
+
+  /** Listens; resolves with the bound port (useful with port 0). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.#opts.port, this.#opts.host, () => {
+        this.server.off('error', reject);
+        const port = (this.server.address() as AddressInfo).port;
+        this.#proxyPort = String(port);
+        resolve(port);
+      });
+    });
+  }
+
+  stats(): ProxyStats {
+    return { total_requests: this.#totalRequests, connections_active: this.#connections };
+  }
+
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what remains. */
+  async close(graceMs = 10_000): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (this.#counters.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const startedAt = performance.now();
+    this.#totalRequests++;
+    this.#counters.inFlight++;
+    (res as CountedResponse)[kCounters] = this.#counters;
+    res.once('close', onResponseDone);
+    const requestId = newRequestId();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path.charCodeAt(0) !== 47 /* / */) {
+      sendGatewayError(res, 'badRequest', requestId, req.headers.accept, startedAt);
+      return;
+    }
+    const rt = this.#store.runtime;
+    const match = rt ? rt.router.match({ method: req.method ?? 'GET', host: req.headers.host, path, headers: req.headers }) : null;
+    if (!rt || !match) {
+      sendGatewayError(res, 'noRoute', requestId, req.headers.accept, startedAt);
+      return;
+    }
+    const upstream = rt.upstreams.get(match.service.id);
+    if (!upstream) {
+      sendGatewayError(res, 'unavailable', requestId, req.headers.accept, startedAt);
+      return;
+    }
+    const headers = upstreamRequestHeaders(req, {
+      host: match.route.preserve_host && req.headers.host ? req.headers.host : upstream.hostHeader,
+      clientIp: clientAddress(req),
+      proxyPort: this.#proxyPort,
+      path,
+      requestId,
+    });
+    const options: Dispatcher.DispatchOptions = {
+      method: req.method as Dispatcher.HttpMethod,
+      path: q === -1 ? match.upstreamPath : match.upstreamPath + url.slice(q),
+      headers,
+      body: hasBody(req) ? req : null,
+      headersTimeout: upstream.headersTimeout,
+      bodyTimeout: upstream.bodyTimeout,
+    };
+    new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger).start();
+  }
+
+  #onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    // a response already under way on this socket cannot be replaced by a raw one
+    const busy = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || busy) {
+      socket.destroy();
+      return;
+    }
+    this.#logger.debug('malformed request rejected', { code: err.code, err });
+    socket.end(clientErrorResponse(err.code));
+  }
+}

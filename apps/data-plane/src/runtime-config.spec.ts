@@ -1,0 +1,53 @@
+import { configHash } from '@archway/schema';
+import { compileRuntime, ConfigRejectedError } from './runtime-config';
+import { makeRoute, makeService, snapshotOf } from './testing/fixtures';
+import { UpstreamPools } from './upstream-pools';
+
+describe('compileRuntime', () => {
+  const pools = new UpstreamPools();
+  afterAll(() => pools.closeAll(0));
+
+  it('compiles a router and an upstream per service, with the Host header Kong would send', () => {
+    const svc = makeService({ host: 'api.internal', port: 8080 });
+    const web = makeService({ host: 'web.internal', port: 80 });
+    const rt = compileRuntime(snapshotOf(3, [svc, web], [makeRoute(svc, { paths: ['/api'] })]), pools);
+    expect(rt.version).toBe(3);
+    expect(rt.router.match({ method: 'GET', host: 'x', path: '/api/users', headers: {} })?.upstreamPath).toBe('/users');
+    expect(rt.upstreams.get(svc.id)).toMatchObject({ origin: 'http://api.internal:8080', hostHeader: 'api.internal:8080', retries: 5 });
+    expect(rt.upstreams.get(web.id)?.hostHeader).toBe('web.internal');
+  });
+
+  it('rejects a snapshot whose hash does not match its config', () => {
+    const snap = snapshotOf(1, [makeService({})], []);
+    expect(() => compileRuntime({ ...snap, hash: configHash({ services: [], routes: [] }) }, pools)).toThrow(/hash mismatch/);
+  });
+
+  it('rejects an entity that fails validation, naming it', () => {
+    const svc = { ...makeService({}), port: 70000 };
+    expect(() => compileRuntime(snapshotOf(1, [svc], []), pools)).toThrow(/services .*port/);
+  });
+
+  it('rejects a route whose service does not exist', () => {
+    const ghost = makeService({});
+    expect(() => compileRuntime(snapshotOf(1, [], [makeRoute(ghost, { paths: ['/'] })]), pools)).toThrow(/does not exist/);
+  });
+
+  it('rejects something that is not a snapshot at all', () => {
+    expect(() => compileRuntime({ version: -1, hash: 'x', config: null } as never, pools)).toThrow(ConfigRejectedError);
+  });
+
+  it('does not route to a disabled service, and gives services it cannot speak to no upstream', () => {
+    const off = makeService({ enabled: false });
+    const grpc = makeService({ protocol: 'grpc' });
+    const rt = compileRuntime(snapshotOf(1, [off, grpc], [makeRoute(off, { paths: ['/off'] })]), pools);
+    expect(rt.router.match({ method: 'GET', host: 'x', path: '/off', headers: {} })).toBeNull();
+    expect(rt.upstreams.has(grpc.id)).toBe(false);
+  });
+
+  it('keeps the pool of an origin that is unchanged across snapshots', () => {
+    const svc = makeService({ port: 9001 });
+    const a = compileRuntime(snapshotOf(1, [svc], []), pools);
+    const b = compileRuntime(snapshotOf(2, [{ ...svc, retries: 1 }], []), pools);
+    expect(b.upstreams.get(svc.id)?.pool).toBe(a.upstreams.get(svc.id)?.pool);
+  });
+});

@@ -1,0 +1,108 @@
+// Compiles a snapshot into everything per-request code needs: a validated config, a compiled router
+// and, per service, the upstream origin, Host header, timeouts and connection pool. Nothing here runs
+// per request; a snapshot that fails any step throws (the sync client NACKs it).
+import { compileRouter, type Router } from '@archway/router';
+import { configHash, validateConfig, type Service, type Snapshot } from '@archway/schema';
+import type { Pool } from 'undici';
+import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
+
+export interface Upstream {
+  readonly serviceId: string;
+  /** 'http://host:port' */
+  readonly origin: string;
+  /** Host sent upstream unless the route preserves the client's: host, plus :port when not the scheme's default */
+  readonly hostHeader: string;
+  readonly pool: Pool;
+  readonly headersTimeout: number;
+  readonly bodyTimeout: number;
+  readonly retries: number;
+}
+
+export interface RuntimeConfig {
+  readonly version: number;
+  readonly hash: string;
+  readonly router: Router;
+  /** service id -> how to reach it; a service absent here cannot be proxied (503) */
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  readonly poolKeys: ReadonlySet<string>;
+  readonly pools: UpstreamPools;
+}
+
+export class ConfigRejectedError extends Error {
+  readonly code = 'ARCHWAY_CONFIG_REJECTED';
+}
+
+/** Protocols the proxy can speak to today; services with others get 503 until supported. */
+const PROXIED_PROTOCOLS = new Set(['http', 'https']);
+
+function checkShape(snapshot: Snapshot): void {
+  if (snapshot === null || typeof snapshot !== 'object') throw new ConfigRejectedError('snapshot: expected an object');
+  if (!Number.isSafeInteger(snapshot.version) || snapshot.version < 0)
+    throw new ConfigRejectedError(`snapshot: version must be a non-negative integer, got ${String(snapshot.version)}`);
+  if (typeof snapshot.hash !== 'string' || !/^[0-9a-f]{64}$/.test(snapshot.hash))
+    throw new ConfigRejectedError('snapshot: hash must be 64 hex characters (sha256)');
+  const config = snapshot.config as unknown;
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new ConfigRejectedError('snapshot: config must be an object');
+  for (const key of ['services', 'routes'] as const) {
+    const list = (config as Record<string, unknown>)[key];
+    if (list !== undefined && !Array.isArray(list)) throw new ConfigRejectedError(`snapshot: config.${key} must be an array`);
+  }
+}
+
+function hostWithPort(host: string, port: number, defaultPort: number): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return port === defaultPort ? h : `${h}:${port}`;
+}
+
+function poolSpecFor(service: Service): PoolSpec | null {
+  if (!service.enabled || !PROXIED_PROTOCOLS.has(service.protocol)) return null;
+  const host = service.host.includes(':') ? `[${service.host}]` : service.host;
+  return {
+    origin: `${service.protocol}://${host}:${service.port}`,
+    connectTimeout: service.connect_timeout,
+    tlsVerify: service.tls_verify === true,
+  };
+}
+
+function buildUpstreams(services: Service[], pools: UpstreamPools) {
+  const specs: [Service, PoolSpec][] = [];
+  for (const s of services) {
+    const spec = poolSpecFor(s);
+    if (spec) specs.push([s, spec]);
+  }
+  const upstreams = new Map<string, Upstream>();
+  const poolKeys = new Set<string>();
+  for (const [s, spec] of specs) {
+    poolKeys.add(poolKey(spec));
+    upstreams.set(s.id, {
+      serviceId: s.id,
+      origin: spec.origin,
+      hostHeader: hostWithPort(s.host, s.port, s.protocol === 'https' ? 443 : 80),
+      pool: pools.acquire(spec),
+      // undici's headers timer also fires when the upstream stops reading the request body, so it
+      // stands in for write_timeout too; read_timeout bounds the wait for headers and between body chunks
+      headersTimeout: Math.max(s.read_timeout, 1),
+      bodyTimeout: Math.max(s.read_timeout, 1),
+      retries: s.retries,
+    });
+  }
+  return { upstreams, poolKeys };
+}
+
+/**
+ * Validates and compiles `snapshot`. Pools come from `pools` (shared across versions so unchanged
+ * origins keep their connections); pass the store's registry. Throws on anything invalid.
+ */
+export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new UpstreamPools()): RuntimeConfig {
+  checkShape(snapshot);
+  const actual = configHash(snapshot.config);
+  if (actual !== snapshot.hash)
+    throw new ConfigRejectedError(`snapshot ${snapshot.version}: configuration hash mismatch (announced ${snapshot.hash}, computed ${actual})`);
+  const config = validateConfig(snapshot.config);
+  // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
+  const router = compileRouter(config.routes, config.services);
+  // pools last: everything above may throw, and nothing above acquires a resource
+  const { upstreams, poolKeys } = buildUpstreams(config.services, pools);
+  return { version: snapshot.version, hash: snapshot.hash, router, upstreams, poolKeys, pools };
+}

@@ -1,0 +1,83 @@
+// The status listener (Kong's status_listen): GET /status for operators, GET /status/ready for
+// orchestrators (200 only once a configuration is loaded, so traffic never reaches an empty node).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@archway/telemetry';
+import type { ProxyStats } from './proxy-server';
+import { SERVER_HEADER } from './gateway-response';
+
+export interface StatusSource {
+  nodeId: string;
+  zone: string;
+  config(): { version: number; hash: string } | null;
+  controlPlane(): { state: string; address: string | null };
+  proxy(): ProxyStats;
+}
+
+export interface StatusServerOptions {
+  host: string;
+  port: number;
+  source: StatusSource;
+  logger: Logger;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    Server: SERVER_HEADER,
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+export class StatusServer {
+  readonly server: Server;
+  readonly #opts: StatusServerOptions;
+
+  constructor(opts: StatusServerOptions) {
+    this.#opts = opts;
+    this.server = createServer((req, res) => this.#handle(req, res));
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.#opts.port, this.#opts.host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path !== '/status' && path !== '/status/ready') return send(res, 404, { message: 'Not found' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
+    const src = this.#opts.source;
+    const config = src.config();
+    if (path === '/status/ready') {
+      return config
+        ? send(res, 200, { message: 'ready' })
+        : send(res, 503, { message: 'no configuration loaded' });
+    }
+    send(res, 200, {
+      config_version: config?.version ?? null,
+      configuration_hash: config?.hash ?? null,
+      control_plane: src.controlPlane(),
+      node_id: src.nodeId,
+      zone: src.zone,
+      server: src.proxy(),
+    });
+  }
+}

@@ -1,0 +1,114 @@
+// Header rewriting between client and upstream (kong/runloop/handler.lua): hop-by-hop headers dropped,
+// X-Real-IP / X-Forwarded-* set, Via appended. Lookup sets are built at module load, not per request.
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { ARCHWAY_VERSION } from './version';
+
+export const VIA_TOKEN = `1.1 archway/${ARCHWAY_VERSION}`;
+
+/** RFC 9110 hop-by-hop headers; any `proxy-*` header is dropped as well. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+
+/** Dropped from the client's request: hop-by-hop, plus everything the gateway sets itself. */
+const REQUEST_SKIP = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'via',
+  'expect', // node answers 100-continue itself; undici refuses to forward it
+  'x-real-ip',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-path',
+  'x-archway-request-id',
+]);
+
+const RESPONSE_SKIP = new Set([...HOP_BY_HOP, 'via']);
+
+export interface ForwardContext {
+  /** the Host header to send: the service's, or the client's when the route preserves it */
+  host: string;
+  /** client address as seen by the proxy */
+  clientIp: string;
+  /** the proxy listener's port, for X-Forwarded-Port */
+  proxyPort: string;
+  /** request path without the query, for X-Forwarded-Path */
+  path: string;
+  requestId: string;
+}
+
+function isProxyHeader(name: string): boolean {
+  return name.length > 6 && name.charCodeAt(5) === 45 /* - */ && name.startsWith('proxy-');
+}
+
+/** Names listed in a Connection header are hop-by-hop for this message only. */
+function connectionTokens(value: string | string[] | undefined): Set<string> | null {
+  if (value === undefined) return null;
+  const tokens = new Set<string>();
+  for (const part of (Array.isArray(value) ? value.join(',') : value).split(','))
+    tokens.add(part.trim().toLowerCase());
+  return tokens;
+}
+
+function joinValue(value: string | string[]): string {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** ::ffff:10.0.0.1 (an IPv4 client on a dual-stack listener) -> 10.0.0.1, as nginx reports it. */
+export function clientAddress(req: IncomingMessage): string {
+  const ip = req.socket.remoteAddress ?? '';
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+/** Host without port, lower-cased: nginx's $host, which Kong sends as X-Forwarded-Host. */
+function hostOnly(host: string): string {
+  const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.indexOf(':');
+  return (end > 0 ? host.slice(0, end) : host).toLowerCase();
+}
+
+/** The upstream request's headers, as the flat [name, value, ...] list undici accepts. */
+export function upstreamRequestHeaders(req: IncomingMessage, ctx: ForwardContext): string[] {
+  const headers = req.headers;
+  const named = connectionTokens(headers.connection);
+  const out: string[] = ['host', ctx.host];
+  for (const name in headers) {
+    if (REQUEST_SKIP.has(name) || isProxyHeader(name) || (named !== null && named.has(name))) continue;
+    const value = headers[name];
+    if (value !== undefined) out.push(name, joinValue(value));
+  }
+  const xff = headers['x-forwarded-for'];
+  const via = headers.via;
+  out.push(
+    'x-real-ip', ctx.clientIp,
+    'x-forwarded-for', xff ? `${joinValue(xff)}, ${ctx.clientIp}` : ctx.clientIp,
+    // client-supplied X-Forwarded-Proto/Host/Port are not trusted (Kong's trusted_ips is empty by default)
+    'x-forwarded-proto', 'http',
+    'x-forwarded-host', hostOnly(headers.host ?? ctx.host),
+    'x-forwarded-port', ctx.proxyPort,
+    'x-forwarded-path', ctx.path,
+    'via', via ? `${joinValue(via)}, ${VIA_TOKEN}` : VIA_TOKEN,
+    'x-archway-request-id', ctx.requestId,
+  );
+  return out;
+}
+
+/** The client response's headers from the upstream's (undici lower-cases names and groups repeats). */
+export function clientResponseHeaders(
+  upstream: IncomingHttpHeaders,
+  requestId: string,
+  upstreamLatencyMs: number,
+  proxyLatencyMs: number,
+): OutgoingHttpHeaders {
+  const named = connectionTokens(upstream.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in upstream) {
+    if (RESPONSE_SKIP.has(name) || isProxyHeader(name) || (named !== null && named.has(name))) continue;
+    out[name] = upstream[name];
+  }
+  const via = upstream.via;
+  out.via = via ? `${joinValue(via)}, ${VIA_TOKEN}` : VIA_TOKEN;
+  out['x-archway-upstream-latency'] = String(upstreamLatencyMs);
+  out['x-archway-proxy-latency'] = String(proxyLatencyMs);
+  out['x-archway-request-id'] = requestId;
+  return out;
+}
