@@ -1,0 +1,123 @@
+// The control plane's end of the sync protocol: a gRPC server for ConfigSync.StreamConfig that pushes
+// the newest snapshot to every connected data plane and records what each one serves. Plain class; the
+// Nest module wraps it. Per-stream rules live in sync-session.ts.
+import * as grpc from '@grpc/grpc-js';
+import type { Snapshot } from '@archway/schema';
+import { configSyncService, snapshotToProto, type SnapshotMessage } from '@archway/sync';
+import type { Logger } from '@archway/telemetry';
+import { DataPlaneRegistry, type DataPlaneStatus } from './data-plane-registry';
+import { SyncSession, type SessionContext, type SyncCall } from './sync-session';
+
+export interface SyncServerOptions {
+  logger: Logger;
+  /** the control plane's Archway version, sent in every response */
+  softwareVersion: string;
+  /** TLS/mTLS for the cluster listener; insecure when omitted */
+  credentials?: grpc.ServerCredentials;
+  /** how often to ping an idle data plane so a dead one is noticed (default 30 s) */
+  keepaliveTimeMs?: number;
+  /** how long a ping may go unanswered before the stream is dropped (default 10 s) */
+  keepaliveTimeoutMs?: number;
+}
+
+const SHUTDOWN_GRACE_MS = 2000;
+
+export class SyncServer {
+  readonly #opts: SyncServerOptions;
+  readonly #log: Logger;
+  readonly #registry = new DataPlaneRegistry();
+  readonly #sessions = new Set<SyncSession>();
+  readonly #encoded = new WeakMap<Snapshot, SnapshotMessage>();
+  readonly #context: SessionContext;
+  #latest: Snapshot | null = null;
+  #server: grpc.Server | null = null;
+
+  constructor(opts: SyncServerOptions) {
+    this.#opts = opts;
+    this.#log = opts.logger;
+    this.#context = {
+      logger: opts.logger,
+      softwareVersion: opts.softwareVersion,
+      registry: this.#registry,
+      latest: () => this.#latest,
+      encode: (snapshot) => this.#encode(snapshot),
+      closed: (session) => this.#sessions.delete(session),
+    };
+  }
+
+  /** Binds host:port (port 0 picks a free one) and resolves the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    if (this.#server) return Promise.reject(new Error('sync server is already listening'));
+    const server = new grpc.Server({
+      'grpc.keepalive_time_ms': this.#opts.keepaliveTimeMs ?? 30_000,
+      'grpc.keepalive_timeout_ms': this.#opts.keepaliveTimeoutMs ?? 10_000,
+    });
+    server.addService(configSyncService(), { StreamConfig: (call: SyncCall) => this.#accept(call) });
+    const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+    const creds = this.#opts.credentials ?? grpc.ServerCredentials.createInsecure();
+    return new Promise((resolve, reject) => {
+      server.bindAsync(address, creds, (err, bound) => {
+        if (err) {
+          server.forceShutdown();
+          reject(Object.assign(new Error(`cannot listen for data planes on ${address}: ${err.message}`), { code: 'ARCHWAY_CLUSTER_LISTEN' }));
+          return;
+        }
+        this.#server = server;
+        resolve(bound);
+      });
+    });
+  }
+
+  /** Makes `snapshot` the newest; every stream that needs it gets it (older ones are ignored). */
+  publish(snapshot: Snapshot): void {
+    const current = this.#latest;
+    if (current && snapshot.version < current.version) {
+      this.#log.warn('older snapshot not published', { version: snapshot.version, newest: current.version });
+      return;
+    }
+    if (current && current.version === snapshot.version && current.hash === snapshot.hash) return;
+    this.#latest = snapshot;
+    for (const session of this.#sessions) session.offer();
+  }
+
+  /** The newest published snapshot, or null. */
+  latest(): Snapshot | null {
+    return this.#latest;
+  }
+
+  /** Every data plane seen since start, connected or not (GET /clustering/data-planes). */
+  dataPlanes(): DataPlaneStatus[] {
+    return this.#registry.list();
+  }
+
+  /** Ends every stream (data planes reconnect, possibly elsewhere) and stops listening. */
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    for (const session of [...this.#sessions]) session.end(grpc.status.UNAVAILABLE, 'control plane is shutting down');
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, SHUTDOWN_GRACE_MS);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+
+  #accept(call: SyncCall): void {
+    this.#sessions.add(new SyncSession(call, this.#context));
+  }
+
+  #encode(snapshot: Snapshot): SnapshotMessage {
+    let msg = this.#encoded.get(snapshot);
+    if (!msg) {
+      msg = snapshotToProto(snapshot);
+      this.#encoded.set(snapshot, msg);
+    }
+    return msg;
+  }
+}

@@ -1,0 +1,163 @@
+// One data plane's stream, server side. The rules (docs/sync-protocol.md):
+//  * the first request must carry node.id, else the stream ends with INVALID_ARGUMENT;
+//  * at most one response is outstanding: the next one goes out after the ACK/NACK of the previous,
+//    and it is always the newest snapshot at that moment (latest wins, never a backlog);
+//  * a snapshot is sent only when its hash differs from what the data plane serves;
+//  * only a request naming the outstanding nonce counts as ACK/NACK; anything else is stale;
+//  * a NACKed hash is not sent again on this stream; a newer snapshot (another hash) is.
+import * as grpc from '@grpc/grpc-js';
+import type { Snapshot } from '@archway/schema';
+import { formatVersionInfo, newNonce, parseVersionInfo, type ErrorDetail__Output, type SyncRequest__Output, type SyncResponse } from '@archway/sync';
+import type { Logger } from '@archway/telemetry';
+import type { DataPlaneRegistry } from './data-plane-registry';
+
+export type SyncCall = grpc.ServerDuplexStream<SyncRequest__Output, SyncResponse>;
+
+export interface SessionContext {
+  logger: Logger;
+  softwareVersion: string;
+  registry: DataPlaneRegistry;
+  /** the newest published snapshot, or null before the first publish */
+  latest(): Snapshot | null;
+  /** the wire form of a snapshot, computed once per snapshot for all streams */
+  encode(snapshot: Snapshot): SyncResponse['snapshot'];
+  closed(session: SyncSession): void;
+}
+
+export const MISSING_NODE_MESSAGE =
+  'the first SyncRequest of a stream must carry node.id (the data plane node identity); see docs/sync-protocol.md';
+
+/** "127.0.0.1:5000", "[::1]:5000", "ipv4:10.0.0.1:5000" -> the address alone. */
+export function peerIp(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, '');
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(bare);
+  if (v6) return v6[1];
+  const colon = bare.lastIndexOf(':');
+  return colon > 0 && bare.indexOf(':') === colon ? bare.slice(0, colon) : bare;
+}
+
+export class SyncSession {
+  readonly #call: SyncCall;
+  readonly #ctx: SessionContext;
+  #log: Logger;
+  #nodeId: string | null = null;
+  /** the hash the data plane serves, as it last reported it */
+  #servedHash: string | null = null;
+  #outstanding: { nonce: string; snapshot: Snapshot } | null = null;
+  #nackedHash: string | null = null;
+  #writing = false;
+  #closed = false;
+
+  constructor(call: SyncCall, ctx: SessionContext) {
+    this.#call = call;
+    this.#ctx = ctx;
+    this.#log = ctx.logger.child({ peer: call.getPeer() });
+    call.on('data', (req: SyncRequest__Output) => this.#onRequest(req));
+    call.on('end', () => this.#finish(null));
+    call.on('error', (err) => this.#finish(err));
+    call.on('close', () => this.#finish(null));
+    call.on('cancelled', () => this.#finish(null));
+  }
+
+  get nodeId(): string | null {
+    return this.#nodeId;
+  }
+
+  /** Sends the newest snapshot if the data plane needs it and nothing is outstanding. */
+  offer(): void {
+    if (this.#closed || this.#nodeId === null || this.#outstanding || this.#writing) return;
+    const snapshot = this.#ctx.latest();
+    if (!snapshot || snapshot.hash === this.#servedHash || snapshot.hash === this.#nackedHash) return;
+    const nonce = newNonce();
+    this.#outstanding = { nonce, snapshot };
+    this.#writing = true;
+    const msg: SyncResponse = {
+      version_info: formatVersionInfo(snapshot.version),
+      nonce,
+      snapshot: this.#ctx.encode(snapshot),
+      control_plane_version: this.#ctx.softwareVersion,
+    };
+    this.#log.debug('sending config', { version: snapshot.version, hash: snapshot.hash, nonce });
+    // The write callback fires once grpc-js has handed the message to HTTP/2; until then (a backed-up
+    // stream) nothing else is queued, so a slow reader only ever gets the newest snapshot next.
+    this.#call.write(msg, () => {
+      this.#writing = false;
+      this.offer();
+    });
+  }
+
+  /** Ends the stream with a status, e.g. when the control plane shuts down. */
+  end(code: grpc.status, details: string): void {
+    if (this.#closed) return;
+    this.#call.emit('error', { code, details });
+  }
+
+  #onRequest(req: SyncRequest__Output): void {
+    if (this.#closed) return;
+    if (this.#nodeId === null) return this.#identify(req);
+    if (!this.#outstanding || req.response_nonce !== this.#outstanding.nonce) {
+      // A stale nonce (or none) is not an ACK/NACK; the data plane is still alive, though.
+      this.#ctx.registry.update(this, this.#nodeId, {});
+      this.#log.debug('request with stale nonce ignored', { response_nonce: req.response_nonce });
+      return;
+    }
+    const sent = this.#outstanding.snapshot;
+    this.#outstanding = null;
+    if (req.error_detail) this.#onNack(this.#nodeId, req, req.error_detail, sent);
+    else this.#onAck(this.#nodeId, req, sent);
+    this.offer();
+  }
+
+  #identify(req: SyncRequest__Output): void {
+    const node = req.node;
+    if (!node || !node.id) {
+      this.#log.warn('stream rejected: no node identity in its first message');
+      this.end(grpc.status.INVALID_ARGUMENT, MISSING_NODE_MESSAGE);
+      return;
+    }
+    this.#nodeId = node.id;
+    this.#servedHash = req.config_hash || null;
+    this.#log = this.#log.child({ node_id: node.id });
+    const info = { id: node.id, hostname: node.hostname, zone: node.zone, version: node.software_version, labels: node.labels };
+    const served = { version: parseVersionInfo(req.version_info), hash: this.#servedHash };
+    this.#ctx.registry.connect(this, info, peerIp(this.#call.getPeer()), served);
+    if (this.#servedHash !== null && this.#servedHash === this.#ctx.latest()?.hash)
+      this.#ctx.registry.update(this, node.id, { sync_status: 'normal' });
+    // Response headers tell the data plane its identity was accepted, even when no config follows.
+    this.#call.sendMetadata(new grpc.Metadata());
+    this.#log.info('data plane connected', { hostname: node.hostname, zone: node.zone, version: node.software_version, config_version: served.version, config_hash: served.hash });
+    this.offer();
+  }
+
+  #onAck(id: string, req: SyncRequest__Output, sent: Snapshot): void {
+    this.#servedHash = req.config_hash || sent.hash;
+    this.#nackedHash = null;
+    const version = parseVersionInfo(req.version_info) ?? sent.version;
+    this.#ctx.registry.update(this, id, { sync_status: 'normal', config_version: version, config_hash: this.#servedHash });
+    this.#log.info('data plane applied config', { version, hash: this.#servedHash });
+  }
+
+  #onNack(id: string, req: SyncRequest__Output, detail: ErrorDetail__Output, sent: Snapshot): void {
+    this.#nackedHash = sent.hash;
+    this.#servedHash = req.config_hash || null;
+    this.#ctx.registry.update(this, id, {
+      sync_status: 'config_nack',
+      config_version: parseVersionInfo(req.version_info),
+      config_hash: this.#servedHash,
+      last_error: { code: detail.code, message: detail.message, config_version: sent.version, config_hash: sent.hash, at: Math.floor(Date.now() / 1000) },
+    });
+    this.#log.warn('data plane rejected config', { version: sent.version, hash: sent.hash, error: detail.message, code: detail.code });
+  }
+
+  #finish(err: Error | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#nodeId !== null) {
+      this.#ctx.registry.disconnect(this, this.#nodeId);
+      this.#log.info('data plane disconnected', err ? { err } : undefined);
+    }
+    // Half-close from the client: finish our side too so the call completes cleanly.
+    if (!this.#call.writableEnded) this.#call.end();
+    this.#ctx.closed(this);
+  }
+}

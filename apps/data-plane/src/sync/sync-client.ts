@@ -1,0 +1,264 @@
+// The data plane's end of the sync protocol (docs/sync-protocol.md). It dials the control planes in
+// order, keeps one ConfigSync.StreamConfig stream open, applies each snapshot it receives (the newest
+// only, one at a time) and ACKs or NACKs it. It never throws: failures are logged and retried with
+// capped exponential backoff and full jitter; the data plane keeps serving what it has meanwhile.
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import { configHash, type Snapshot } from '@archway/schema';
+import {
+  Backoff, createConfigSyncClient, formatVersionInfo, snapshotFromProto,
+  type ConfigSyncClient, type SyncRequest, type SyncResponse__Output,
+} from '@archway/sync';
+import type { Logger } from '@archway/telemetry';
+import { LatestOnly } from './latest-only';
+
+export interface NodeIdentity {
+  id: string;
+  hostname: string;
+  zone: string;
+  /** the data plane's Archway software version */
+  version: string;
+  labels: Record<string, string>;
+}
+
+export type SyncState = 'connecting' | 'connected' | 'disconnected';
+
+export interface SyncClientOptions {
+  /** host:port of each control plane, tried in order */
+  controlPlanes: string[];
+  node: NodeIdentity;
+  logger: Logger;
+  /** what the data plane serves now (from its cache or its last apply), or null */
+  current: () => { version: number; hash: string } | null;
+  /** swaps a snapshot in; throwing means NACK with the error's message, keep serving the old one */
+  apply: (snapshot: Snapshot) => Promise<void> | void;
+  backoff?: { initialMs?: number; maxMs?: number; random?: () => number };
+  /** TLS/mTLS to the control planes; insecure when omitted */
+  credentials?: grpc.ChannelCredentials;
+  /** ping interval on the stream, so a dead control plane is noticed (default 30 s) */
+  keepaliveTimeMs?: number;
+  /** unanswered ping => connection dropped (default 10 s) */
+  keepaliveTimeoutMs?: number;
+  /** a control plane that has not accepted the stream by then counts as failed (default 10 s) */
+  connectTimeoutMs?: number;
+  /** largest snapshot accepted (default 256 MiB; gRPC's own default of 4 MiB is too small for big configs) */
+  maxMessageBytes?: number;
+}
+
+/** One dial of one control plane. */
+interface Attempt {
+  address: string;
+  client: ConfigSyncClient;
+  call: ReturnType<ConfigSyncClient['StreamConfig']>;
+  /** the control plane sent response headers: it accepted our node identity */
+  accepted: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+interface Received {
+  attempt: Attempt;
+  response: SyncResponse__Output;
+}
+
+/** gRPC's INVALID_ARGUMENT: the config was rejected. */
+const NACK_CODE = grpc.status.INVALID_ARGUMENT;
+
+export class SyncClient extends EventEmitter {
+  readonly #opts: SyncClientOptions;
+  readonly #log: Logger;
+  readonly #backoff: Backoff;
+  readonly #queue: LatestOnly<Received>;
+  #state: SyncState = 'disconnected';
+  #index = 0;
+  #attempt: Attempt | null = null;
+  #retry: NodeJS.Timeout | null = null;
+  #running = false;
+
+  constructor(opts: SyncClientOptions) {
+    super();
+    this.#opts = opts;
+    this.#log = opts.logger;
+    this.#backoff = new Backoff(opts.backoff);
+    this.#queue = new LatestOnly((r) => this.#handle(r));
+  }
+
+  get state(): SyncState {
+    return this.#state;
+  }
+
+  /** The control plane being dialed or connected to; null while stopped or waiting to retry. */
+  get address(): string | null {
+    return this.#attempt?.address ?? null;
+  }
+
+  override on(event: 'state', listener: (state: SyncState) => void): this {
+    return super.on(event, listener);
+  }
+
+  start(): void {
+    if (this.#running) return;
+    if (this.#opts.controlPlanes.length === 0) {
+      this.#log.error('no control plane address configured; set ARCHWAY_CLUSTER_CONTROL_PLANE (host:port, comma-separated)');
+      return;
+    }
+    this.#running = true;
+    this.#dial();
+  }
+
+  /** Closes the stream and stops reconnecting; resolves once an apply in progress has finished. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
+    const attempt = this.#attempt;
+    this.#attempt = null;
+    if (attempt) this.#close(attempt);
+    this.#queue.clear();
+    await this.#queue.idle();
+    this.#setState('disconnected');
+  }
+
+  #dial(): void {
+    if (!this.#running) return;
+    const address = this.#opts.controlPlanes[this.#index];
+    this.#setState('connecting');
+    let attempt: Attempt;
+    try {
+      const client = createConfigSyncClient(address, this.#opts.credentials, {
+        'grpc.keepalive_time_ms': this.#opts.keepaliveTimeMs ?? 30_000,
+        'grpc.keepalive_timeout_ms': this.#opts.keepaliveTimeoutMs ?? 10_000,
+        'grpc.keepalive_permit_without_calls': 1,
+        'grpc.max_receive_message_length': this.#opts.maxMessageBytes ?? 256 * 1024 * 1024,
+      });
+      attempt = { address, client, call: client.StreamConfig(), accepted: false, timer: null };
+    } catch (err) {
+      this.#failed(address, false, (err as Error).message);
+      return;
+    }
+    this.#attempt = attempt;
+    const { call } = attempt;
+    attempt.timer = setTimeout(() => call.cancel(), this.#opts.connectTimeoutMs ?? 10_000);
+    call.on('metadata', () => this.#accepted(attempt));
+    call.on('data', (response: SyncResponse__Output) => {
+      if (this.#attempt === attempt) this.#queue.offer({ attempt, response });
+    });
+    call.on('error', () => undefined); // the 'status' event below reports every ending, errors included
+    call.on('status', (s: grpc.StatusObject) => this.#ended(attempt, `${grpc.status[s.code] ?? s.code}: ${s.details}`));
+    this.#send(attempt, this.#hello());
+  }
+
+  #hello(): SyncRequest {
+    const { node } = this.#opts;
+    const served = this.#served();
+    return {
+      node: { id: node.id, hostname: node.hostname, zone: node.zone, software_version: node.version, labels: node.labels },
+      version_info: formatVersionInfo(served?.version),
+      config_hash: served?.hash ?? '',
+    };
+  }
+
+  #accepted(attempt: Attempt): void {
+    if (this.#attempt !== attempt) return;
+    if (attempt.timer) clearTimeout(attempt.timer);
+    attempt.timer = null;
+    attempt.accepted = true;
+    this.#backoff.reset();
+    this.#log.info('connected to control plane', { address: attempt.address });
+    this.#setState('connected');
+  }
+
+  #ended(attempt: Attempt, reason: string): void {
+    if (this.#attempt !== attempt) return;
+    this.#attempt = null;
+    this.#close(attempt);
+    this.#failed(attempt.address, attempt.accepted, reason);
+  }
+
+  /** Schedules the next dial: the same control plane after a working stream dropped, else the next one. */
+  #failed(address: string, wasAccepted: boolean, reason: string): void {
+    if (!this.#running) return;
+    this.#setState('disconnected');
+    if (!wasAccepted) this.#index = (this.#index + 1) % this.#opts.controlPlanes.length;
+    const delay = this.#backoff.next();
+    const next = this.#opts.controlPlanes[this.#index];
+    const msg = wasAccepted ? 'lost the control plane stream; reconnecting' : 'cannot connect to control plane';
+    this.#log.warn(msg, { address, error: reason, retry_in_ms: delay, next_address: next });
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.#dial();
+    }, delay);
+  }
+
+  #close(attempt: Attempt): void {
+    if (attempt.timer) clearTimeout(attempt.timer);
+    attempt.timer = null;
+    try {
+      attempt.call.cancel();
+      attempt.client.close();
+    } catch (err) {
+      this.#log.debug('error while closing a control plane stream', { err });
+    }
+  }
+
+  /** Applies one received snapshot, then ACKs it, or NACKs it with the reason. Never rejects. */
+  async #handle({ attempt, response }: Received): Promise<void> {
+    // A response from a stream that already ended cannot be ACKed; the next stream reports what we serve
+    // and gets whatever is newer then.
+    if (this.#attempt !== attempt) return;
+    let snapshot: Snapshot | null = null;
+    try {
+      if (!response.snapshot) throw new Error('response carries no snapshot');
+      snapshot = snapshotFromProto(response.snapshot);
+      const computed = configHash(snapshot.config);
+      if (computed !== snapshot.hash)
+        throw new Error(`config hash mismatch: the control plane sent ${snapshot.hash}, the config hashes to ${computed}`);
+      const served = this.#served();
+      if (!served || served.version !== snapshot.version || served.hash !== snapshot.hash) await this.#opts.apply(snapshot);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.#log.warn('configuration rejected; keeping the current one', { version: response.version_info, error: message });
+      this.#reply(attempt, response.nonce, { code: NACK_CODE, message });
+      return;
+    }
+    this.#log.debug('configuration acknowledged', { version: snapshot.version, hash: snapshot.hash });
+    this.#reply(attempt, response.nonce, null, snapshot);
+  }
+
+  #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, applied?: Snapshot): void {
+    if (this.#attempt !== attempt) return;
+    const served = applied ? { version: applied.version, hash: applied.hash } : this.#served();
+    this.#send(attempt, {
+      version_info: formatVersionInfo(served?.version),
+      config_hash: served?.hash ?? '',
+      response_nonce: nonce,
+      error_detail: error,
+    });
+  }
+
+  #send(attempt: Attempt, request: SyncRequest): void {
+    try {
+      attempt.call.write(request);
+    } catch (err) {
+      this.#log.debug('cannot write to the control plane stream', { err }); // the 'status' event follows
+    }
+  }
+
+  #served(): { version: number; hash: string } | null {
+    try {
+      return this.#opts.current();
+    } catch (err) {
+      this.#log.error('cannot read the served configuration', { err });
+      return null;
+    }
+  }
+
+  #setState(state: SyncState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    try {
+      this.emit('state', state);
+    } catch (err) {
+      this.#log.error('a sync state listener threw', { err });
+    }
+  }
+}

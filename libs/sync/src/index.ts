@@ -1,0 +1,12 @@
+// @archway/sync: the sync protocol's generated types, loader and the helpers both planes share.
+export { PROTO_LOADER_OPTIONS, SYNC_PROTO_FILES, configSyncService, createConfigSyncClient, findProtoRoot, loadSyncProto } from './proto';
+export { snapshotFromProto, snapshotToProto, serviceFromProto, serviceToProto, routeFromProto, routeToProto } from './convert';
+export { Backoff, DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS, type BackoffOptions } from './backoff';
+export { newNonce } from './nonce';
+export { parseVersionInfo, formatVersionInfo } from './version';
+export type { ConfigSyncClient, ConfigSyncDefinition, ConfigSyncHandlers } from './generated/archway/sync/v1/ConfigSync';
+export type { SyncRequest, SyncRequest__Output } from './generated/archway/sync/v1/SyncRequest';
+export type { SyncResponse, SyncResponse__Output } from './generated/archway/sync/v1/SyncResponse';
+export type { Node as NodeMessage, Node__Output as NodeMessage__Output } from './generated/archway/sync/v1/Node';
+export type { ErrorDetail, ErrorDetail__Output } from './generated/archway/sync/v1/ErrorDetail';
+export type { Snapshot as SnapshotMessage, Snapshot__Output as SnapshotMessage__Output } from './generated/archway/sync/v1/Snapshot';

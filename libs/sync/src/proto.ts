@@ -1,0 +1,63 @@
+// Loads the sync protocol's .proto at runtime. The files live in the repo's top-level proto/ directory,
+// which is reached by walking up from this file: that works from sources (jest, ts-node) and from the
+// compiled dist/libs/sync/src/ alike, without copying the .proto files into the build.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/sync';
+import type { ConfigSyncClient, ConfigSyncDefinition } from './generated/archway/sync/v1/ConfigSync';
+
+const PROTO_SUBDIR = path.join('archway', 'sync', 'v1');
+export const SYNC_PROTO_FILES = ['archway/sync/v1/sync.proto'];
+
+/** The options every Archway component loads the protocol with; the generated types assume them. */
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/** Finds the directory that contains `archway/sync/v1`, walking up from `start`. */
+export function findProtoRoot(start: string = __dirname): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    const candidate = path.join(dir, 'proto');
+    if (fs.existsSync(path.join(candidate, PROTO_SUBDIR))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      throw Object.assign(new Error(`cannot find proto/${PROTO_SUBDIR} above ${start}: ship the proto/ directory with the build`), {
+        code: 'ARCHWAY_PROTO_NOT_FOUND',
+      });
+    }
+    dir = parent;
+  }
+}
+
+let cached: ProtoGrpcType | null = null;
+
+/** The loaded `archway.sync.v1` package (loaded once per process). */
+export function loadSyncProto(): ProtoGrpcType {
+  if (!cached) {
+    const definition = protoLoader.loadSync(SYNC_PROTO_FILES, { ...PROTO_LOADER_OPTIONS, includeDirs: [findProtoRoot()] });
+    cached = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+  }
+  return cached;
+}
+
+/** The `ConfigSync` service definition, for `server.addService`. */
+export function configSyncService(): ConfigSyncDefinition {
+  return loadSyncProto().archway.sync.v1.ConfigSync.service;
+}
+
+/** A `ConfigSync` client for one control-plane address (`host:port`). */
+export function createConfigSyncClient(
+  address: string,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  options: grpc.ChannelOptions = {},
+): ConfigSyncClient {
+  const Client = loadSyncProto().archway.sync.v1.ConfigSync;
+  return new Client(address, credentials, options);
+}
