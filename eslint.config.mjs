@@ -6,7 +6,7 @@ const dataPlaneBanned = ['@nestjs/*', 'typeorm', '@nestjs/typeorm', 'reflect-met
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
-  { ignores: ['**/dist', '**/node_modules', '**/generated/**', '.archway', '.nx'] },
+  { ignores: ['**/dist', '**/node_modules', '**/generated/**', '.archway', '.nx', 'libs/*/index.js', 'apps/*/index.js'] },
   {
     files: ['**/*.ts'],
     rules: {

@@ -1,6 +1,6 @@
 // `archway`: start (all-in-one), control-plane, data-plane, migrations up.
-import { ARCHWAY_VERSION, loadSettings, settingEnvNames } from '@archway/config';
-import { createLogger } from '@archway/telemetry';
+import { ARCHWAY_VERSION, loadSettings, settingEnvNames, type Settings } from '@archway/config';
+import { createLogger, type Logger } from '@archway/telemetry';
 import { parseArgs, UsageError } from './args';
 import { appMain, spawnRole, superviseChildren, waitForPort } from './processes';
 
@@ -18,6 +18,11 @@ Commands:
 Every setting is an environment variable and a flag (ARCHWAY_PROXY_LISTEN = --proxy-listen):
   ${settingEnvNames().join('\n  ')}
 `;
+
+/** What `migrations up` uses of the control plane, loaded at run time from the build. */
+interface ControlPlaneModule {
+  openDatabase(settings: Settings, logger: Logger, opts: { migrate: boolean }): Promise<{ close(): Promise<void> }>;
+}
 
 function fail(message: string): never {
   process.stderr.write(`archway: ${message}\n`);
@@ -49,7 +54,7 @@ async function migrationsUp(env: NodeJS.ProcessEnv): Promise<void> {
   const settings = loadSettings('control-plane', env);
   const logger = createLogger({ level: settings.logLevel });
   // loaded at run time: the CLI composes the apps, it does not link them
-  const cp = require(appMain('control-plane').replace(/main\.js$/, 'index.js')) as typeof import('../../control-plane/src/index');
+  const cp = require(appMain('control-plane').replace(/main\.js$/, 'index.js')) as ControlPlaneModule;
   const db = await cp.openDatabase(settings, logger, { migrate: true });
   await db.close();
   process.stdout.write('migrations are up to date\n');

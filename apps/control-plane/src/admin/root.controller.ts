@@ -1,5 +1,6 @@
 // GET / (node information), GET /status (health) and GET /clustering/data-planes.
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { SnapshotScheduler } from '../snapshots/snapshot-scheduler';
 import { EntityStore } from '../store/entity-store';
 import { pageArgs } from './arguments-decoder';
 import { DATA_PLANE_DIRECTORY, NODE_INFO, type DataPlaneDirectory, type NodeInfo } from './tokens';
@@ -10,6 +11,7 @@ export class RootController {
     @Inject(NODE_INFO) private readonly node: NodeInfo,
     @Inject(DATA_PLANE_DIRECTORY) private readonly directory: DataPlaneDirectory,
     private readonly store: EntityStore,
+    private readonly snapshots: SnapshotScheduler,
   ) {}
 
   @Get()
@@ -30,8 +32,12 @@ export class RootController {
   async status() {
     const reachable = await this.store.ping();
     const mem = process.memoryUsage();
+    const latest = this.snapshots.latest;
     return {
       database: { reachable },
+      // the newest snapshot published to data planes
+      configuration_version: latest?.version ?? null,
+      configuration_hash: latest?.hash ?? null,
       memory: { rss: mem.rss, heap_used: mem.heapUsed },
       server: { uptime_seconds: Math.round(process.uptime()) },
     };

@@ -60,18 +60,12 @@ function toRecord(kind: Kind, entity: Service | Route): Record<string, unknown> 
 /** Database errors a user caused become Kong's 409/400; everything else stays a 500. */
 export function translateDbError(err: unknown, entity?: Service | Route): never {
   if (err instanceof QueryFailedError) {
-    const pg = err.driverError as { code?: string; constraint?: string; detail?: string };
+    const pg = err.driverError as { code?: string; constraint?: string };
     if (pg.code === '23505') {
       const field = UNIQUE_FIELDS[pg.constraint ?? ''] ?? 'id';
       throw uniqueViolation(field, entity ? (entity as unknown as Record<string, unknown>)[field] : null);
     }
     if (pg.code === '23503') {
-      if (pg.constraint === 'routes_service_id_fkey' && /is still referenced/.test(pg.detail ?? ''))
-        throw new ArchwayError(
-          ErrorCodes.FOREIGN_KEY_VIOLATION,
-          "an existing 'routes' entity references this 'services' entity",
-          { '@referenced_by': 'routes' },
-        );
       const id = (entity as Route | undefined)?.service?.id;
       throw new ArchwayError(
         ErrorCodes.FOREIGN_KEY_VIOLATION,
@@ -114,6 +108,15 @@ export class WriteTx {
       const r = await this.em.getRepository(RECORD[kind]).delete({ id });
       return (r.affected ?? 0) > 0;
     } catch (err) {
+      // deleting a row that others still reference: Kong refuses and names the referencing entity
+      // (PostgreSQL 18 reports ON DELETE RESTRICT as 23001 restrict_violation, older ones as 23503)
+      const code = err instanceof QueryFailedError ? (err.driverError as { code?: string }).code : undefined;
+      if (code === '23503' || code === '23001')
+        throw new ArchwayError(
+          ErrorCodes.FOREIGN_KEY_VIOLATION,
+          `an existing 'routes' entity references this '${kind}' entity`,
+          { '@referenced_by': 'routes' },
+        );
       translateDbError(err);
     }
   }
