@@ -9,6 +9,10 @@ import { startEchoUpstream, type Upstream } from '../support/upstream';
 
 jest.setTimeout(180_000);
 
+interface DpStatus {
+  control_plane: { state: string };
+}
+
 interface DataPlane {
   proc: RoleProcess;
   proxy: string;
@@ -145,7 +149,7 @@ describe('control plane -> data planes in two zones', () => {
     await a.proc.stop();
     a.proc = role('dp-a', 'data-plane', a.env).start();
     await eventually('dp-a to serve /r2 from its cache', async () => (await proxied(a, '/r2')).status === 200, 30_000, all());
-    const status = await (await fetch(a.status + '/status')).json();
+    const status = (await (await fetch(a.status + '/status')).json()) as DpStatus;
     expect(status.control_plane.state).not.toBe('connected');
     expect((await proxied(dps[1], '/r2')).status).toBe(200);
   });
@@ -155,6 +159,6 @@ describe('control plane -> data planes in two zones', () => {
     expect((await adminCall('POST', '/services/echo/routes', 'name=r3&paths[]=/r3')).status).toBe(201);
     await allServe('/r3', 200);
     for (const dp of dps)
-      await eventually(`${dp.proc.name} connected`, async () => (await (await fetch(dp.status + '/status')).json()).control_plane.state === 'connected', 15_000, all());
+      await eventually(`${dp.proc.name} connected`, async () => ((await (await fetch(dp.status + '/status')).json()) as DpStatus).control_plane.state === 'connected', 15_000, all());
   });
 });

@@ -2,7 +2,7 @@
 // templates (kong/tools/http.lua), in the format the client's Accept header asks for; JSON by default.
 import type { ServerResponse } from 'node:http';
 import { PROXY_ERRORS, type ProxyErrorName } from '@archway/schema';
-import { ARCHWAY_VERSION } from './version';
+import { ARCHWAY_VERSION } from '@archway/config';
 
 type Format = 'json' | 'html' | 'xml' | 'text';
 

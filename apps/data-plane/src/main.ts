@@ -1,14 +1,13 @@
 // Data-plane wiring: disk cache -> config store -> proxy + status listeners -> sync client. Logic lives
 // in the files this one assembles; here are only their start order and their shutdown order.
 import { hostname } from 'node:os';
-import { loadSettings, type ListenAddress, type Settings } from '@archway/config';
+import { ARCHWAY_VERSION, loadSettings, type ListenAddress, type Settings } from '@archway/config';
 import { createLogger, type Logger } from '@archway/telemetry';
 import { ConfigStore } from './config-store';
 import { resolveNodeId } from './node-id';
 import { ProxyServer } from './proxy-server';
 import { StatusServer } from './status-server';
 import { SyncClient } from './sync/sync-client';
-import { ARCHWAY_VERSION } from './version';
 
 export interface DataPlane {
   /** Stops accepting, lets in-flight requests finish (bounded), stops syncing, closes upstream pools. */

@@ -1,7 +1,7 @@
 // Header rewriting between client and upstream (kong/runloop/handler.lua): hop-by-hop headers dropped,
 // X-Real-IP / X-Forwarded-* set, Via appended. Lookup sets are built at module load, not per request.
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { ARCHWAY_VERSION } from './version';
+import { ARCHWAY_VERSION } from '@archway/config';
 
 export const VIA_TOKEN = `1.1 archway/${ARCHWAY_VERSION}`;
 
