@@ -1,0 +1,79 @@
+'use strict';
+// Shared helpers for benchmarks: processes from the build, free ports, percentiles, and writing a
+// marked section of docs/benchmarks.md.
+const { spawn } = require('node:child_process');
+const { createServer } = require('node:net');
+const { mkdtempSync, chmodSync, readFileSync, writeFileSync, existsSync } = require('node:fs');
+const { tmpdir, cpus, totalmem } = require('node:os');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..', '..');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function tempPrefix(label) {
+  const dir = mkdtempSync(join(tmpdir(), `archway-bench-${label}-`));
+  chmodSync(dir, 0o755); // the embedded Postgres runs unprivileged when we are root
+  return dir;
+}
+
+function spawnRole(app, env) {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+    env: { ...process.env, ARCHWAY_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+async function waitFor(what, check, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+function summarize(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  return { n: s.length, mean, p50: percentile(s, 50), p99: percentile(s, 99), min: s[0], max: s[s.length - 1] };
+}
+
+function machine() {
+  const c = cpus();
+  return `${c.length} × ${c[0] ? c[0].model.trim() : 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}`;
+}
+
+/** Replaces the section between `<!-- name:start -->` and `<!-- name:end -->` in docs/benchmarks.md. */
+function writeSection(name, markdown) {
+  const file = join(ROOT, 'docs', 'benchmarks.md');
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  let doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const re = new RegExp(`${start}[\\s\\S]*?${end}`);
+  doc = re.test(doc) ? doc.replace(re, block) : `${doc.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, doc);
+}
+
+module.exports = { ROOT, freePort, tempPrefix, spawnRole, waitFor, summarize, machine, writeSection };
