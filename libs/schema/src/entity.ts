@@ -6,8 +6,18 @@ import type { EntityName } from './types';
 
 export interface EntitySchema {
   name: EntityName;
-  /** the field that, besides the id, addresses an entity in a URL (Kong's endpoint_key) */
-  endpointKey: string;
+  /** the collection's Admin API path, e.g. `key-auths` (Kong's admin_api_name; default: name) */
+  adminPath?: string;
+  /** the path under a parent entity, e.g. `/consumers/{c}/key-auth` (Kong's admin_api_nested_name) */
+  nestedPath?: string;
+  /** the field that, besides the id, addresses an entity in a URL (Kong's endpoint_key), if any */
+  endpointKey: string | null;
+  /** unique constraints over several fields (nulls equal), e.g. [['upstream', 'target']] */
+  uniques?: readonly (readonly string[])[];
+  /** fields accepted on write but not stored with the entity (e.g. a certificate's `snis`) */
+  transient?: readonly string[];
+  /** last step before storing: derive stored values (hash a password, digest a certificate) */
+  beforeStore?(entity: Record<string, unknown>, existing: Record<string, unknown> | null): Record<string, unknown>;
   fields: EntityFields;
   /** write-only fields that expand into real ones (the service `url`) */
   shorthands?: Record<string, (value: unknown) => Record<string, unknown> | { error: string }>;

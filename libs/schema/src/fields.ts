@@ -3,13 +3,14 @@
 import type { FieldErrors } from './errors';
 
 export type FieldDef =
-  | { type: 'string'; required?: boolean; default?: string | null; oneOf?: readonly string[]; check?: (v: string) => string | null; uuid?: boolean; unique?: boolean; auto?: boolean }
+  | { type: 'string'; required?: boolean; default?: string | null | (() => string); oneOf?: readonly string[]; check?: (v: string) => string | null; uuid?: boolean; unique?: boolean; auto?: boolean }
   | { type: 'integer'; required?: boolean; default?: number | null; between?: readonly [number, number]; oneOf?: readonly number[]; auto?: boolean }
   | { type: 'boolean'; required?: boolean; default?: boolean | null }
   | { type: 'array' | 'set'; required?: boolean; default?: readonly unknown[] | null; elements: FieldDef; len_min?: number }
   | { type: 'map'; required?: boolean; default?: null; keys: FieldDef; values: FieldDef }
-  | { type: 'record'; required?: boolean; default?: null; fields: Record<string, FieldDef> }
-  | { type: 'foreign'; reference: string; required?: boolean; default?: null };
+  /** an absent record is filled from its fields' defaults, unless its default is explicitly null */
+  | { type: 'record'; required?: boolean; default?: null; fields: Record<string, FieldDef>; check?: (v: Record<string, unknown>) => FieldErrors | null }
+  | { type: 'foreign'; reference: string; required?: boolean; default?: null; onDelete?: 'cascade' | 'restrict' };
 
 export type EntityFields = Record<string, FieldDef>;
 
@@ -95,7 +96,9 @@ function checkValue(def: FieldDef, value: unknown): { value?: unknown; error?: F
     case 'record': {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: MESSAGES.record };
       const r = validateFields(def.fields, value as Record<string, unknown>, 'create');
-      return r.errors ? { error: r.errors } : { value: r.value };
+      if (r.errors) return { error: r.errors };
+      const recordErrors = def.check?.(r.value);
+      return recordErrors ? { error: recordErrors } : { value: r.value };
     }
     case 'foreign': {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: MESSAGES.record };
@@ -131,6 +134,12 @@ export function validateFields(
         errors[name] = MESSAGES.required;
         continue;
       }
+      if (def.type === 'record' && !('default' in def) && given === undefined) {
+        const r = checkValue(def, {});
+        if (r.error !== undefined) errors[name] = r.error;
+        else value[name] = r.value;
+        continue;
+      }
       value[name] = given === null && mode === 'update' ? null : cloneDefault(def.default);
       continue;
     }
@@ -143,6 +152,7 @@ export function validateFields(
 
 function cloneDefault(v: unknown): unknown {
   if (v === undefined) return null;
+  if (typeof v === 'function') return (v as () => unknown)();
   return Array.isArray(v) ? [...v] : v;
 }
 

@@ -69,4 +69,17 @@ export interface Snapshot {
   config: ConfigSet;
 }
 
-export type EntityName = 'services' | 'routes';
+export type EntityName =
+  | 'services'
+  | 'routes'
+  | 'consumers'
+  | 'plugins'
+  | 'upstreams'
+  | 'targets'
+  | 'certificates'
+  | 'snis'
+  | 'ca_certificates'
+  | 'keyauth_credentials'
+  | 'basicauth_credentials'
+  | 'jwt_secrets'
+  | 'acls';

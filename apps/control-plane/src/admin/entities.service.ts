@@ -73,7 +73,7 @@ export class EntitiesService {
     return this.write(async (tx) => {
       const existing = await tx.find(kind, idOrName);
       if (existing && !(await this.belongs(existing, parent, tx))) throw notFound();
-      const keyed = isUuid(idOrName) ? { ...input, id: idOrName } : { ...input, [SCHEMAS[kind].endpointKey]: idOrName };
+      const keyed = isUuid(idOrName) ? { ...input, id: idOrName } : { ...input, [SCHEMAS[kind].endpointKey ?? 'name']: idOrName };
       const body = await this.resolveReferences(tx, kind, keyed, parent);
       const writeKind: WriteKind = existing ? 'replace' : 'create';
       const entity = validateEntity<EntityOf<K>>(SCHEMAS[kind], body, writeKind, {
