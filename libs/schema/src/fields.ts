@@ -3,13 +3,27 @@
 import type { FieldErrors } from './errors';
 
 export type FieldDef =
-  | { type: 'string'; required?: boolean; default?: string | null | (() => string); oneOf?: readonly string[]; check?: (v: string) => string | null; uuid?: boolean; unique?: boolean; auto?: boolean }
-  | { type: 'integer'; required?: boolean; default?: number | null; between?: readonly [number, number]; oneOf?: readonly number[]; auto?: boolean }
+  /** strings are non-empty unless `len_min` says otherwise (Kong's default len_min is 1) */
+  | { type: 'string'; required?: boolean; default?: string | null | (() => string); oneOf?: readonly string[]; check?: (v: string) => string | null; uuid?: boolean; unique?: boolean; auto?: boolean; len_min?: number; len_max?: number }
+  | { type: 'integer'; required?: boolean; default?: number | null; between?: readonly [number, number]; gt?: number; oneOf?: readonly number[]; auto?: boolean }
+  /** a float (Kong's `number`: rate-limiting windows, timeouts in seconds) */
+  | { type: 'number'; required?: boolean; default?: number | null; between?: readonly [number, number]; gt?: number; oneOf?: readonly number[] }
   | { type: 'boolean'; required?: boolean; default?: boolean | null }
   | { type: 'array' | 'set'; required?: boolean; default?: readonly unknown[] | null; elements: FieldDef; len_min?: number }
   | { type: 'map'; required?: boolean; default?: null; keys: FieldDef; values: FieldDef }
   /** an absent record is filled from its fields' defaults, unless its default is explicitly null */
-  | { type: 'record'; required?: boolean; default?: null; fields: Record<string, FieldDef>; check?: (v: Record<string, unknown>) => FieldErrors | null }
+  | {
+      type: 'record';
+      required?: boolean;
+      default?: null;
+      fields: Record<string, FieldDef>;
+      /** cross-field rules on the field-valid record: field errors (with `@entity`), or one message for the whole record */
+      check?: (v: Record<string, unknown>) => FieldErrors | string | null;
+      /** write-only aliases (Kong's shorthand_fields): the value expands into a partial record merged into the input */
+      shorthands?: Record<string, (value: unknown) => Record<string, unknown>>;
+    }
+  /** any JSON value, checked elsewhere (a plugin's config is checked by that plugin's schema) */
+  | { type: 'any'; required?: boolean; default?: null }
   | { type: 'foreign'; reference: string; required?: boolean; default?: null; onDelete?: 'cascade' | 'restrict' };
 
 export type EntityFields = Record<string, FieldDef>;
@@ -19,6 +33,7 @@ export const MESSAGES = {
   required: 'required field missing',
   string: 'expected a string',
   integer: 'expected an integer',
+  number: 'expected a number',
   boolean: 'expected a boolean',
   array: 'expected an array',
   set: 'expected a set',
@@ -43,17 +58,23 @@ function checkValue(def: FieldDef, value: unknown): { value?: unknown; error?: F
   switch (def.type) {
     case 'string': {
       if (typeof value !== 'string') return { error: MESSAGES.string };
-      if (value.length === 0) return { error: MESSAGES.emptyString };
+      const lenMin = def.len_min ?? 1;
+      if (value.length < lenMin) return { error: `length must be at least ${lenMin}` };
+      if (def.len_max !== undefined && value.length > def.len_max) return { error: `length must be at most ${def.len_max}` };
       if (def.uuid && !isUuid(value)) return { error: MESSAGES.uuid };
       if (def.oneOf && !def.oneOf.includes(value)) return { error: oneOfMessage(def.oneOf) };
       const msg = def.check?.(value);
       return msg ? { error: msg } : { value };
     }
-    case 'integer': {
-      if (typeof value !== 'number' || !Number.isInteger(value)) return { error: MESSAGES.integer };
+    case 'integer':
+    case 'number': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return { error: MESSAGES[def.type] };
+      if (def.type === 'integer' && !Number.isInteger(value)) return { error: MESSAGES.integer };
+      // Kong's validator order: one_of, gt, between
+      if (def.oneOf && !def.oneOf.includes(value)) return { error: oneOfMessage(def.oneOf) };
+      if (def.gt !== undefined && !(value > def.gt)) return { error: `value must be greater than ${def.gt}` };
       if (def.between && (value < def.between[0] || value > def.between[1]))
         return { error: `value should be between ${def.between[0]} and ${def.between[1]}` };
-      if (def.oneOf && !def.oneOf.includes(value)) return { error: oneOfMessage(def.oneOf) };
       return { value };
     }
     case 'boolean':
@@ -95,11 +116,13 @@ function checkValue(def: FieldDef, value: unknown): { value?: unknown; error?: F
     }
     case 'record': {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: MESSAGES.record };
-      const r = validateFields(def.fields, value as Record<string, unknown>, 'create');
+      const r = validateFields(def.fields, expandShorthands(def, value as Record<string, unknown>), 'create');
       if (r.errors) return { error: r.errors };
       const recordErrors = def.check?.(r.value);
       return recordErrors ? { error: recordErrors } : { value: r.value };
     }
+    case 'any':
+      return { value };
     case 'foreign': {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: MESSAGES.record };
       const fk = value as Record<string, unknown>;
@@ -109,6 +132,32 @@ function checkValue(def: FieldDef, value: unknown): { value?: unknown; error?: F
       return { value: { id: fk.id } };
     }
   }
+}
+
+type RecordDef = Extract<FieldDef, { type: 'record' }>;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Deep-merges `patch` into `base`: nested records merge, anything else in `patch` wins. */
+function mergeRecords(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(patch))
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeRecords(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+/** Replaces shorthand keys (e.g. rate-limiting's `redis_host`) by what they stand for (`redis.host`). */
+function expandShorthands(def: RecordDef, input: Record<string, unknown>): Record<string, unknown> {
+  if (!def.shorthands) return input;
+  let out = input;
+  for (const [key, expand] of Object.entries(def.shorthands)) {
+    if (!(key in out)) continue;
+    const { [key]: raw, ...rest } = out;
+    out = raw === undefined || raw === null ? rest : mergeRecords(rest, expand(raw));
+  }
+  return out;
 }
 
 export type ValidateMode = 'create' | 'update';
@@ -175,6 +224,8 @@ function coerceValue(def: FieldDef, raw: unknown): unknown {
   switch (def.type) {
     case 'integer':
       return typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+    case 'number':
+      return typeof raw === 'string' && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     case 'boolean':
       return raw === 'true' ? true : raw === 'false' ? false : raw;
     case 'array':
@@ -187,10 +238,16 @@ function coerceValue(def: FieldDef, raw: unknown): unknown {
         return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, coerceValue(def.values, v)]));
       return raw;
     case 'record':
-      return raw !== null && typeof raw === 'object' && !Array.isArray(raw)
-        ? coerceFormValues(def.fields, raw as Record<string, unknown>)
-        : raw;
+      return isPlainObject(raw) ? coerceFormValues(def.fields, expandShorthands(def, raw)) : raw;
     default:
       return raw;
   }
+}
+
+/**
+ * Validates one value against a definition (coercing form strings first when asked): a plugin's config
+ * against its record, for example. Returns the normalised value or the errors for that value.
+ */
+export function validateValue(def: FieldDef, value: unknown, fromForm = false): { value?: unknown; error?: FieldErrors[string] } {
+  return checkValue(def, fromForm ? coerceValue(def, value) : value);
 }
