@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../../apps/control-plane/src/store/test-database';
+import { createTestDatabase, type TestDatabase } from '../../apps/control-plane/src/testing/test-database';
 import { eventually, freePort, role, type RoleProcess } from '../support/processes';
 import { startEchoUpstream, type Upstream } from '../support/upstream';
 

@@ -1,6 +1,8 @@
 // The control plane: database (+ migrations), Admin API, snapshot scheduler and the sync server.
 import 'reflect-metadata';
 import { ARCHWAY_VERSION, loadSettings, type Settings } from '@archway/config';
+import { pluginSchema } from '@archway/plugins';
+import { ENTITY_SCHEMAS } from '@archway/schema';
 import { createLogger, type Logger } from '@archway/telemetry';
 import { hostname } from 'node:os';
 import { startAdminServer } from './admin/admin-server';
@@ -11,6 +13,8 @@ import { ConfigListener } from './snapshots/config-listener';
 import { SnapshotScheduler } from './snapshots/snapshot-scheduler';
 import { openDatabase } from './store/database';
 import { CONFIG_CHANNEL, EntityStore } from './store/entity-store';
+import { ConfigHistory } from './store/history';
+import { tableSpec } from './store/table-spec';
 
 export interface ControlPlane {
   adminPort: number;
@@ -20,7 +24,10 @@ export interface ControlPlane {
 
 export async function startControlPlane(settings: Settings, logger: Logger): Promise<ControlPlane> {
   const db = await openDatabase(settings, logger, { migrate: true });
-  const store = new EntityStore(db.ds);
+  const store = new EntityStore(db.ds, new Map(ENTITY_SCHEMAS.map((s) => [s.name, tableSpec(s)])));
+  const history = new ConfigHistory(db.ds.manager, store, settings.historyRetention);
+  const pruning = setInterval(() => history.prune().catch((err) => logger.warn('history pruning failed', { err })), 60_000);
+  pruning.unref();
   const sync = new SyncServer({ logger: logger.child({ component: 'sync' }), softwareVersion: ARCHWAY_VERSION });
   const snapshots = new SnapshotScheduler({
     debounceMs: settings.snapshotDebounceMs,
@@ -43,6 +50,8 @@ export async function startControlPlane(settings: Settings, logger: Logger): Pro
         store,
         snapshots,
         directory: sync,
+        plugins: pluginSchema,
+        history,
         node: {
           nodeId: persistentNodeId(settings.prefix, 'control-plane.id'),
           hostname: hostname(),
@@ -64,12 +73,14 @@ export async function startControlPlane(settings: Settings, logger: Logger): Pro
       adminPort: admin.port,
       clusterPort,
       close: async () => {
+        clearInterval(pruning);
         snapshots.close();
         for (const close of closers.reverse()) await close().catch((err) => logger.warn('close failed', { err }));
         await db.close();
       },
     };
   } catch (err) {
+    clearInterval(pruning);
     snapshots.close();
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await db.close();

@@ -27,6 +27,8 @@ export interface Settings {
   /** ms the snapshot builder waits for more writes before building, and the most it defers a build */
   snapshotDebounceMs: number;
   snapshotMaxDelayMs: number;
+  /** how many config versions the history keeps for diff and rollback */
+  historyRetention: number;
 }
 
 interface SettingSpec {
@@ -87,11 +89,12 @@ const SPECS: Record<Exclude<keyof Settings, 'role'>, SettingSpec> = {
   nodeId: { env: 'ARCHWAY_NODE_ID', parse: (raw) => raw, defaultFor: () => null },
   snapshotDebounceMs: { env: 'ARCHWAY_SNAPSHOT_DEBOUNCE_MS', parse: (raw) => nonNegative(raw, 'ARCHWAY_SNAPSHOT_DEBOUNCE_MS'), defaultFor: () => 5 },
   snapshotMaxDelayMs: { env: 'ARCHWAY_SNAPSHOT_MAX_DELAY_MS', parse: (raw) => nonNegative(raw, 'ARCHWAY_SNAPSHOT_MAX_DELAY_MS'), defaultFor: () => 100 },
+  historyRetention: { env: 'ARCHWAY_HISTORY_RETENTION', parse: (raw) => nonNegative(raw, 'ARCHWAY_HISTORY_RETENTION'), defaultFor: () => 1000 },
 };
 
 function nonNegative(raw: string, name: string): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new SettingsError(`${name}: expected a whole number of milliseconds, got '${raw}'`);
+  if (!Number.isInteger(n) || n < 0) throw new SettingsError(`${name}: expected a whole number (0 or more), got '${raw}'`);
   return n;
 }
 

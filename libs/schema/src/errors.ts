@@ -10,6 +10,7 @@ export const ErrorCodes = {
   INVALID_OFFSET: 7,
   DATABASE_ERROR: 8,
   INVALID_SIZE: 9,
+  INVALID_OPTIONS: 11,
   OPERATION_UNSUPPORTED: 12,
 } as const;
 
@@ -24,6 +25,7 @@ const NAMES: Record<ErrorCode, string> = {
   7: 'invalid offset',
   8: 'database error',
   9: 'invalid size',
+  11: 'invalid options',
   12: 'operation unsupported',
 };
 
@@ -36,6 +38,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   7: 400,
   8: 500,
   9: 400,
+  11: 400,
   12: 405,
 };
 

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminModule, type AdminDeps } from './admin.module';
 import { adminBodyMiddleware } from './admin-body';
+import { adminContext } from './request-context';
 import { KongErrorFilter } from './kong-error.filter';
 
 export interface AdminServer {
@@ -26,6 +27,8 @@ export async function startAdminServer(deps: AdminDeps, listen: { host: string; 
     res.setHeader('Server', `archway/${deps.node.version}`);
     next();
   });
+  // who is calling, for the config history (admin tokens name the caller when they are on)
+  app.use((req: unknown, res: unknown, next: () => void) => adminContext.run({ actor: null }, next));
   app.use(adminBodyMiddleware);
   app.useGlobalFilters(new KongErrorFilter(logger));
   app.enableShutdownHooks();

@@ -3,17 +3,21 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SnapshotScheduler } from '../snapshots/snapshot-scheduler';
 import { EntityStore } from '../store/entity-store';
+import { ConfigHistory } from '../store/history';
+import { HistoryController } from './history.controller';
+import { ENTITY_SCHEMAS, type PluginLookup } from '@archway/schema';
 import { EntitiesService } from './entities.service';
+import { entityControllers } from './entity-controllers';
 import { RootController } from './root.controller';
-import { RoutesController } from './routes.controller';
-import { ServicesController } from './services.controller';
-import { DATA_PLANE_DIRECTORY, NODE_INFO, type DataPlaneDirectory, type NodeInfo } from './tokens';
+import { DATA_PLANE_DIRECTORY, NODE_INFO, PLUGIN_LOOKUP, type DataPlaneDirectory, type NodeInfo } from './tokens';
 
 export interface AdminDeps {
   store: EntityStore;
   snapshots: SnapshotScheduler;
   node: NodeInfo;
   directory: DataPlaneDirectory;
+  plugins: PluginLookup;
+  history: ConfigHistory;
 }
 
 @Module({})
@@ -21,13 +25,15 @@ export class AdminModule {
   static forRoot(deps: AdminDeps): DynamicModule {
     return {
       module: AdminModule,
-      controllers: [RootController, ServicesController, RoutesController],
+      controllers: [RootController, HistoryController, ...entityControllers(ENTITY_SCHEMAS)],
       providers: [
         EntitiesService,
         { provide: EntityStore, useValue: deps.store },
         { provide: SnapshotScheduler, useValue: deps.snapshots },
         { provide: NODE_INFO, useValue: deps.node },
         { provide: DATA_PLANE_DIRECTORY, useValue: deps.directory },
+        { provide: PLUGIN_LOOKUP, useValue: deps.plugins },
+        { provide: ConfigHistory, useValue: deps.history },
       ],
     };
   }

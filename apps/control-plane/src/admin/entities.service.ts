@@ -1,28 +1,33 @@
-// The Admin API's rules for every entity: validation by libs/schema, references resolved by id or
-// name, and every change written in one transaction that advances the config version.
-import { Injectable } from '@nestjs/common';
+// The Admin API's rules for every entity alike: validation by libs/schema (plugins by their own
+// schema), references resolved by id or endpoint key, nested endpoints scoped to their parent, and
+// every change written in one transaction that advances the config version.
+import { Inject, Injectable } from '@nestjs/common';
 import {
   ArchwayError,
   ErrorCodes,
+  entitySchema,
   foreignKeyViolation,
   isUuid,
-  routeSchema,
-  serviceSchema,
   validateEntity,
+  validatePlugin,
+  type EntityName,
   type EntitySchema,
+  type PluginLookup,
+  type ValidateOptions,
   type WriteKind,
 } from '@archway/schema';
-import { EntityStore, type EntityOf, type Kind, type Page, type WriteTx } from '../store/entity-store';
 import { SnapshotScheduler } from '../snapshots/snapshot-scheduler';
-
-const SCHEMAS: Record<Kind, EntitySchema> = { services: serviceSchema, routes: routeSchema };
+import { EntityStore, type Entity, type Page, type PageQuery, type Scope, type WriteTx } from '../store/entity-store';
+import { currentActor } from './request-context';
+import { PLUGIN_LOOKUP } from './tokens';
 
 export const notFound = () => new ArchwayError(ErrorCodes.NOT_FOUND, 'Not found');
 
-/** The parent in a nested endpoint such as /services/{s}/routes. */
+/** The parent in a nested endpoint such as /services/{s}/routes: its kind, its key, and the child's field naming it. */
 export interface Parent {
-  kind: 'services';
-  idOrName: string;
+  kind: EntityName;
+  idOrKey: string;
+  field: string;
 }
 
 type Input = Record<string, unknown>;
@@ -32,96 +37,129 @@ export class EntitiesService {
   constructor(
     private readonly store: EntityStore,
     private readonly snapshots: SnapshotScheduler,
+    @Inject(PLUGIN_LOOKUP) private readonly plugins: PluginLookup,
   ) {}
 
-  async list<K extends Kind>(kind: K, q: { size: number; offset?: string }, parent?: Parent): Promise<Page<EntityOf<K>>> {
+  async list(kind: EntityName, q: Omit<PageQuery, 'scope'>, parent?: Parent): Promise<Page<Entity>> {
     if (!parent) return this.store.page(kind, q);
-    const service = await this.store.find('services', parent.idOrName);
-    if (!service) throw notFound();
-    return this.store.page(kind, { ...q, serviceId: service.id });
+    const p = await this.store.find(parent.kind, parent.idOrKey);
+    if (!p) throw notFound();
+    return this.store.page(kind, { ...q, scope: { field: parent.field, id: p.id } });
   }
 
-  async get<K extends Kind>(kind: K, idOrName: string, parent?: Parent): Promise<EntityOf<K>> {
-    const entity = await this.store.find(kind, idOrName);
-    if (!entity || !(await this.belongs(entity, parent))) throw notFound();
+  async get(kind: EntityName, idOrKey: string, parent?: Parent): Promise<Entity> {
+    const scope = parent ? await this.scopeOf(parent) : undefined;
+    const entity = await this.store.find(kind, idOrKey, scope);
+    if (!entity) throw notFound();
     return entity;
   }
 
-  create<K extends Kind>(kind: K, input: Input, fromForm: boolean, parent?: Parent): Promise<EntityOf<K>> {
+  /** GET /routes/{r}/service: the entity a foreign field points at. */
+  async getForeign(kind: EntityName, idOrKey: string, field: string): Promise<Entity> {
+    const entity = await this.get(kind, idOrKey);
+    const ref = entity[field] as { id: string } | null;
+    const def = entitySchema(kind).fields[field];
+    if (!ref || def?.type !== 'foreign') throw notFound();
+    return this.get(def.reference as EntityName, ref.id);
+  }
+
+  create(kind: EntityName, input: Input, fromForm: boolean, parent?: Parent): Promise<Entity> {
     return this.write(async (tx) => {
       const body = await this.resolveReferences(tx, kind, input, parent);
-      const entity = validateEntity<EntityOf<K>>(SCHEMAS[kind], body, 'create', { fromForm });
-      return tx.insert(kind, entity);
+      return tx.insert(kind, this.validate(kind, body, 'create', { fromForm }, null));
     });
   }
 
-  update<K extends Kind>(kind: K, idOrName: string, input: Input, fromForm: boolean, parent?: Parent): Promise<EntityOf<K>> {
+  update(kind: EntityName, idOrKey: string, input: Input, fromForm: boolean, parent?: Parent): Promise<Entity> {
     return this.write(async (tx) => {
-      const existing = await tx.find(kind, idOrName);
-      if (!existing || !(await this.belongs(existing, parent, tx))) throw notFound();
+      const scope = parent ? await this.txScopeOf(tx, parent) : undefined;
+      const existing = await tx.find(kind, idOrKey, scope);
+      if (!existing) throw notFound();
       const body = await this.resolveReferences(tx, kind, input, parent);
-      const entity = validateEntity<EntityOf<K>>(SCHEMAS[kind], body, 'update', {
-        fromForm,
-        existing: existing as unknown as Input,
-      });
-      return tx.update(kind, entity);
+      return tx.update(kind, this.validate(kind, body, 'update', { fromForm, existing }, existing));
     });
   }
 
   /** PUT: create or replace; the key in the path wins over the body. */
-  upsert<K extends Kind>(kind: K, idOrName: string, input: Input, fromForm: boolean, parent?: Parent): Promise<EntityOf<K>> {
+  upsert(kind: EntityName, idOrKey: string, input: Input, fromForm: boolean, parent?: Parent): Promise<Entity> {
+    const schema = entitySchema(kind);
+    if (!isUuid(idOrKey) && !schema.endpointKey) throw notFound();
     return this.write(async (tx) => {
-      const existing = await tx.find(kind, idOrName);
-      if (existing && !(await this.belongs(existing, parent, tx))) throw notFound();
-      const keyed = isUuid(idOrName) ? { ...input, id: idOrName } : { ...input, [SCHEMAS[kind].endpointKey ?? 'name']: idOrName };
+      const scope = parent ? await this.txScopeOf(tx, parent) : undefined;
+      const existing = await tx.find(kind, idOrKey, scope);
+      const keyed = isUuid(idOrKey) ? { ...input, id: idOrKey } : { ...input, [schema.endpointKey as string]: idOrKey };
       const body = await this.resolveReferences(tx, kind, keyed, parent);
       const writeKind: WriteKind = existing ? 'replace' : 'create';
-      const entity = validateEntity<EntityOf<K>>(SCHEMAS[kind], body, writeKind, {
-        fromForm,
-        existing: existing as unknown as Input | null,
-      });
+      const entity = this.validate(kind, body, writeKind, { fromForm, existing }, existing);
       return existing ? tx.update(kind, entity) : tx.insert(kind, entity);
     });
   }
 
   /** DELETE answers 204 whether or not the entity existed, as Kong does; only a real delete spends a version. */
-  async remove(kind: Kind, idOrName: string, parent?: Parent): Promise<void> {
+  async remove(kind: EntityName, idOrKey: string, parent?: Parent): Promise<void> {
     const { version } = await this.store.write(async (tx) => {
-      const existing = await tx.find(kind, idOrName);
-      if (!existing || !(await this.belongs(existing, parent, tx))) return { result: undefined, changed: false };
+      const p = parent ? await tx.find(parent.kind, parent.idOrKey) : null;
+      if (parent && !p) return { result: undefined, changed: false };
+      const existing = await tx.find(kind, idOrKey, parent && p ? { field: parent.field, id: p.id } : undefined);
+      if (!existing) return { result: undefined, changed: false };
       return { result: undefined, changed: await tx.delete(kind, existing.id) };
-    });
+    }, currentActor());
     if (version !== null) this.snapshots.trigger(version);
   }
 
+  private validate(kind: EntityName, body: Input, writeKind: WriteKind, opts: ValidateOptions, existing: Entity | null): Entity {
+    const schema = entitySchema(kind);
+    const entity = (
+      kind === 'plugins' ? validatePlugin(body, writeKind, this.plugins, opts) : validateEntity(schema, body, writeKind, opts)
+    ) as Entity;
+    return (schema.beforeStore ? schema.beforeStore(entity, existing) : entity) as Entity;
+  }
+
   private async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-    const { result, version } = await this.store.write(async (tx) => ({ result: await fn(tx), changed: true }));
+    const { result, version } = await this.store.write(async (tx) => ({ result: await fn(tx), changed: true }), currentActor());
     if (version !== null) this.snapshots.trigger(version);
     return result;
   }
 
-  private async belongs(entity: EntityOf<Kind>, parent: Parent | undefined, tx?: WriteTx): Promise<boolean> {
-    if (!parent) return true;
-    const service = await (tx ?? this.store).find('services', parent.idOrName);
-    return !!service && 'service' in entity && entity.service?.id === service.id;
+  private async scopeOf(parent: Parent): Promise<Scope> {
+    const p = await this.store.find(parent.kind, parent.idOrKey);
+    if (!p) throw notFound();
+    return { field: parent.field, id: p.id };
   }
 
-  /** Routes may name their service by id or name (`service.name=x`); nested endpoints fill it in. */
-  private async resolveReferences(tx: WriteTx, kind: Kind, input: Input, parent?: Parent): Promise<Input> {
-    if (kind !== 'routes') return input;
+  /** The scope of a nested write; 404 when the parent does not exist. */
+  private async txScopeOf(tx: WriteTx, parent: Parent): Promise<Scope> {
+    const p = await tx.find(parent.kind, parent.idOrKey);
+    if (!p) throw notFound();
+    return { field: parent.field, id: p.id };
+  }
+
+  /**
+   * Foreign keys may name their entity by id or by its endpoint key (`service.name=x`,
+   * `consumer.username=bob`); nested endpoints fill in the parent. Anything malformed is left for the
+   * schema to name.
+   */
+  private async resolveReferences(tx: WriteTx, kind: EntityName, input: Input, parent?: Parent): Promise<Input> {
+    const schema: EntitySchema = entitySchema(kind);
+    const out = { ...input };
     if (parent) {
-      const service = await tx.find('services', parent.idOrName);
-      if (!service) throw notFound();
-      return { ...input, service: { id: service.id } };
+      const p = await tx.find(parent.kind, parent.idOrKey);
+      if (!p) throw notFound();
+      out[parent.field] = { id: p.id };
     }
-    const ref = input.service;
-    if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) return input;
-    const { id, name, ...rest } = ref as Input;
-    if (Object.keys(rest).length || (id === undefined && name === undefined)) return input; // let the schema name the field
-    const key = id !== undefined ? id : name;
-    if (typeof key !== 'string' || (id !== undefined && !isUuid(id))) return input;
-    const service = await tx.find('services', key);
-    if (!service) throw foreignKeyViolation('service', id !== undefined ? { id } : { name }, 'services');
-    return { ...input, service: { id: service.id } };
+    for (const [field, def] of Object.entries(schema.fields)) {
+      if (def.type !== 'foreign' || (parent && field === parent.field)) continue;
+      const ref = out[field];
+      if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) continue;
+      const entries = Object.entries(ref as Input);
+      if (entries.length !== 1) continue;
+      const [[key, value]] = entries;
+      const parentSchema = entitySchema(def.reference as EntityName);
+      if (typeof value !== 'string' || (key === 'id' ? !isUuid(value) : key !== parentSchema.endpointKey)) continue;
+      const found = await tx.find(parentSchema.name, value);
+      if (!found) throw foreignKeyViolation(field, { [key]: value }, parentSchema.name);
+      out[field] = { id: found.id };
+    }
+    return out;
   }
 }

@@ -15,3 +15,6 @@ export interface NodeInfo {
 export interface DataPlaneDirectory {
   dataPlanes(): object[];
 }
+
+/** Finds a plugin's schema by name (the bundled plugins). */
+export const PLUGIN_LOOKUP = Symbol('PLUGIN_LOOKUP');

@@ -1,13 +1,12 @@
 // The TypeORM DataSource: same options for the embedded Postgres and an external server.
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations';
-import { RECORDS } from './records';
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: RECORDS,
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'archway_migrations',
     synchronize: false,

@@ -1,40 +1,40 @@
-// All database access for config entities. One transaction writes the entities and advances the
-// config version (the version row is the writers' lock, so versions are gapless and in commit order);
-// NOTIFY in the same transaction tells every control-plane replica after commit.
-import {
-  ArchwayError,
-  ErrorCodes,
-  invalidOffset,
-  isUuid,
-  type ConfigSet,
-  type Route,
-  type Service,
-  uniqueViolation,
-} from '@archway/schema';
-import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import { RouteRecord, ServiceRecord } from './records';
+// All database access for config entities, for every entity alike (layout from table-spec.ts). One
+// transaction writes the entities and advances the config version (the version row is the writers'
+// lock, so versions are gapless and in commit order); NOTIFY in the same transaction tells every
+// control-plane replica after commit.
+import { invalidOffset, isUuid, type EntityName } from '@archway/schema';
+import type { DataSource, EntityManager } from 'typeorm';
+import { translateDbError } from './db-errors';
+import { recordChanges } from './history';
+import { rowValues, type TableSpec } from './table-spec';
 
-export type Kind = 'services' | 'routes';
-export type EntityOf<K extends Kind> = K extends 'services' ? Service : Route;
+export type Entity = Record<string, unknown> & { id: string };
 
 export const CONFIG_CHANNEL = 'archway_config';
 
-const RECORD = { services: ServiceRecord, routes: RouteRecord } as const;
+/** Restricts a lookup or list to the children of one parent, e.g. the routes of a service. */
+export interface Scope {
+  field: string;
+  id: string;
+}
 
-/** Postgres constraint name -> what Kong reports. */
-const UNIQUE_FIELDS: Record<string, string> = { services_name_key: 'name', routes_name_key: 'name' };
-
-export interface Page<T> {
-  data: T[];
-  /** opaque token for the next page, null on the last page */
-  offset: string | null;
+/** `?tags=a,b` (every tag) or `?tags=a/b` (any tag). */
+export interface TagFilter {
+  mode: 'and' | 'or';
+  tags: string[];
 }
 
 export interface PageQuery {
   size: number;
   offset?: string;
-  /** routes of one service */
-  serviceId?: string;
+  scope?: Scope;
+  tags?: TagFilter;
+}
+
+export interface Page<T> {
+  data: T[];
+  /** opaque token for the next page, null on the last page */
+  offset: string | null;
 }
 
 function encodeOffset(id: string): string {
@@ -51,98 +51,178 @@ function decodeOffset(token: string): string {
   throw invalidOffset(token);
 }
 
-function toRecord(kind: Kind, entity: Service | Route): Record<string, unknown> {
-  const row: Record<string, unknown> = { id: entity.id, name: entity.name, data: entity };
-  if (kind === 'routes') row.service_id = (entity as Route).service?.id ?? null;
-  return row;
-}
+type Query = (sql: string, params?: unknown[]) => Promise<{ data: Entity }[]>;
 
-/** Database errors a user caused become Kong's 409/400; everything else stays a 500. */
-export function translateDbError(err: unknown, entity?: Service | Route): never {
-  if (err instanceof QueryFailedError) {
-    const pg = err.driverError as { code?: string; constraint?: string };
-    if (pg.code === '23505') {
-      const field = UNIQUE_FIELDS[pg.constraint ?? ''] ?? 'id';
-      throw uniqueViolation(field, entity ? (entity as unknown as Record<string, unknown>)[field] : null);
-    }
-    if (pg.code === '23503') {
-      const id = (entity as Route | undefined)?.service?.id;
-      throw new ArchwayError(
-        ErrorCodes.FOREIGN_KEY_VIOLATION,
-        `the foreign key '{id="${id}"}' does not reference an existing 'services' entity.`,
-        { service: { id } },
-      );
-    }
+class Tables {
+  constructor(readonly specs: ReadonlyMap<EntityName, TableSpec>) {}
+
+  /** The tables whose rows go when a row of `kind` goes (ON DELETE CASCADE), with the column naming it. */
+  cascadesOf(kind: EntityName): { table: EntityName; column: string }[] {
+    const out: { table: EntityName; column: string }[] = [];
+    for (const spec of this.specs.values())
+      for (const fk of spec.foreign) if (fk.parent === kind && fk.onDelete === 'cascade') out.push({ table: spec.schema.name, column: fk.column });
+    return out;
   }
-  throw err;
+
+  spec(kind: EntityName): TableSpec {
+    const spec = this.specs.get(kind);
+    if (!spec) throw new Error(`no table for entity '${kind}'`);
+    return spec;
+  }
+
+  /** WHERE clause finding one entity by id or endpoint key, within an optional scope. */
+  lookup(kind: EntityName, idOrKey: string, scope?: Scope): { where: string; params: unknown[] } | null {
+    const spec = this.spec(kind);
+    const params: unknown[] = [idOrKey];
+    let where: string;
+    if (isUuid(idOrKey)) where = 'id = $1';
+    else if (spec.schema.endpointKey) where = `"${spec.schema.endpointKey}" = $1`;
+    else return null;
+    if (scope) {
+      params.push(scope.id);
+      where += ` AND "${scope.field}_id" = $2`;
+    }
+    return { where, params };
+  }
+
+  async find(query: Query, kind: EntityName, idOrKey: string, scope?: Scope, lock = false): Promise<Entity | null> {
+    const l = this.lookup(kind, idOrKey, scope);
+    if (!l) return null;
+    const rows = await query(`SELECT data FROM "${kind}" WHERE ${l.where}${lock ? ' FOR UPDATE' : ''}`, l.params);
+    return rows[0]?.data ?? null;
+  }
 }
 
-/** Reads and writes inside one write transaction. */
+/** One entity's change within a version, as the history keeps it. */
+export interface Change {
+  entity: EntityName;
+  entity_id: string;
+  op: 'create' | 'update' | 'delete';
+  before: Entity | null;
+  after: Entity | null;
+}
+
+/** Reads and writes inside one write transaction; every change is recorded for the history. */
 export class WriteTx {
-  constructor(private readonly em: EntityManager) {}
+  readonly #query: Query;
+  readonly changes: Change[] = [];
 
-  find<K extends Kind>(kind: K, idOrName: string): Promise<EntityOf<K> | null> {
-    return findIn(this.em, kind, idOrName, true);
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tables: Tables,
+  ) {
+    this.#query = (sql, params) => em.query(sql, params);
   }
 
-  async insert<K extends Kind>(kind: K, entity: EntityOf<K>): Promise<EntityOf<K>> {
+  find(kind: EntityName, idOrKey: string, scope?: Scope): Promise<Entity | null> {
+    return this.tables.find(this.#query, kind, idOrKey, scope, true);
+  }
+
+  /** A query of the store's own tables (history, version clock) inside this transaction. */
+  raw(sql: string, params?: unknown[]): Promise<unknown[]> {
+    return this.em.query(sql, params);
+  }
+
+  /** Every entity of a kind that references `parentId` through `field` (e.g. the snis of a certificate). */
+  async children(kind: EntityName, field: string, parentId: string): Promise<Entity[]> {
+    const rows = await this.#query(`SELECT data FROM "${kind}" WHERE "${field}_id" = $1 ORDER BY id`, [parentId]);
+    return rows.map((r) => r.data);
+  }
+
+  async insert<T extends Entity>(kind: EntityName, entity: T): Promise<T> {
+    const spec = this.tables.spec(kind);
+    const cols = ['id', ...spec.columns.map((c) => c.name), 'tags', 'data'];
+    const values = [entity.id, ...rowValues(spec, entity)];
+    const marks = values.map((_, i) => `$${i + 1}`).join(', ');
     try {
-      await this.em.getRepository(RECORD[kind]).insert(toRecord(kind, entity));
+      await this.em.query(`INSERT INTO "${kind}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${marks})`, values);
     } catch (err) {
-      translateDbError(err, entity);
+      translateDbError(err, spec, entity);
     }
+    this.changes.push({ entity: kind, entity_id: entity.id, op: 'create', before: null, after: entity });
     return entity;
   }
 
-  async update<K extends Kind>(kind: K, entity: EntityOf<K>): Promise<EntityOf<K>> {
+  async update<T extends Entity>(kind: EntityName, entity: T): Promise<T> {
+    const spec = this.tables.spec(kind);
+    const cols = [...spec.columns.map((c) => c.name), 'tags', 'data'];
+    const values = rowValues(spec, entity);
+    const sets = cols.map((c, i) => `"${c}" = $${i + 2}`).join(', ');
+    let rows: { before: Entity }[] = [];
     try {
-      await this.em.getRepository(RECORD[kind]).update({ id: entity.id }, toRecord(kind, entity));
+      // the row as it was, read in the same statement that replaces it
+      [rows] = (await this.em.query(
+        `UPDATE "${kind}" AS t SET ${sets} FROM (SELECT data AS before FROM "${kind}" WHERE id = $1 FOR UPDATE) AS old WHERE t.id = $1 RETURNING old.before`,
+        [entity.id, ...values],
+      )) as [{ before: Entity }[], number];
     } catch (err) {
-      translateDbError(err, entity);
+      translateDbError(err, spec, entity);
     }
+    if (rows.length) this.changes.push({ entity: kind, entity_id: entity.id, op: 'update', before: rows[0].before, after: entity });
     return entity;
   }
 
-  async delete(kind: Kind, id: string): Promise<boolean> {
-    try {
-      const r = await this.em.getRepository(RECORD[kind]).delete({ id });
-      return (r.affected ?? 0) > 0;
-    } catch (err) {
-      // deleting a row that others still reference: Kong refuses and names the referencing entity
-      // (PostgreSQL 18 reports ON DELETE RESTRICT as 23001 restrict_violation, older ones as 23503)
-      const code = err instanceof QueryFailedError ? (err.driverError as { code?: string }).code : undefined;
-      if (code === '23503' || code === '23001')
-        throw new ArchwayError(
-          ErrorCodes.FOREIGN_KEY_VIOLATION,
-          `an existing 'routes' entity references this '${kind}' entity`,
-          { '@referenced_by': 'routes' },
-        );
-      translateDbError(err);
+  /**
+   * Deletes one entity and, first, the children the schema cascades to (so the history holds each of
+   * them and a rollback can restore them); a child that restricts makes the database refuse the delete.
+   */
+  async delete(kind: EntityName, id: string): Promise<boolean> {
+    for (const child of this.tables.cascadesOf(kind)) {
+      const rows = (await this.em.query(`SELECT id FROM "${child.table}" WHERE "${child.column}" = $1`, [id])) as { id: string }[];
+      for (const row of rows) await this.delete(child.table, row.id);
     }
+    let rows: { data: Entity }[] = [];
+    try {
+      [rows] = (await this.em.query(`DELETE FROM "${kind}" WHERE id = $1 RETURNING data`, [id])) as [{ data: Entity }[], number];
+    } catch (err) {
+      translateDbError(err, this.tables.spec(kind));
+    }
+    if (rows.length) this.changes.push({ entity: kind, entity_id: id, op: 'delete', before: rows[0].data, after: null });
+    return rows.length > 0;
   }
-}
-
-async function findIn<K extends Kind>(em: EntityManager, kind: K, idOrName: string, lock = false): Promise<EntityOf<K> | null> {
-  const repo = em.getRepository(RECORD[kind]);
-  const where = isUuid(idOrName) ? { id: idOrName } : { name: idOrName };
-  const row = await repo.findOne({ where, lock: lock ? { mode: 'pessimistic_write' } : undefined });
-  return row ? (row.data as unknown as EntityOf<K>) : null;
 }
 
 export class EntityStore {
-  constructor(private readonly ds: DataSource) {}
+  readonly #tables: Tables;
+  readonly #query: Query;
 
-  find<K extends Kind>(kind: K, idOrName: string): Promise<EntityOf<K> | null> {
-    return findIn(this.ds.manager, kind, idOrName);
+  constructor(
+    private readonly ds: DataSource,
+    specs: ReadonlyMap<EntityName, TableSpec>,
+  ) {
+    this.#tables = new Tables(specs);
+    this.#query = (sql, params) => ds.query(sql, params);
   }
 
-  async page<K extends Kind>(kind: K, q: PageQuery): Promise<Page<EntityOf<K>>> {
-    const qb = this.ds.getRepository(RECORD[kind]).createQueryBuilder('e').orderBy('e.id', 'ASC').limit(q.size + 1);
-    if (q.offset !== undefined) qb.andWhere('e.id > :after', { after: decodeOffset(q.offset) });
-    if (q.serviceId !== undefined) qb.andWhere('e.service_id = :sid', { sid: q.serviceId });
-    const rows = await qb.getMany();
+  get kinds(): EntityName[] {
+    return [...this.#tables.specs.keys()];
+  }
+
+  find(kind: EntityName, idOrKey: string, scope?: Scope): Promise<Entity | null> {
+    return this.#tables.find(this.#query, kind, idOrKey, scope);
+  }
+
+  async page(kind: EntityName, q: PageQuery): Promise<Page<Entity>> {
+    this.#tables.spec(kind);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.offset !== undefined) {
+      params.push(decodeOffset(q.offset));
+      where.push(`id > $${params.length}`);
+    }
+    if (q.scope) {
+      params.push(q.scope.id);
+      where.push(`"${q.scope.field}_id" = $${params.length}`);
+    }
+    if (q.tags) {
+      params.push(q.tags.tags);
+      where.push(`tags ${q.tags.mode === 'and' ? '@>' : '&&'} $${params.length}::text[]`);
+    }
+    params.push(q.size + 1);
+    const sql = `SELECT data FROM "${kind}"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${params.length}`;
+    const rows = await this.#query(sql, params);
     const more = rows.length > q.size;
-    const data = rows.slice(0, q.size).map((r) => r.data as unknown as EntityOf<K>);
+    const data = rows.slice(0, q.size).map((r) => r.data);
     return { data, offset: more ? encodeOffset(data[data.length - 1].id) : null };
   }
 
@@ -150,33 +230,37 @@ export class EntityStore {
    * Runs `fn` in one transaction that also advances the config version. Returns the version the
    * write committed as, or null when `fn` reports it changed nothing (then no version is spent).
    */
-  async write<T>(fn: (tx: WriteTx) => Promise<{ result: T; changed: boolean }>): Promise<{ result: T; version: number | null }> {
+  async write<T>(
+    fn: (tx: WriteTx) => Promise<{ result: T; changed: boolean }>,
+    actor: string | null = null,
+  ): Promise<{ result: T; version: number | null }> {
     return this.ds.transaction(async (em) => {
-      const { result, changed } = await fn(new WriteTx(em));
-      if (!changed) return { result, version: null };
-      const rows: { version: string }[] = await em.query(
-        'UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version',
-      );
+      const tx = new WriteTx(em, this.#tables);
+      const { result, changed } = await fn(tx);
+      if (!changed || tx.changes.length === 0) return { result, version: null };
+      // (TypeORM answers an UPDATE … RETURNING with [rows, affected])
+      const [rows] = (await em.query('UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version')) as [{ version: string }[], number];
       const version = Number(rows[0].version);
+      await recordChanges(em, version, actor, tx.changes);
       await em.query('SELECT pg_notify($1, $2)', [CONFIG_CHANNEL, String(version)]);
       return { result, version };
     });
   }
 
-  /** The whole config at one consistent version. */
-  async readConfig(): Promise<{ version: number; config: ConfigSet }> {
+  /** Every entity of every kind at one consistent version. */
+  async readConfig(): Promise<{ version: number; entities: Record<EntityName, Entity[]> }> {
     const qr = this.ds.createQueryRunner();
     await qr.connect();
     try {
       await qr.startTransaction('REPEATABLE READ');
       const [{ version }] = (await qr.query('SELECT version FROM config_version WHERE id = 1')) as { version: string }[];
-      const services = (await qr.query('SELECT data FROM services ORDER BY id')) as { data: Service }[];
-      const routes = (await qr.query('SELECT data FROM routes ORDER BY id')) as { data: Route }[];
+      const entities = {} as Record<EntityName, Entity[]>;
+      for (const kind of this.kinds) {
+        const rows = (await qr.query(`SELECT data FROM "${kind}" ORDER BY id`)) as { data: Entity }[];
+        entities[kind] = rows.map((r) => r.data);
+      }
       await qr.commitTransaction();
-      return {
-        version: Number(version),
-        config: { services: services.map((r) => r.data), routes: routes.map((r) => r.data) },
-      };
+      return { version: Number(version), entities };
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction();
       throw err;

@@ -1,0 +1,73 @@
+// Config history and rollback: every version is kept with who changed what, and a rollback restores
+// an earlier version as a new one.
+import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+
+jest.setTimeout(60_000);
+
+let admin: AdminHarness;
+const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
+
+beforeAll(async () => {
+  admin = await startAdminHarness({ ARCHWAY_HISTORY_RETENTION: '50' });
+});
+
+afterAll(async () => {
+  await admin?.close();
+});
+
+async function version(): Promise<number> {
+  const [latest] = (await call('GET', '/config/versions?size=1')).body.data;
+  return latest?.version ?? 0;
+}
+
+describe('config history', () => {
+  it('lists each version newest first with what it touched', async () => {
+    await call('POST', '/services', { name: 'h1', host: 'h1.test' });
+    await call('POST', '/services/h1/routes', { name: 'h1-route', paths: ['/h1'] });
+    const { body } = await call('GET', '/config/versions');
+    expect(body.data[0]).toMatchObject({ changes: 1, entities: ['routes'] });
+    expect(body.data[1]).toMatchObject({ changes: 1, entities: ['services'] });
+    expect(body.data[0].version).toBe(body.data[1].version + 1);
+  });
+
+  it('shows a version\'s diff with before and after', async () => {
+    await call('PATCH', '/services/h1', { port: 8080 });
+    const v = await version();
+    const { status, body } = await call('GET', `/config/versions/${v}/diff`);
+    expect(status).toBe(200);
+    expect(body.changes).toHaveLength(1);
+    expect(body.changes[0]).toMatchObject({ entity: 'services', op: 'update', before: { port: 80 }, after: { port: 8080 } });
+  });
+
+  it('records a cascaded delete entity by entity', async () => {
+    await call('POST', '/consumers', { username: 'cascade-me' });
+    await call('POST', '/consumers/cascade-me/key-auth', { key: 'k-cascade' });
+    await call('DELETE', '/consumers/cascade-me');
+    const { body } = await call('GET', `/config/versions/${await version()}/diff`);
+    expect(body.changes.map((c: { entity: string; op: string }) => `${c.op} ${c.entity}`)).toEqual([
+      'delete keyauth_credentials',
+      'delete consumers',
+    ]);
+  });
+
+  it('rolls back to an earlier version as a new version, restoring updated, deleted and created entities', async () => {
+    await call('POST', '/services', { name: 'keep', host: 'keep.test' });
+    const target = await version();
+    await call('PATCH', '/services/keep', { host: 'changed.test' });
+    await call('POST', '/services', { name: 'new-after', host: 'n.test' });
+    await call('DELETE', '/services/keep');
+    expect((await call('GET', '/services/keep')).status).toBe(404);
+
+    const res = await call('POST', `/config/rollback/${target}`);
+    expect(res.status).toBe(201);
+    expect(res.body.version).toBe(target + 4);
+    expect((await call('GET', '/services/keep')).body.host).toBe('keep.test');
+    expect((await call('GET', '/services/new-after')).status).toBe(404);
+    expect(await version()).toBe(target + 4);
+  });
+
+  it('answers 404 for a version that is not kept', async () => {
+    expect((await call('POST', '/config/rollback/999999')).status).toBe(404);
+    expect((await call('GET', '/config/versions/999999/diff')).status).toBe(404);
+  });
+});
