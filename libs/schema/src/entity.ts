@@ -71,7 +71,7 @@ export function validateEntity<T = Record<string, unknown>>(
   const existing = opts.existing ?? null;
 
   let merged: Record<string, unknown>;
-  if (kind === 'update' && existing) merged = { ...existing, ...input };
+  if (kind === 'update' && existing) merged = mergeUpdate(schema.fields, existing, input);
   else merged = { ...input };
   if (kind === 'create') merged.id ??= randomUUID();
   if (existing) {
@@ -90,6 +90,37 @@ export function validateEntity<T = Record<string, unknown>>(
   }
   if (Object.keys(errors).length) throw schemaViolation(errors);
   return result.value as T;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * PATCH semantics, as Kong's: given fields replace stored ones, except records, which merge field by
+ * field (so `healthchecks.active.healthy.interval` alone leaves the rest of `healthchecks` as it was).
+ * Fields of type `any` (a plugin's config) merge as records too.
+ */
+export function mergeUpdate(
+  fields: EntityFields | null,
+  existing: Record<string, unknown>,
+  input: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...existing };
+  for (const [key, value] of Object.entries(input)) {
+    const old = existing[key];
+    if (!isPlainObject(value) || !isPlainObject(old)) {
+      out[key] = value;
+      continue;
+    }
+    // fields === null: inside a value of type `any`, every object merges
+    const def = fields ? fields[key] : null;
+    if (def === null) out[key] = mergeUpdate(null, old, value);
+    else if (def?.type === 'record') out[key] = mergeUpdate(def.fields, old, value);
+    else if (def?.type === 'any') out[key] = mergeUpdate(null, old, value);
+    else out[key] = value;
+  }
+  return out;
 }
 
 /** The fields declared unique (besides the primary key), e.g. `name`. */

@@ -75,7 +75,14 @@ export function validatePlugin(
   if (!def) throw schemaViolation({ name: unknownPluginMessage(entity.name) });
   const errors: FieldErrors = {};
   const config = validateValue(def.config, entity.config ?? {}, opts.fromForm ?? false);
-  if (config.error !== undefined) errors.config = config.error;
+  if (config.error !== undefined) {
+    if (typeof config.error === 'object' && !Array.isArray(config.error)) {
+      // Kong reports the config's own cross-field rules at the top level, not under `config`
+      const { '@entity': entityErrors, ...fieldErrors } = config.error as FieldErrors;
+      if (entityErrors !== undefined) errors['@entity'] = entityErrors;
+      if (Object.keys(fieldErrors).length) errors.config = fieldErrors;
+    } else errors.config = config.error;
+  }
   if (def.noConsumer && entity.consumer) errors.consumer = 'value must be null';
   if (def.noRoute && entity.route) errors.route = 'value must be null';
   if (def.noService && entity.service) errors.service = 'value must be null';

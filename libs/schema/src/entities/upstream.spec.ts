@@ -246,3 +246,22 @@ describe('upstreams schema', () => {
     expect(upstreamSchema.fields.client_certificate).toEqual({ type: 'foreign', reference: 'certificates' });
   });
 });
+
+describe('upstreams PATCH', () => {
+  it('merges a nested healthchecks change into the stored record instead of resetting it', () => {
+    const stored = validateEntity<Record<string, unknown>>(
+      upstreamSchema,
+      { name: 'merge.test', healthchecks: { active: { healthy: { interval: 5 } } } },
+      'create',
+    );
+    const patched = validateEntity<Record<string, unknown>>(
+      upstreamSchema,
+      { healthchecks: { passive: { unhealthy: { http_failures: 3 } } } },
+      'update',
+      { existing: stored },
+    );
+    const hc = patched.healthchecks as { active: { healthy: { interval: number } }; passive: { unhealthy: { http_failures: number } } };
+    expect(hc.active.healthy.interval).toBe(5);
+    expect(hc.passive.unhealthy.http_failures).toBe(3);
+  });
+});
