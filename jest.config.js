@@ -11,7 +11,7 @@ const swc = {
 };
 
 const moduleNameMapper = {
-  '^@archway/(schema|sync|router|pipeline|telemetry|config|plugins)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@archway/(schema|sync|router|pipeline|telemetry|config|plugins|balancer)$': '<rootDir>/libs/$1/src/index.ts',
 };
 
 const common = {
