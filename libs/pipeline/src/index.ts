@@ -1,4 +1,6 @@
-// The plugin pipeline (plugins arrive with their own issue). Phases are a closed list, in the order a
-// request runs them, as Kong's are.
-export const PHASES = ['rewrite', 'access', 'header_filter', 'body_filter', 'log'] as const;
-export type Phase = (typeof PHASES)[number];
+// The plugin SDK: the handler contract, the per-request context, chain compilation with Kong's
+// precedence, and the phase runner.
+export { PHASES, type Phase, type PluginHandler, type ConfigureEnv, type PhaseResult } from './plugin-handler';
+export { PluginContext, type ConsumerRef, type CredentialRef, type ExitResponse } from './plugin-context';
+export { compileChains, PluginUnavailableError, type Chain, type ChainSet, type Step, type CompileChainsInput } from './chains';
+export { runRequestPhases, runHeaderFilter, runBodyFilter, runLog, PluginError } from './run-phases';

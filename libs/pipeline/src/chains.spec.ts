@@ -1,0 +1,137 @@
+import { routeSchema, serviceSchema, validateEntity, type ConfigSet, type Plugin, type Route, type Service } from '@archway/schema';
+import { compileChains, PluginUnavailableError } from './chains';
+import { PluginContext } from './plugin-context';
+import type { PluginHandler } from './plugin-handler';
+import { PluginError, runHeaderFilter, runRequestPhases } from './run-phases';
+
+const service = validateEntity<Service>(serviceSchema, { host: 's.test' }, 'create');
+const other = validateEntity<Service>(serviceSchema, { host: 'o.test' }, 'create');
+const route = validateEntity<Route>(routeSchema, { paths: ['/a'], service: { id: service.id } }, 'create');
+const consumer = { id: '11111111-1111-4111-8111-111111111111', username: 'bob', custom_id: null };
+
+let n = 0;
+function plugin(name: string, scope: { route?: string; service?: string; consumer?: string }, config: Record<string, unknown> = {}): Plugin {
+  n++;
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    created_at: 1,
+    updated_at: 1,
+    name,
+    instance_name: null,
+    route: scope.route ? { id: scope.route } : null,
+    service: scope.service ? { id: scope.service } : null,
+    consumer: scope.consumer ? { id: scope.consumer } : null,
+    config,
+    protocols: ['http', 'https'],
+    enabled: true,
+    tags: null,
+  };
+}
+
+/** A handler that records which instance ran (its config.tag) into ctx.shared. */
+function recorder(name: string, priority: number, extra: Partial<PluginHandler> = {}): PluginHandler {
+  return {
+    name,
+    priority,
+    version: '1',
+    configure: (config) => config.tag,
+    access(ctx, state) {
+      ctx.shared.set('ran', [...((ctx.shared.get('ran') as string[]) ?? []), `${name}:${String(state)}`]);
+    },
+    ...extra,
+  };
+}
+
+function config(plugins: Plugin[]): ConfigSet {
+  return { services: [service, other], routes: [route], plugins } as unknown as ConfigSet;
+}
+
+function ctxFor(): PluginContext {
+  return new PluginContext({ requestId: 'r', method: 'GET', clientIp: '127.0.0.1', route, service, path: '/a', query: '', headers: {}, startedAt: 0 });
+}
+
+const ran = (ctx: PluginContext) => ctx.shared.get('ran');
+
+describe('plugin chains (Kong precedence)', () => {
+  const handlers = new Map([
+    ['limit', recorder('limit', 910)],
+    ['cors', recorder('cors', 2000)],
+    [
+      'auth',
+      recorder('auth', 1250, {
+        access(ctx) {
+          ctx.authenticate(consumer, { id: 'cred', identifier: 'cred' });
+        },
+      }),
+    ],
+  ]);
+
+  it('runs one instance per plugin name, the most specific: route over service over global', async () => {
+    const chains = compileChains({
+      config: config([plugin('limit', {}, { tag: 'global' }), plugin('limit', { service: service.id }, { tag: 'service' }), plugin('limit', { route: route.id }, { tag: 'route' })]),
+      handlers,
+    });
+    const ctx = ctxFor();
+    await runRequestPhases(chains.forRoute(route), ctx);
+    expect(ran(ctx)).toEqual(['limit:route']);
+  });
+
+  it('prefers route+service over route alone, and ignores plugins of other services', async () => {
+    const chains = compileChains({
+      config: config([plugin('limit', { route: route.id }, { tag: 'route' }), plugin('limit', { route: route.id, service: service.id }, { tag: 'both' }), plugin('cors', { service: other.id }, { tag: 'other' })]),
+      handlers,
+    });
+    const ctx = ctxFor();
+    await runRequestPhases(chains.forRoute(route), ctx);
+    expect(ran(ctx)).toEqual(['limit:both']);
+  });
+
+  it('runs plugins in priority order, highest first', async () => {
+    const chains = compileChains({ config: config([plugin('limit', {}, { tag: 'g' }), plugin('cors', {}, { tag: 'g' })]), handlers });
+    const ctx = ctxFor();
+    await runRequestPhases(chains.forRoute(route), ctx);
+    expect(ran(ctx)).toEqual(['cors:g', 'limit:g']);
+  });
+
+  it('switches to the consumer-specific instance once authentication identifies the consumer', async () => {
+    const chains = compileChains({
+      config: config([plugin('auth', { route: route.id }), plugin('limit', { route: route.id }, { tag: 'route' }), plugin('limit', { consumer: consumer.id }, { tag: 'consumer' })]),
+      handlers,
+    });
+    const ctx = ctxFor();
+    await runRequestPhases(chains.forRoute(route), ctx);
+    // Kong's order: … > route+service > consumer > route > …, so the consumer's instance wins here
+    expect(ran(ctx)).toEqual(['limit:consumer']);
+  });
+
+  it('stops at exit: later access plugins do not run', async () => {
+    const stopper = recorder('cors', 2000, { access: (ctx) => ctx.exit(403, { message: 'no' }) });
+    const chains = compileChains({ config: config([plugin('cors', {}), plugin('limit', {}, { tag: 'g' })]), handlers: new Map([...handlers, ['cors', stopper]]) });
+    const ctx = ctxFor();
+    await runRequestPhases(chains.forRoute(route), ctx);
+    expect(ctx.exitResponse).toEqual({ status: 403, body: { message: 'no' }, headers: null });
+    expect(ran(ctx)).toBeUndefined();
+  });
+
+  it('marks a route without plugins empty, so the proxy skips the pipeline', () => {
+    expect(compileChains({ config: config([]), handlers }).forRoute(route).empty).toBe(true);
+  });
+
+  it('refuses a config with a plugin this data plane cannot run (a NACK, never a silently open route)', () => {
+    expect(() => compileChains({ config: config([plugin('nope', {})]), handlers })).toThrow(PluginUnavailableError);
+  });
+
+  it('wraps a throwing plugin in a PluginError naming the plugin and phase', async () => {
+    const broken = recorder('cors', 2000, {
+      access() {
+        throw new Error('boom');
+      },
+      headerFilter() {
+        throw new Error('late boom');
+      },
+    });
+    const chains = compileChains({ config: config([plugin('cors', {})]), handlers: new Map([['cors', broken]]) });
+    await expect(runRequestPhases(chains.forRoute(route), ctxFor())).rejects.toMatchObject({ plugin: 'cors', phase: 'access', code: 'ARCHWAY_PLUGIN_FAILED' });
+    await expect(runHeaderFilter(chains.forRoute(route), ctxFor())).rejects.toBeInstanceOf(PluginError);
+  });
+});

@@ -1,0 +1,149 @@
+// Compiles the plugins of a snapshot into per-route chains, with Kong's precedence
+// (kong/runloop/plugins_iterator.lua, lookup_cfg): for each plugin name one instance runs, the most
+// specific one: consumer+route+service > consumer+route > consumer+service > route+service > consumer
+// > route > service > global. Consumer-specific chains are built lazily, once per route and consumer.
+import type { ConfigSet, Plugin, Route } from '@archway/schema';
+import type { ConfigureEnv, PluginHandler } from './plugin-handler';
+
+export interface Step {
+  readonly plugin: Plugin;
+  readonly handler: PluginHandler;
+  readonly state: unknown;
+}
+
+/** The plugins one request runs, per phase in priority order; null for an empty phase. */
+export interface Chain {
+  readonly rewrite: readonly Step[] | null;
+  readonly access: readonly Step[] | null;
+  readonly headerFilter: readonly Step[] | null;
+  readonly bodyFilter: readonly Step[] | null;
+  readonly log: readonly Step[] | null;
+  /** true when no plugin applies: the proxy skips the pipeline entirely */
+  readonly empty: boolean;
+  readonly readsRequestBody: boolean;
+  /** the chain once the consumer is known (itself when no plugin is consumer-specific here) */
+  forConsumer(consumerId: string): Chain;
+}
+
+export class PluginUnavailableError extends Error {
+  readonly code = 'ARCHWAY_PLUGIN_UNAVAILABLE';
+}
+
+type Key = string;
+const key = (route: string | null, service: string | null, consumer: string | null): Key => `${route ?? ''}|${service ?? ''}|${consumer ?? ''}`;
+
+function byPriority(a: Step, b: Step): number {
+  return b.handler.priority - a.handler.priority || (a.plugin.name < b.plugin.name ? -1 : 1);
+}
+
+class CompiledChain implements Chain {
+  readonly rewrite: readonly Step[] | null;
+  readonly access: readonly Step[] | null;
+  readonly headerFilter: readonly Step[] | null;
+  readonly bodyFilter: readonly Step[] | null;
+  readonly log: readonly Step[] | null;
+  readonly empty: boolean;
+  readonly readsRequestBody: boolean;
+  readonly #consumerChains = new Map<string, Chain>();
+
+  constructor(
+    steps: Step[],
+    private readonly resolveForConsumer: ((consumerId: string) => Step[]) | null,
+    globalOnly: Step[],
+  ) {
+    steps.sort(byPriority);
+    const phase = (p: keyof PluginHandler, list = steps) => {
+      const found = list.filter((s) => typeof s.handler[p] === 'function');
+      return found.length ? found : null;
+    };
+    // Kong runs rewrite before the route is known, so only global plugins have it
+    this.rewrite = phase('rewrite', globalOnly.sort(byPriority));
+    this.access = phase('access');
+    this.headerFilter = phase('headerFilter');
+    this.bodyFilter = phase('bodyFilter');
+    this.log = phase('log');
+    this.empty = steps.length === 0 && this.rewrite === null;
+    this.readsRequestBody = steps.some((s) => s.handler.readsRequestBody?.(s.state) ?? false);
+  }
+
+  forConsumer(consumerId: string): Chain {
+    if (!this.resolveForConsumer) return this;
+    let chain = this.#consumerChains.get(consumerId);
+    if (!chain) {
+      chain = new CompiledChain(this.resolveForConsumer(consumerId), null, this.rewrite ? [...this.rewrite] : []);
+      this.#consumerChains.set(consumerId, chain);
+    }
+    return chain;
+  }
+}
+
+export interface ChainSet {
+  /** the chain for requests matched to `route` (null: no route, global plugins only) */
+  forRoute(route: Route | null): Chain;
+}
+
+export interface CompileChainsInput {
+  config: ConfigSet;
+  handlers: ReadonlyMap<string, PluginHandler>;
+}
+
+function makeEnv(config: ConfigSet): ConfigureEnv {
+  const cache = new Map<string, unknown>();
+  return {
+    config,
+    shared<T>(k: string, build: (c: ConfigSet) => T): T {
+      if (!cache.has(k)) cache.set(k, build(config));
+      return cache.get(k) as T;
+    },
+  };
+}
+
+/** Configures every enabled plugin once and returns per-route chains. Throws when a plugin has no handler here. */
+export function compileChains({ config, handlers }: CompileChainsInput): ChainSet {
+  const env = makeEnv(config);
+  // name -> scope key -> configured instance
+  const instances = new Map<string, Map<Key, Step>>();
+  const consumerScoped = new Set<string>();
+  for (const plugin of (config as ConfigSet & { plugins?: Plugin[] }).plugins ?? []) {
+    if (!plugin.enabled) continue;
+    const handler = handlers.get(plugin.name);
+    if (!handler) throw new PluginUnavailableError(`plugin '${plugin.name}' is not available on this data plane`);
+    const state = handler.configure ? handler.configure(plugin.config, env) : undefined;
+    let byScope = instances.get(plugin.name);
+    if (!byScope) instances.set(plugin.name, (byScope = new Map()));
+    byScope.set(key(plugin.route?.id ?? null, plugin.service?.id ?? null, plugin.consumer?.id ?? null), { plugin, handler, state });
+    if (plugin.consumer) consumerScoped.add(plugin.name);
+  }
+
+  const resolve = (routeId: string | null, serviceId: string | null, consumerId: string | null): Step[] => {
+    const order: Key[] = [];
+    if (consumerId) order.push(key(routeId, serviceId, consumerId), key(routeId, null, consumerId), key(null, serviceId, consumerId));
+    order.push(key(routeId, serviceId, null));
+    if (consumerId) order.push(key(null, null, consumerId));
+    order.push(key(routeId, null, null), key(null, serviceId, null), key(null, null, null));
+    const steps: Step[] = [];
+    for (const byScope of instances.values()) {
+      for (const k of order) {
+        const step = byScope.get(k);
+        if (step) {
+          steps.push(step);
+          break;
+        }
+      }
+    }
+    return steps;
+  };
+
+  const globals = [...instances.values()].map((m) => m.get(key(null, null, null))).filter((s): s is Step => !!s);
+  const build = (routeId: string | null, serviceId: string | null): Chain =>
+    new CompiledChain(
+      resolve(routeId, serviceId, null),
+      consumerScoped.size ? (consumerId) => resolve(routeId, serviceId, consumerId) : null,
+      [...globals],
+    );
+
+  const chains = new Map<string, Chain>();
+  for (const route of config.routes) chains.set(route.id, build(route.id, route.service?.id ?? null));
+  const noRoute = build(null, null);
+  return { forRoute: (route) => (route ? (chains.get(route.id) ?? noRoute) : noRoute) };
+}

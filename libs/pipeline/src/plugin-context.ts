@@ -1,0 +1,99 @@
+// The request as plugins see it: one fixed-shape object per request (all fields set in the
+// constructor), created only when a route has plugins. Plugins read and change the request here; the
+// proxy applies the result (upstream headers, path, query) and honours `exit`.
+import type { Route, Service } from '@archway/schema';
+
+export interface ConsumerRef {
+  id: string;
+  username: string | null;
+  custom_id: string | null;
+}
+
+export interface CredentialRef {
+  id: string;
+  /** what X-Credential-Identifier shows (the key's id, the basic-auth username, the jwt key) */
+  identifier: string;
+}
+
+export interface ExitResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string> | null;
+}
+
+export class PluginContext {
+  readonly requestId: string;
+  readonly method: string;
+  readonly clientIp: string;
+  readonly route: Route | null;
+  readonly service: Service | null;
+  /** request path (no query) as the upstream will get it; plugins may rewrite it */
+  path: string;
+  /** raw query string without `?` ('' when none) */
+  query: string;
+  /** request headers, lower-case names; plugins change them through the methods below */
+  readonly headers: Record<string, string | string[] | undefined>;
+  consumer: ConsumerRef | null = null;
+  credential: CredentialRef | null = null;
+  /** groups the consumer belongs to (acl), for X-Consumer-Groups */
+  groups: string[] | null = null;
+  /** the anonymous consumer was used (X-Anonymous-Consumer) */
+  anonymous = false;
+  /** set by `exit`: the gateway answers with this instead of proxying */
+  exitResponse: ExitResponse | null = null;
+  /** response status and headers, available from headerFilter on */
+  status = 0;
+  readonly responseHeaders: Record<string, string | string[] | number | undefined> = {};
+  /** per-request values plugins share (Kong's kong.ctx.shared) */
+  readonly shared = new Map<string, unknown>();
+  /** the buffered request body, when a plugin asked for it */
+  body: Buffer | null = null;
+  /** when the request arrived (performance.now()) */
+  readonly startedAt: number;
+
+  constructor(init: {
+    requestId: string;
+    method: string;
+    clientIp: string;
+    route: Route | null;
+    service: Service | null;
+    path: string;
+    query: string;
+    headers: Record<string, string | string[] | undefined>;
+    startedAt: number;
+  }) {
+    this.requestId = init.requestId;
+    this.method = init.method;
+    this.clientIp = init.clientIp;
+    this.route = init.route;
+    this.service = init.service;
+    this.path = init.path;
+    this.query = init.query;
+    this.headers = init.headers;
+    this.startedAt = init.startedAt;
+  }
+
+  header(name: string): string | undefined {
+    const v = this.headers[name.toLowerCase()];
+    return Array.isArray(v) ? v[0] : v;
+  }
+
+  setHeader(name: string, value: string): void {
+    this.headers[name.toLowerCase()] = value;
+  }
+
+  removeHeader(name: string): void {
+    delete this.headers[name.toLowerCase()];
+  }
+
+  /** Ends the request with this response (Kong's kong.response.exit); later access plugins do not run. */
+  exit(status: number, body?: unknown, headers?: Record<string, string>): void {
+    this.exitResponse = { status, body: body ?? null, headers: headers ?? null };
+  }
+
+  /** Called by authentication plugins once they identified who is calling. */
+  authenticate(consumer: ConsumerRef | null, credential: CredentialRef | null): void {
+    this.consumer = consumer;
+    this.credential = credential;
+  }
+}

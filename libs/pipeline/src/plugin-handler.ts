@@ -1,0 +1,37 @@
+// The plugin SDK's contract: what a plugin implements. Phases are a closed list (Kong's), each
+// optional; a plugin builds its per-instance state once when a snapshot is applied (`configure`), so
+// the per-request phases only read precompiled state.
+import type { ConfigSet } from '@archway/schema';
+import type { PluginContext } from './plugin-context';
+
+export const PHASES = ['rewrite', 'access', 'headerFilter', 'bodyFilter', 'log'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** What `configure` may use: the whole config of the snapshot, and indexes shared by every instance. */
+export interface ConfigureEnv {
+  readonly config: ConfigSet;
+  /** builds `key`'s value once per snapshot (e.g. key-auth's key -> credential map) and shares it */
+  shared<T>(key: string, build: (config: ConfigSet) => T): T;
+}
+
+export type PhaseResult = void | Promise<void>;
+
+export interface PluginHandler<State = unknown> {
+  name: string;
+  /** higher runs first (Kong's PRIORITY) */
+  priority: number;
+  version: string;
+  /** compiles one plugin instance's config into the state the phases read */
+  configure?(config: Record<string, unknown>, env: ConfigureEnv): State;
+  /** before routing decisions are used; runs for global plugins only, as in Kong */
+  rewrite?(ctx: PluginContext, state: State): PhaseResult;
+  access?(ctx: PluginContext, state: State): PhaseResult;
+  /** the upstream's (or the exit's) status and headers are known; may change headers */
+  headerFilter?(ctx: PluginContext, state: State): PhaseResult;
+  /** the whole response body (buffered only when a plugin on the chain has this phase); returns the new body */
+  bodyFilter?(ctx: PluginContext, state: State, body: Buffer): Buffer | Promise<Buffer>;
+  /** after the response was sent, off the critical path */
+  log?(ctx: PluginContext, state: State): PhaseResult;
+  /** the request body is needed in access (e.g. key-auth reading a key from the body) */
+  readsRequestBody?(state: State): boolean;
+}
