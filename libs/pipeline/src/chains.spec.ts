@@ -109,7 +109,7 @@ describe('plugin chains (Kong precedence)', () => {
     const chains = compileChains({ config: config([plugin('cors', {}), plugin('limit', {}, { tag: 'g' })]), handlers: new Map([...handlers, ['cors', stopper]]) });
     const ctx = ctxFor();
     await runRequestPhases(chains.forRoute(route), ctx);
-    expect(ctx.exitResponse).toEqual({ status: 403, body: { message: 'no' }, headers: null });
+    expect(ctx.exitResponse).toEqual({ status: 403, body: { message: 'no' }, headers: null, error: false });
     expect(ran(ctx)).toBeUndefined();
   });
 

@@ -19,6 +19,8 @@ export interface ExitResponse {
   status: number;
   body: unknown;
   headers: Record<string, string> | null;
+  /** an error (kong.response.error): rendered like the gateway's own errors, with request_id, by Accept */
+  error: boolean;
 }
 
 export class PluginContext {
@@ -88,7 +90,12 @@ export class PluginContext {
 
   /** Ends the request with this response (Kong's kong.response.exit); later access plugins do not run. */
   exit(status: number, body?: unknown, headers?: Record<string, string>): void {
-    this.exitResponse = { status, body: body ?? null, headers: headers ?? null };
+    this.exitResponse = { status, body: body ?? null, headers: headers ?? null, error: false };
+  }
+
+  /** Ends the request with a gateway error (Kong's kong.response.error): `{"message", "request_id"}`, by Accept. */
+  error(status: number, message: string, headers?: Record<string, string>): void {
+    this.exitResponse = { status, body: { message }, headers: headers ?? null, error: true };
   }
 
   /** Called by authentication plugins once they identified who is calling. */

@@ -70,7 +70,11 @@ export function validatePlugin(
   lookup: PluginLookup,
   opts: ValidateOptions = {},
 ): Plugin {
-  const entity = validateEntity<Plugin>(pluginSchema, input, kind, opts);
+  // a plugin's protocols default to the ones that plugin supports (Kong: the plugin schema's own default)
+  const name = typeof input.name === 'string' ? input.name : opts.existing?.name;
+  const known = typeof name === 'string' ? lookup(name) : undefined;
+  const withDefaults = known?.protocols && input.protocols === undefined && kind !== 'update' ? { ...input, protocols: [...known.protocols] } : input;
+  const entity = validateEntity<Plugin>(pluginSchema, withDefaults, kind, opts);
   const def = lookup(entity.name);
   if (!def) throw schemaViolation({ name: unknownPluginMessage(entity.name) });
   const errors: FieldErrors = {};

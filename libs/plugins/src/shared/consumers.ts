@@ -1,0 +1,50 @@
+// What every authentication plugin shares: consumer lookups built once per snapshot, and the upstream
+// headers Kong sets once a consumer is identified (kong/plugins/*/handler.lua set_consumer).
+import type { ConfigureEnv, ConsumerRef, CredentialRef, PluginContext } from '@archway/pipeline';
+import type { Consumer } from '@archway/schema';
+
+export const CONSUMER_HEADERS = {
+  id: 'x-consumer-id',
+  customId: 'x-consumer-custom-id',
+  username: 'x-consumer-username',
+  credential: 'x-credential-identifier',
+  anonymous: 'x-anonymous-consumer',
+  groups: 'x-consumer-groups',
+} as const;
+
+export interface ConsumerIndex {
+  byId: ReadonlyMap<string, ConsumerRef>;
+  byUsername: ReadonlyMap<string, ConsumerRef>;
+}
+
+/** Consumers by id and by username, shared by every auth plugin instance of a snapshot. */
+export function consumerIndex(env: ConfigureEnv): ConsumerIndex {
+  return env.shared('consumers', (config) => {
+    const byId = new Map<string, ConsumerRef>();
+    const byUsername = new Map<string, ConsumerRef>();
+    for (const c of ((config as { consumers?: Consumer[] }).consumers ?? [])) {
+      const ref = { id: c.id, username: c.username, custom_id: c.custom_id };
+      byId.set(c.id, ref);
+      if (c.username) byUsername.set(c.username, ref);
+    }
+    return { byId, byUsername };
+  });
+}
+
+/** `anonymous` names a consumer by id or username (Kong accepts both). */
+export function anonymousConsumer(index: ConsumerIndex, anonymous: unknown): ConsumerRef | null {
+  if (typeof anonymous !== 'string' || anonymous === '') return null;
+  return index.byId.get(anonymous) ?? index.byUsername.get(anonymous) ?? null;
+}
+
+/** Marks the request authenticated (or anonymous when `credential` is null) and sets Kong's upstream headers. */
+export function setConsumer(ctx: PluginContext, consumer: ConsumerRef | null, credential: CredentialRef | null): void {
+  ctx.authenticate(consumer, credential);
+  ctx.anonymous = credential === null;
+  const set = (name: string, value: string | null | undefined) => (value ? ctx.setHeader(name, value) : ctx.removeHeader(name));
+  set(CONSUMER_HEADERS.id, consumer?.id);
+  set(CONSUMER_HEADERS.customId, consumer?.custom_id);
+  set(CONSUMER_HEADERS.username, consumer?.username);
+  set(CONSUMER_HEADERS.credential, credential?.identifier);
+  set(CONSUMER_HEADERS.anonymous, credential ? null : 'true');
+}
