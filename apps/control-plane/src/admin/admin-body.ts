@@ -30,13 +30,17 @@ export function adminBodyMiddleware(req: WithBody, res: ExpressResponse, next: N
   });
   req.on('end', () => {
     if (failed) return;
-    try {
-      req.adminBody = decodeBody(req.headers['content-type'], Buffer.concat(chunks));
-      next();
-    } catch (err) {
-      if (err instanceof BodyError) res.status(err.status).json({ message: err.message });
-      else next(err);
-    }
+    // async: multipart bodies are parsed by the platform's FormData parser
+    decodeBody(req.headers['content-type'], Buffer.concat(chunks)).then(
+      (decoded) => {
+        req.adminBody = decoded;
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof BodyError) res.status(err.status).json({ message: err.message });
+        else next(err);
+      },
+    );
   });
   req.on('error', (err: Error) => {
     if (!failed) next(err);

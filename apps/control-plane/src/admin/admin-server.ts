@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminModule, type AdminDeps } from './admin.module';
 import { adminBodyMiddleware } from './admin-body';
+import { certificateBySni } from './certificate-by-sni';
 import { adminContext } from './request-context';
 import { KongErrorFilter } from './kong-error.filter';
 
@@ -30,6 +31,8 @@ export async function startAdminServer(deps: AdminDeps, listen: { host: string; 
   // who is calling, for the config history (admin tokens name the caller when they are on)
   app.use((req: unknown, res: unknown, next: () => void) => adminContext.run({ actor: null }, next));
   app.use(adminBodyMiddleware);
+  // /certificates/{SNI name} -> /certificates/{id}, as Kong addresses certificates
+  app.use(certificateBySni(deps.store));
   app.useGlobalFilters(new KongErrorFilter(logger));
   app.enableShutdownHooks();
   await app.listen(listen.port, listen.host);

@@ -9,6 +9,8 @@ import { ENTITY_SCHEMAS, type PluginLookup } from '@archway/schema';
 import { EntitiesService } from './entities.service';
 import { entityControllers } from './entity-controllers';
 import { RootController } from './root.controller';
+import { NO_REPORTED_HEALTH, TARGET_HEALTH_SOURCE, type TargetHealthSource } from './target-health';
+import { UpstreamHealthController } from './upstream-health.controller';
 import { DATA_PLANE_DIRECTORY, NODE_INFO, PLUGIN_LOOKUP, type DataPlaneDirectory, type NodeInfo } from './tokens';
 
 export interface AdminDeps {
@@ -18,6 +20,8 @@ export interface AdminDeps {
   directory: DataPlaneDirectory;
   plugins: PluginLookup;
   history: ConfigHistory;
+  /** target health reported by data planes (GET /upstreams/{u}/health); none reported when absent */
+  targetHealth?: TargetHealthSource;
 }
 
 @Module({})
@@ -25,7 +29,7 @@ export class AdminModule {
   static forRoot(deps: AdminDeps): DynamicModule {
     return {
       module: AdminModule,
-      controllers: [RootController, HistoryController, ...entityControllers(ENTITY_SCHEMAS)],
+      controllers: [RootController, HistoryController, UpstreamHealthController, ...entityControllers(ENTITY_SCHEMAS)],
       providers: [
         EntitiesService,
         { provide: EntityStore, useValue: deps.store },
@@ -34,6 +38,7 @@ export class AdminModule {
         { provide: DATA_PLANE_DIRECTORY, useValue: deps.directory },
         { provide: PLUGIN_LOOKUP, useValue: deps.plugins },
         { provide: ConfigHistory, useValue: deps.history },
+        { provide: TARGET_HEALTH_SOURCE, useValue: deps.targetHealth ?? NO_REPORTED_HEALTH },
       ],
     };
   }

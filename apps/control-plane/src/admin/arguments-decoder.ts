@@ -1,6 +1,6 @@
 // Decodes Admin API bodies the way Kong does (kong/api/arguments_decoder.lua): JSON, or
-// form-urlencoded with dotted keys (`service.name=x`, `config.minute=5`) and arrays
-// (`paths[]=/a`, `paths[1]=/a`, repeated keys). Values stay strings; the schema coerces them.
+// form-urlencoded or multipart/form-data with dotted keys (`service.name=x`, `config.minute=5`) and
+// arrays (`paths[]=/a`, `paths[1]=/a`, repeated keys). Values stay strings; the schema coerces them.
 import { ArchwayError, ErrorCodes } from '@archway/schema';
 
 export class BodyError extends Error {
@@ -67,14 +67,34 @@ export function decodeForm(body: string): Tree {
   return tree;
 }
 
+/**
+ * multipart/form-data with the same keys as a form. A file part (`curl -F cert=@cert.pem`) counts as
+ * its text, as Kong's Admin API takes it (api_helpers.lua parse_value: `v.content`).
+ */
+export async function decodeMultipart(contentType: string, raw: Buffer): Promise<Tree> {
+  let form: FormData;
+  try {
+    // the platform's own multipart parser (undici's), no dependency needed
+    form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw new BodyError(400, 'Cannot parse multipart/form-data body');
+  }
+  const tree: Tree = {};
+  for (const [key, value] of form) {
+    if (key === '') continue;
+    assign(tree, splitKey(key), typeof value === 'string' ? value : await value.text());
+  }
+  return tree;
+}
+
 export interface DecodedBody {
   body: Tree;
   /** form bodies carry strings that the schema must coerce */
   fromForm: boolean;
 }
 
-/** Decodes a raw request body by its Content-Type, or throws BodyError with Kong's status. */
-export function decodeBody(contentType: string | undefined, raw: Buffer): DecodedBody {
+/** Decodes a raw request body by its Content-Type, or rejects with a BodyError carrying Kong's status. */
+export async function decodeBody(contentType: string | undefined, raw: Buffer): Promise<DecodedBody> {
   if (raw.length === 0) return { body: {}, fromForm: false };
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) {
@@ -89,7 +109,8 @@ export function decodeBody(contentType: string | undefined, raw: Buffer): Decode
     return { body: parsed as Tree, fromForm: false };
   }
   if (type === 'application/x-www-form-urlencoded') return { body: decodeForm(raw.toString('utf8')), fromForm: true };
-  throw new BodyError(415, 'Unsupported Content-Type: use application/json or application/x-www-form-urlencoded');
+  if (type === 'multipart/form-data') return { body: await decodeMultipart(contentType as string, raw), fromForm: true };
+  throw new BodyError(415, 'Unsupported Content-Type: use application/json, application/x-www-form-urlencoded or multipart/form-data');
 }
 
 /** `size` and `offset` query arguments, validated as Kong does. */

@@ -18,6 +18,7 @@ import {
 } from '@archway/schema';
 import { SnapshotScheduler } from '../snapshots/snapshot-scheduler';
 import { EntityStore, type Entity, type Page, type PageQuery, type Scope, type WriteTx } from '../store/entity-store';
+import { entityHooks } from './entity-hooks';
 import { currentActor } from './request-context';
 import { PLUGIN_LOOKUP } from './tokens';
 
@@ -41,17 +42,18 @@ export class EntitiesService {
   ) {}
 
   async list(kind: EntityName, q: Omit<PageQuery, 'scope'>, parent?: Parent): Promise<Page<Entity>> {
-    if (!parent) return this.store.page(kind, q);
+    if (!parent) return this.presentPage(kind, await this.store.page(kind, q));
     const p = await this.store.find(parent.kind, parent.idOrKey);
     if (!p) throw notFound();
-    return this.store.page(kind, { ...q, scope: { field: parent.field, id: p.id } });
+    return this.presentPage(kind, await this.store.page(kind, { ...q, scope: { field: parent.field, id: p.id } }));
   }
 
   async get(kind: EntityName, idOrKey: string, parent?: Parent): Promise<Entity> {
     const scope = parent ? await this.scopeOf(parent) : undefined;
     const entity = await this.store.find(kind, idOrKey, scope);
     if (!entity) throw notFound();
-    return entity;
+    const hooks = entityHooks(kind);
+    return hooks ? (await hooks.present(this.store, [entity]))[0] : entity;
   }
 
   /** GET /routes/{r}/service: the entity a foreign field points at. */
@@ -66,7 +68,7 @@ export class EntitiesService {
   create(kind: EntityName, input: Input, fromForm: boolean, parent?: Parent): Promise<Entity> {
     return this.write(async (tx) => {
       const body = await this.resolveReferences(tx, kind, input, parent);
-      return tx.insert(kind, this.validate(kind, body, 'create', { fromForm }, null));
+      return this.save(tx, kind, this.validate(kind, body, 'create', { fromForm }, null), body, 'create', null);
     });
   }
 
@@ -76,7 +78,7 @@ export class EntitiesService {
       const existing = await tx.find(kind, idOrKey, scope);
       if (!existing) throw notFound();
       const body = await this.resolveReferences(tx, kind, input, parent);
-      return tx.update(kind, this.validate(kind, body, 'update', { fromForm, existing }, existing));
+      return this.save(tx, kind, this.validate(kind, body, 'update', { fromForm, existing }, existing), body, 'update', existing);
     });
   }
 
@@ -91,7 +93,7 @@ export class EntitiesService {
       const body = await this.resolveReferences(tx, kind, keyed, parent);
       const writeKind: WriteKind = existing ? 'replace' : 'create';
       const entity = this.validate(kind, body, writeKind, { fromForm, existing }, existing);
-      return existing ? tx.update(kind, entity) : tx.insert(kind, entity);
+      return this.save(tx, kind, entity, body, writeKind, existing);
     });
   }
 
@@ -109,10 +111,23 @@ export class EntitiesService {
 
   private validate(kind: EntityName, body: Input, writeKind: WriteKind, opts: ValidateOptions, existing: Entity | null): Entity {
     const schema = entitySchema(kind);
+    entityHooks(kind)?.prepare(body);
     const entity = (
       kind === 'plugins' ? validatePlugin(body, writeKind, this.plugins, opts) : validateEntity(schema, body, writeKind, opts)
     ) as Entity;
     return (schema.beforeStore ? schema.beforeStore(entity, existing) : entity) as Entity;
+  }
+
+  /** Inserts (no `existing`) or updates; entities with hooks (a certificate's snis) write what goes with them. */
+  private save(tx: WriteTx, kind: EntityName, entity: Entity, input: Input, writeKind: WriteKind, existing: Entity | null): Promise<Entity> {
+    const hooks = entityHooks(kind);
+    if (hooks) return hooks.write(tx, entity, input, writeKind, existing);
+    return existing ? tx.update(kind, entity) : tx.insert(kind, entity);
+  }
+
+  private async presentPage(kind: EntityName, page: Page<Entity>): Promise<Page<Entity>> {
+    const hooks = entityHooks(kind);
+    return hooks ? { ...page, data: await hooks.present(this.store, page.data) } : page;
   }
 
   private async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
