@@ -27,7 +27,8 @@ describe('Admin API: node information', () => {
     expect(body).toMatchObject({ tagline: 'Welcome to archway', version: '0.1.0', edition: 'community' });
     expect(body.node_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof body.hostname).toBe('string');
-    expect(body.plugins).toEqual({ available_on_server: {}, enabled_in_cluster: [] });
+    expect(body.plugins.available_on_server['key-auth']).toEqual({ version: '0.1.0', priority: 1250 });
+    expect(body.plugins.enabled_in_cluster).toEqual([]);
   });
 
   it('GET /status reports the database reachable', async () => {

@@ -9,8 +9,9 @@ import { ENTITY_SCHEMAS, type PluginLookup } from '@archway/schema';
 import { EntitiesService } from './entities.service';
 import { entityControllers } from './entity-controllers';
 import { RootController } from './root.controller';
-import { NO_REPORTED_HEALTH, TARGET_HEALTH_SOURCE, type TargetHealthSource } from './target-health';
-import { UpstreamHealthController } from './upstream-health.controller';
+import { DiscoveryController } from './discovery.controller';
+import { SchemasController } from './schemas.controller';
+import { TagsController } from './tags.controller';
 import { DATA_PLANE_DIRECTORY, NODE_INFO, PLUGIN_LOOKUP, type DataPlaneDirectory, type NodeInfo } from './tokens';
 
 export interface AdminDeps {
@@ -20,8 +21,6 @@ export interface AdminDeps {
   directory: DataPlaneDirectory;
   plugins: PluginLookup;
   history: ConfigHistory;
-  /** target health reported by data planes (GET /upstreams/{u}/health); none reported when absent */
-  targetHealth?: TargetHealthSource;
 }
 
 @Module({})
@@ -29,7 +28,15 @@ export class AdminModule {
   static forRoot(deps: AdminDeps): DynamicModule {
     return {
       module: AdminModule,
-      controllers: [RootController, HistoryController, UpstreamHealthController, ...entityControllers(ENTITY_SCHEMAS)],
+      // fixed paths before the generated ones: Express matches in registration order (/plugins/enabled before /plugins/:key)
+      controllers: [
+        RootController,
+        HistoryController,
+        DiscoveryController,
+        SchemasController,
+        TagsController,
+        ...entityControllers(ENTITY_SCHEMAS),
+      ],
       providers: [
         EntitiesService,
         { provide: EntityStore, useValue: deps.store },
@@ -38,7 +45,6 @@ export class AdminModule {
         { provide: DATA_PLANE_DIRECTORY, useValue: deps.directory },
         { provide: PLUGIN_LOOKUP, useValue: deps.plugins },
         { provide: ConfigHistory, useValue: deps.history },
-        { provide: TARGET_HEALTH_SOURCE, useValue: deps.targetHealth ?? NO_REPORTED_HEALTH },
       ],
     };
   }

@@ -24,6 +24,18 @@ export const NESTED: readonly (readonly [EntityName, EntityName, string])[] = [
 
 type Q = Record<string, unknown>;
 
+/** The child's path segment under its parent: `key-auth` in /consumers/{c}/key-auth. */
+export function nestedSegment(child: EntitySchema): string {
+  return child.nestedPath ?? adminPathOf(child);
+}
+
+/** The foreign-key fields of an entity; each has a GET endpoint (/routes/{r}/service). */
+export function foreignFields(schema: EntitySchema): string[] {
+  return Object.entries(schema.fields)
+    .filter(([, def]) => def.type === 'foreign')
+    .map(([field]) => field);
+}
+
 /** /{entities} and /{entities}/{id or key}. */
 export function collectionController(schema: EntitySchema): Type<unknown> {
   const kind = schema.name;
@@ -74,7 +86,7 @@ export function collectionController(schema: EntitySchema): Type<unknown> {
 export function nestedController(parentKind: EntityName, childKind: EntityName, field: string): Type<unknown> {
   const parentPath = adminPathOf(entitySchema(parentKind));
   const child = entitySchema(childKind);
-  const childPath = child.nestedPath ?? adminPathOf(child);
+  const childPath = nestedSegment(child);
   const parentOf = (p: string): Parent => ({ kind: parentKind, idOrKey: p, field });
 
   @Controller(`${parentPath}/:parent/${childPath}`)
@@ -137,10 +149,6 @@ export function foreignController(schema: EntitySchema, field: string): Type<unk
 /** Every entity controller, most specific paths first (Express matches in registration order). */
 export function entityControllers(schemas: readonly EntitySchema[]): Type<unknown>[] {
   const nested = NESTED.map(([parent, child, field]) => nestedController(parent, child, field));
-  const foreign = schemas.flatMap((s) =>
-    Object.entries(s.fields)
-      .filter(([, def]) => def.type === 'foreign')
-      .map(([field]) => foreignController(s, field)),
-  );
+  const foreign = schemas.flatMap((s) => foreignFields(s).map((field) => foreignController(s, field)));
   return [...nested, ...foreign, ...schemas.map(collectionController)];
 }

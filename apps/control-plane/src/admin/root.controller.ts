@@ -1,5 +1,6 @@
 // GET / (node information), GET /status (health) and GET /clustering/data-planes.
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { BUNDLED_PLUGINS } from '@archway/plugins';
 import { SnapshotScheduler } from '../snapshots/snapshot-scheduler';
 import { EntityStore } from '../store/entity-store';
 import { pageArgs } from './arguments-decoder';
@@ -15,7 +16,10 @@ export class RootController {
   ) {}
 
   @Get()
-  info() {
+  async info() {
+    // Kong 3.x: name -> {version, priority} of every plugin this node can run, and the names in use
+    const available = Object.fromEntries([...BUNDLED_PLUGINS.values()].map((p) => [p.name, { version: p.version, priority: p.priority }]));
+    const enabledInCluster = await this.store.pluginNames();
     return {
       tagline: 'Welcome to archway',
       version: this.node.version,
@@ -24,7 +28,7 @@ export class RootController {
       node_id: this.node.nodeId,
       configuration: this.node.configuration,
       pids: { master: process.pid },
-      plugins: { available_on_server: {}, enabled_in_cluster: [] },
+      plugins: { available_on_server: available, enabled_in_cluster: enabledInCluster },
     };
   }
 

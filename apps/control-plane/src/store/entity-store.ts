@@ -7,6 +7,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { translateDbError } from './db-errors';
 import { recordChanges } from './history';
 import { rowValues, type TableSpec } from './table-spec';
+import { pageTags, type TagPageQuery, type TagRow } from './tags-query';
 
 export type Entity = Record<string, unknown> & { id: string };
 
@@ -267,6 +268,17 @@ export class EntityStore {
     } finally {
       await qr.release();
     }
+  }
+
+  /** One page of (tag, entity) pairs over every entity table (GET /tags, GET /tags/{tag}). */
+  tags(q: TagPageQuery): Promise<Page<TagRow>> {
+    return pageTags((sql, params) => this.ds.query(sql, params), this.kinds, q);
+  }
+
+  /** The distinct names of the plugins configured anywhere (GET / `enabled_in_cluster`). */
+  async pluginNames(): Promise<string[]> {
+    const rows = (await this.ds.query('SELECT DISTINCT name FROM plugins ORDER BY name')) as { name: string }[];
+    return rows.map((r) => r.name);
   }
 
   async ping(): Promise<boolean> {
