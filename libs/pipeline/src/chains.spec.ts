@@ -117,6 +117,13 @@ describe('plugin chains (Kong precedence)', () => {
     expect(compileChains({ config: config([]), handlers }).forRoute(route).empty).toBe(true);
   });
 
+  it('leaves out of the body filter phase an instance whose needsResponseBody is false, so the response is not buffered', () => {
+    const filter = recorder('limit', 910, { configure: (c) => c.tag === 'on', bodyFilter: (_ctx, _s, b) => b, needsResponseBody: (s) => s === true });
+    const chainWith = (tag: string) => compileChains({ config: config([plugin('limit', {}, { tag })]), handlers: new Map([['limit', filter]]) }).forRoute(route);
+    expect(chainWith('on').bodyFilter).toHaveLength(1);
+    expect(chainWith('off').bodyFilter).toBeNull();
+  });
+
   it('refuses a config with a plugin this data plane cannot run (a NACK, never a silently open route)', () => {
     expect(() => compileChains({ config: config([plugin('nope', {})]), handlers })).toThrow(PluginUnavailableError);
   });

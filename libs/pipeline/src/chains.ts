@@ -60,7 +60,8 @@ class CompiledChain implements Chain {
     this.rewrite = phase('rewrite', globalOnly.sort(byPriority));
     this.access = phase('access');
     this.headerFilter = phase('headerFilter');
-    this.bodyFilter = phase('bodyFilter');
+    // an instance whose body filter would be a no-op (needsResponseBody false) does not force buffering
+    this.bodyFilter = phase('bodyFilter', steps.filter((s) => s.handler.needsResponseBody?.(s.state) ?? true));
     this.log = phase('log');
     this.empty = steps.length === 0 && this.rewrite === null;
     this.readsRequestBody = steps.some((s) => s.handler.readsRequestBody?.(s.state) ?? false);
