@@ -9,6 +9,8 @@ import { ENTITY_SCHEMAS, type PluginLookup } from '@archway/schema';
 import { EntitiesService } from './entities.service';
 import { entityControllers } from './entity-controllers';
 import { RootController } from './root.controller';
+import { NO_REPORTED_HEALTH, TARGET_HEALTH_SOURCE, type TargetHealthSource } from './target-health';
+import { UpstreamHealthController } from './upstream-health.controller';
 import { DiscoveryController } from './discovery.controller';
 import { SchemasController } from './schemas.controller';
 import { TagsController } from './tags.controller';
@@ -21,6 +23,8 @@ export interface AdminDeps {
   directory: DataPlaneDirectory;
   plugins: PluginLookup;
   history: ConfigHistory;
+  /** target health reported by data planes (GET /upstreams/{u}/health); none reported when absent */
+  targetHealth?: TargetHealthSource;
 }
 
 @Module({})
@@ -32,6 +36,7 @@ export class AdminModule {
       controllers: [
         RootController,
         HistoryController,
+        UpstreamHealthController,
         DiscoveryController,
         SchemasController,
         TagsController,
@@ -45,6 +50,7 @@ export class AdminModule {
         { provide: DATA_PLANE_DIRECTORY, useValue: deps.directory },
         { provide: PLUGIN_LOOKUP, useValue: deps.plugins },
         { provide: ConfigHistory, useValue: deps.history },
+        { provide: TARGET_HEALTH_SOURCE, useValue: deps.targetHealth ?? NO_REPORTED_HEALTH },
       ],
     };
   }

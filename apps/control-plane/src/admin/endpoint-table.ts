@@ -91,6 +91,7 @@ export const HAND_WRITTEN: readonly EndpointDoc[] = [
   info('get', '/endpoints', 'Every Admin API path', ref('EndpointList')),
   info('get', '/openapi.json', 'This document', { type: 'object' }),
   info('get', '/plugins/enabled', 'The plugins this node can run', ref('EnabledPlugins'), { tag: 'plugins' }),
+  info('get', '/upstreams/{upstreams}/health', "The upstream's targets with their health (?balancer_health=1: the upstream's)", listOf(ref('TargetHealth')), { tag: 'upstreams', list: true, entity: true }),
   info('get', '/clustering/data-planes', 'Connected data planes and what they serve', listOf(ref('DataPlane')), { tag: 'Clustering', list: true }),
   info('get', '/config/versions', 'Config versions, newest first (Archway)', listOf(ref('ConfigVersion')), { tag: 'History', list: true }),
   info('get', '/config/versions/{v}/diff', 'What changed in one config version (Archway)', ref('ConfigDiff'), { tag: 'History' }),

@@ -134,6 +134,7 @@ const FIXED: Record<string, JsonSchema> = {
   Status: { type: 'object', properties: { database: { type: 'object', properties: { reachable: { type: 'boolean' } } } } },
   EndpointList: { type: 'object', properties: { data: { type: 'array', items: { type: 'string' } } } },
   EnabledPlugins: { type: 'object', properties: { enabled_plugins: { type: 'array', items: { type: 'string' } } } },
+  TargetHealth: { type: 'object', description: 'a target with its `health` (HEALTHY, UNHEALTHY, DNS_ERROR, HEALTHCHECKS_OFF) and `data`' },
   DataPlane: { type: 'object', description: 'id, hostname, ip, zone, labels, version, sync status, config version and hash, last seen' },
   ConfigVersion: { type: 'object', description: 'a config version: who changed what, and when' },
   ConfigDiff: { type: 'object', properties: { version: { type: 'integer' }, changes: { type: 'array', items: { type: 'object' } } } },
