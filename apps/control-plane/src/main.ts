@@ -67,6 +67,7 @@ export async function startControlPlane(settings: Settings, logger: Logger): Pro
       },
       settings.adminListen,
       logger.child({ component: 'admin' }),
+      settings.adminTokens,
     );
     closers.push(() => admin.close());
     return {

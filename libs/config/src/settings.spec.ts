@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARCHWAY_VERSION, flagToEnv, loadSettings } from './index';
+import { ARCHWAY_VERSION, SettingsError, flagToEnv, loadSettings } from './index';
 
 describe('settings', () => {
   it("uses Kong's listen defaults, with the cluster port on loopback for all-in-one only", () => {
@@ -40,6 +41,71 @@ describe('settings', () => {
     expect(flagToEnv('--proxy-listen')).toBe('ARCHWAY_PROXY_LISTEN');
     expect(flagToEnv('--cluster-control-plane')).toBe('ARCHWAY_CLUSTER_CONTROL_PLANE');
     expect(flagToEnv('--nope')).toBeNull();
+  });
+
+  describe('admin tokens', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'archway-tokens-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+
+    it('leaves the Admin API open when neither setting is given', () => {
+      const s = loadSettings('control-plane', {});
+      expect(s.adminTokens).toEqual([]);
+      expect(s.adminTokensFile).toBeNull();
+    });
+
+    it('reads name:role:token entries from ARCHWAY_ADMIN_TOKENS, a token keeping any colons after the role', () => {
+      const s = loadSettings('control-plane', { ARCHWAY_ADMIN_TOKENS: 'ci:write:s3cret, dash:read:a:b:c ,' });
+      expect(s.adminTokens).toEqual([
+        { name: 'ci', role: 'write', token: 's3cret' },
+        { name: 'dash', role: 'read', token: 'a:b:c' },
+      ]);
+    });
+
+    it('reads a tokens file with comments and blank lines, together with the variable', () => {
+      const path = file('ok.tokens', '# operators\n\nops:write:op-token\r\n  # audit\naudit:read:audit-token\n');
+      const s = loadSettings('control-plane', { ARCHWAY_ADMIN_TOKENS: 'ci:write:ci-token', ARCHWAY_ADMIN_TOKENS_FILE: path });
+      expect(s.adminTokensFile).toBe(path);
+      expect(s.adminTokens.map((t) => `${t.name}:${t.role}`)).toEqual(['ci:write', 'ops:write', 'audit:read']);
+    });
+
+    it('names the setting and the entry of a bad token, without echoing the secret', () => {
+      const load = (tokens: string) => () => loadSettings('control-plane', { ARCHWAY_ADMIN_TOKENS: tokens });
+      expect(load('ci:write:ok,ci:admin:hunter2')).toThrow(/^ARCHWAY_ADMIN_TOKENS: entry 2 \('ci:…'\): the role must be read or write/);
+      expect(load('ci:write:')).toThrow(/ARCHWAY_ADMIN_TOKENS: entry 1 .*the token is empty/);
+      expect(load(':read:x')).toThrow(/entry 1 .*the name is empty/);
+      for (const bad of ['hunter2', 'ci:hunter2', 'ci:admin:hunter2']) {
+        expect(load(bad)).toThrow(SettingsError);
+        expect(load(bad)).not.toThrow(/hunter2/);
+      }
+    });
+
+    it('names the file and the line of a bad entry there, and a file it cannot read', () => {
+      const path = file('bad.tokens', '# header\nok:read:fine\nbroken-line-secret\n');
+      expect(() => loadSettings('control-plane', { ARCHWAY_ADMIN_TOKENS_FILE: path })).toThrow(
+        new RegExp(`^ARCHWAY_ADMIN_TOKENS_FILE: ${path} line 3: `),
+      );
+      expect(() => loadSettings('control-plane', { ARCHWAY_ADMIN_TOKENS_FILE: path })).not.toThrow(/broken-line-secret/);
+      expect(() => loadSettings('control-plane', { ARCHWAY_ADMIN_TOKENS_FILE: join(dir, 'missing') })).toThrow(
+        /ARCHWAY_ADMIN_TOKENS_FILE: cannot read .*ENOENT/,
+      );
+    });
+
+    it('refuses one secret given to two names or roles', () => {
+      const path = file('dup.tokens', 'other:read:same\n');
+      expect(() => loadSettings('control-plane', { ARCHWAY_ADMIN_TOKENS: 'ci:write:same', ARCHWAY_ADMIN_TOKENS_FILE: path })).toThrow(
+        /the tokens of 'ci' and 'other' are the same/,
+      );
+      expect(loadSettings('control-plane', { ARCHWAY_ADMIN_TOKENS: 'ci:write:same,ci:write:same' }).adminTokens).toHaveLength(1);
+    });
+
+    it('maps --admin-tokens-file to its variable', () => {
+      expect(flagToEnv('--admin-tokens-file')).toBe('ARCHWAY_ADMIN_TOKENS_FILE');
+    });
   });
 
   it('reports the same version as the package', () => {

@@ -1,6 +1,9 @@
 // The one place that maps settings to defaults, environment variables (ARCHWAY_*) and CLI flags
 // (--proxy-listen ...). Names follow Kong's kong.conf settings.
 import { isLogLevel, type LogLevel } from '@archway/telemetry';
+import { AdminTokenError, mergeAdminTokens, parseAdminTokenList, readAdminTokensFile, type AdminToken } from './admin-tokens';
+
+export type { AdminRole, AdminToken } from './admin-tokens';
 
 export type Role = 'all-in-one' | 'control-plane' | 'data-plane';
 
@@ -29,6 +32,10 @@ export interface Settings {
   snapshotMaxDelayMs: number;
   /** how many config versions the history keeps for diff and rollback */
   historyRetention: number;
+  /** Admin API tokens from ARCHWAY_ADMIN_TOKENS and the tokens file together; empty: the Admin API is open */
+  adminTokens: AdminToken[];
+  /** ARCHWAY_ADMIN_TOKENS_FILE: one name:role:token a line (already read into adminTokens) */
+  adminTokensFile: string | null;
 }
 
 interface SettingSpec {
@@ -90,7 +97,18 @@ const SPECS: Record<Exclude<keyof Settings, 'role'>, SettingSpec> = {
   snapshotDebounceMs: { env: 'ARCHWAY_SNAPSHOT_DEBOUNCE_MS', parse: (raw) => nonNegative(raw, 'ARCHWAY_SNAPSHOT_DEBOUNCE_MS'), defaultFor: () => 5 },
   snapshotMaxDelayMs: { env: 'ARCHWAY_SNAPSHOT_MAX_DELAY_MS', parse: (raw) => nonNegative(raw, 'ARCHWAY_SNAPSHOT_MAX_DELAY_MS'), defaultFor: () => 100 },
   historyRetention: { env: 'ARCHWAY_HISTORY_RETENTION', parse: (raw) => nonNegative(raw, 'ARCHWAY_HISTORY_RETENTION'), defaultFor: () => 1000 },
+  adminTokens: { env: 'ARCHWAY_ADMIN_TOKENS', parse: (raw) => tokenSetting(() => parseAdminTokenList(raw)), defaultFor: () => [] },
+  adminTokensFile: { env: 'ARCHWAY_ADMIN_TOKENS_FILE', parse: (raw) => raw, defaultFor: () => null },
 };
+
+function tokenSetting<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof AdminTokenError) throw new SettingsError(err.message);
+    throw err;
+  }
+}
 
 function nonNegative(raw: string, name: string): number {
   const n = Number(raw);
@@ -116,5 +134,8 @@ export function loadSettings(role: Role, env: NodeJS.ProcessEnv = process.env): 
     const raw = env[spec.env];
     out[key] = raw !== undefined && raw !== '' ? spec.parse(raw) : spec.defaultFor(role);
   }
+  // both token sources count: the file's tokens join the variable's
+  const file = out.adminTokensFile as string | null;
+  out.adminTokens = tokenSetting(() => mergeAdminTokens(out.adminTokens as AdminToken[], file ? readAdminTokensFile(file) : []));
   return out as unknown as Settings;
 }

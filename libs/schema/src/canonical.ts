@@ -34,6 +34,14 @@ export function configHash(config: ConfigSet): string {
   return createHash('sha256').update(canonicalConfig(config)).digest('hex');
 }
 
+/**
+ * An entity's HTTP entity tag (the Admin API's ETag, without quotes): the sha256 of its canonical JSON,
+ * so the same entity always has the same tag whatever the key order it was built in.
+ */
+export function entityEtag(entity: object): string {
+  return createHash('sha256').update(canonicalJson(entity)).digest('hex');
+}
+
 export function makeSnapshot(version: number, config: ConfigSet): Snapshot {
   return Object.freeze({ version, hash: configHash(config), config });
 }

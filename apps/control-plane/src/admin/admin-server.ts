@@ -2,13 +2,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AdminToken } from '@archway/config';
 import type { Logger } from '@archway/telemetry';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminModule, type AdminDeps } from './admin.module';
+import { adminAuthMiddleware, adminContextMiddleware, isLoopback } from './admin-auth';
 import { adminBodyMiddleware } from './admin-body';
 import { certificateBySni } from './certificate-by-sni';
-import { adminContext } from './request-context';
 import { KongErrorFilter } from './kong-error.filter';
 
 export interface AdminServer {
@@ -16,7 +17,13 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-export async function startAdminServer(deps: AdminDeps, listen: { host: string; port: number }, logger: Logger): Promise<AdminServer> {
+/** `tokens` (ARCHWAY_ADMIN_TOKENS and its file): none leaves the Admin API open to whoever reaches it. */
+export async function startAdminServer(
+  deps: AdminDeps,
+  listen: { host: string; port: number },
+  logger: Logger,
+  tokens: readonly AdminToken[] = [],
+): Promise<AdminServer> {
   const app = await NestFactory.create<NestExpressApplication>(AdminModule.forRoot(deps), {
     bodyParser: false,
     logger: false,
@@ -28,9 +35,10 @@ export async function startAdminServer(deps: AdminDeps, listen: { host: string; 
     res.setHeader('Server', `archway/${deps.node.version}`);
     next();
   });
-  // who is calling, for the config history (admin tokens name the caller when they are on)
-  app.use((req: unknown, res: unknown, next: () => void) => adminContext.run({ actor: null }, next));
+  // tokens are checked before the body is read; the token's name is the actor the history records
+  app.use(adminAuthMiddleware(tokens, logger));
   app.use(adminBodyMiddleware);
+  app.use(adminContextMiddleware);
   // /certificates/{SNI name} -> /certificates/{id}, as Kong addresses certificates
   app.use(certificateBySni(deps.store));
   app.useGlobalFilters(new KongErrorFilter(logger));
@@ -38,6 +46,10 @@ export async function startAdminServer(deps: AdminDeps, listen: { host: string; 
   await app.listen(listen.port, listen.host);
   const server = app.getHttpServer() as Server;
   const port = (server.address() as AddressInfo).port;
-  logger.info('admin API listening', { address: `${listen.host}:${port}` });
+  logger.info('admin API listening', { address: `${listen.host}:${port}`, auth: tokens.length > 0 ? 'tokens' : 'open' });
+  if (tokens.length === 0 && !isLoopback(listen.host))
+    logger.warn('the admin API is open to anyone who can reach it: set ARCHWAY_ADMIN_TOKENS or bind it to 127.0.0.1', {
+      address: `${listen.host}:${port}`,
+    });
   return { port, close: () => app.close() };
 }

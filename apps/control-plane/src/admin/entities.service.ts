@@ -19,6 +19,7 @@ import {
 import { SnapshotScheduler } from '../snapshots/snapshot-scheduler';
 import { EntityStore, type Entity, type Page, type PageQuery, type Scope, type WriteTx } from '../store/entity-store';
 import { entityHooks } from './entity-hooks';
+import { checkIfMatch } from './etag';
 import { currentActor } from './request-context';
 import { PLUGIN_LOOKUP } from './tokens';
 
@@ -76,6 +77,7 @@ export class EntitiesService {
     return this.write(async (tx) => {
       const scope = parent ? await this.txScopeOf(tx, parent) : undefined;
       const existing = await tx.find(kind, idOrKey, scope);
+      checkIfMatch(kind, existing);
       if (!existing) throw notFound();
       const body = await this.resolveReferences(tx, kind, input, parent);
       return this.save(tx, kind, this.validate(kind, body, 'update', { fromForm, existing }, existing), body, 'update', existing);
@@ -89,6 +91,7 @@ export class EntitiesService {
     return this.write(async (tx) => {
       const scope = parent ? await this.txScopeOf(tx, parent) : undefined;
       const existing = await tx.find(kind, idOrKey, scope);
+      checkIfMatch(kind, existing);
       const keyed = isUuid(idOrKey) ? { ...input, id: idOrKey } : { ...input, [schema.endpointKey as string]: idOrKey };
       const body = await this.resolveReferences(tx, kind, keyed, parent);
       const writeKind: WriteKind = existing ? 'replace' : 'create';
@@ -97,12 +100,19 @@ export class EntitiesService {
     });
   }
 
-  /** DELETE answers 204 whether or not the entity existed, as Kong does; only a real delete spends a version. */
+  /**
+   * DELETE answers 204 whether or not the entity existed, as Kong does (412 if an If-Match names it);
+   * only a real delete spends a version.
+   */
   async remove(kind: EntityName, idOrKey: string, parent?: Parent): Promise<void> {
     const { version } = await this.store.write(async (tx) => {
       const p = parent ? await tx.find(parent.kind, parent.idOrKey) : null;
-      if (parent && !p) return { result: undefined, changed: false };
+      if (parent && !p) {
+        checkIfMatch(kind, null);
+        return { result: undefined, changed: false };
+      }
       const existing = await tx.find(kind, idOrKey, parent && p ? { field: parent.field, id: p.id } : undefined);
+      checkIfMatch(kind, existing);
       if (!existing) return { result: undefined, changed: false };
       return { result: undefined, changed: await tx.delete(kind, existing.id) };
     }, currentActor());

@@ -1,11 +1,12 @@
 // Kong's entity endpoints, generated from the schemas as Kong's own kong/api/endpoints.lua does:
 // a collection and an entity endpoint per entity, the nested endpoints Kong has, and the foreign-key
 // endpoints (/routes/{r}/service). Every handler is one line; rules live in EntitiesService.
-import { Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, type Type } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, type Type, UseInterceptors } from '@nestjs/common';
 import { adminPathOf, entitySchema, type EntityName, type EntitySchema } from '@archway/schema';
 import { AdminBody } from './admin-body';
 import type { DecodedBody } from './arguments-decoder';
 import { EntitiesService, type Parent } from './entities.service';
+import { EntityEtagInterceptor } from './etag.interceptor';
 import { listBody, listQuery } from './list-query';
 
 /** Kong's nested endpoints: [parent, child, the child's field that names the parent]. */
@@ -42,6 +43,7 @@ export function collectionController(schema: EntitySchema): Type<unknown> {
   const path = adminPathOf(schema);
 
   @Controller(path)
+  @UseInterceptors(new EntityEtagInterceptor(kind))
   class CollectionController {
     constructor(@Inject(EntitiesService) private readonly entities: EntitiesService) {}
 
@@ -90,6 +92,7 @@ export function nestedController(parentKind: EntityName, childKind: EntityName, 
   const parentOf = (p: string): Parent => ({ kind: parentKind, idOrKey: p, field });
 
   @Controller(`${parentPath}/:parent/${childPath}`)
+  @UseInterceptors(new EntityEtagInterceptor(childKind))
   class NestedController {
     constructor(@Inject(EntitiesService) private readonly entities: EntitiesService) {}
 
@@ -134,6 +137,7 @@ export function nestedController(parentKind: EntityName, childKind: EntityName, 
 /** GET /{entities}/{id or key}/{foreign field}, e.g. /routes/{r}/service, /key-auths/{k}/consumer. */
 export function foreignController(schema: EntitySchema, field: string): Type<unknown> {
   @Controller(`${adminPathOf(schema)}/:key/${field}`)
+  @UseInterceptors(new EntityEtagInterceptor((schema.fields[field] as { reference: string }).reference as EntityName))
   class ForeignController {
     constructor(@Inject(EntitiesService) private readonly entities: EntitiesService) {}
 
