@@ -25,7 +25,8 @@ export interface ExitResponse {
 
 export class PluginContext {
   readonly requestId: string;
-  readonly method: string;
+  /** the request method; plugins may change what the upstream gets (request-transformer's http_method) */
+  method: string;
   readonly clientIp: string;
   readonly route: Route | null;
   readonly service: Service | null;

@@ -20,6 +20,7 @@ import { requestTransformerSchema } from './request-transformer/schema';
 import { responseTransformerSchema } from './response-transformer/schema';
 
 export type { PluginSchema } from './plugin-schema';
+export { BUNDLED_HANDLERS } from './handlers';
 export { BUNDLED_PLUGIN_VERSION } from './plugin-schema';
 
 const ALL: readonly PluginSchema[] = [

@@ -1,0 +1,30 @@
+// The bundled plugins' handlers by name: what a data plane can run. A plugin configured in a snapshot
+// without a handler here makes compileChains refuse the snapshot (NACK).
+import type { PluginHandler } from '@archway/pipeline';
+import { aclHandler } from './acl/handler';
+import { basicAuthHandler } from './basic-auth/handler';
+import { correlationIdHandler } from './correlation-id/handler';
+import { corsHandler } from './cors/handler';
+import { ipRestrictionHandler } from './ip-restriction/handler';
+import { jwtHandler } from './jwt/handler';
+import { keyAuthHandler } from './key-auth/handler';
+import { requestSizeLimitingHandler } from './request-size-limiting/handler';
+import { requestTerminationHandler } from './request-termination/handler';
+import { requestTransformerHandler } from './request-transformer/handler';
+import { responseTransformerHandler } from './response-transformer/handler';
+
+const ALL = [
+  correlationIdHandler,
+  corsHandler,
+  jwtHandler,
+  keyAuthHandler,
+  basicAuthHandler,
+  ipRestrictionHandler,
+  requestSizeLimitingHandler,
+  aclHandler,
+  requestTransformerHandler,
+  responseTransformerHandler,
+  requestTerminationHandler,
+] as unknown as PluginHandler[];
+
+export const BUNDLED_HANDLERS: ReadonlyMap<string, PluginHandler> = new Map(ALL.map((h) => [h.name, h]));
