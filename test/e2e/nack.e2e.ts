@@ -1,7 +1,7 @@
 // A data-plane process fed by a control plane's sync server (run in this test process, so the test can
 // publish a snapshot the real control plane would never build): a corrupted snapshot is NACKed, the
 // NACK is recorded, and the data plane keeps serving its last good config.
-import { makeSnapshot, routeSchema, serviceSchema, validateEntity, type Route, type Service } from '@archway/schema';
+import { emptyConfig, makeSnapshot, routeSchema, serviceSchema, validateEntity, type Route, type Service } from '@archway/schema';
 import { silentLogger } from '@archway/telemetry';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ let prefix: string;
 function config(upstreamPort: number, paths: string[]) {
   const service = validateEntity<Service>(serviceSchema, { name: 'echo', url: `http://127.0.0.1:${upstreamPort}` }, 'create');
   const routes = paths.map((p) => validateEntity<Route>(routeSchema, { paths: [p], service: { id: service.id } }, 'create'));
-  return { services: [service], routes };
+  return { ...emptyConfig(), services: [service], routes };
 }
 
 beforeAll(async () => {

@@ -1,4 +1,5 @@
-import { configHash } from '@archway/schema';
+import { pluginSchema } from '@archway/plugins';
+import { configHash, consumerSchema, emptyConfig, keyAuthSchema, makeSnapshot, validateEntity, validatePlugin, type Consumer, type KeyAuthCredential } from '@archway/schema';
 import { compileRuntime, ConfigRejectedError } from './runtime-config';
 import { makeRoute, makeService, snapshotOf } from './testing/fixtures';
 import { UpstreamPools } from './upstream-pools';
@@ -19,7 +20,7 @@ describe('compileRuntime', () => {
 
   it('rejects a snapshot whose hash does not match its config', () => {
     const snap = snapshotOf(1, [makeService({})], []);
-    expect(() => compileRuntime({ ...snap, hash: configHash({ services: [], routes: [] }) }, pools)).toThrow(/hash mismatch/);
+    expect(() => compileRuntime({ ...snap, hash: configHash(emptyConfig()) }, pools)).toThrow(/hash mismatch/);
   });
 
   it('rejects an entity that fails validation, naming it', () => {
@@ -49,5 +50,22 @@ describe('compileRuntime', () => {
     const a = compileRuntime(snapshotOf(1, [svc], []), pools);
     const b = compileRuntime(snapshotOf(2, [{ ...svc, retries: 1 }], []), pools);
     expect(b.upstreams.get(svc.id)?.pool).toBe(a.upstreams.get(svc.id)?.pool);
+  });
+
+  it('accepts consumers, credentials and bundled plugins, checking plugin configs with the bundled schemas', () => {
+    const svc = makeService({});
+    const route = makeRoute(svc, { paths: ['/k'] });
+    const alice = validateEntity<Consumer>(consumerSchema, { username: 'alice' }, 'create');
+    const key = validateEntity<KeyAuthCredential>(keyAuthSchema, { key: 'secret', consumer: { id: alice.id } }, 'create');
+    const plugin = validatePlugin({ name: 'key-auth', route: { id: route.id } }, 'create', pluginSchema);
+    const config = { ...emptyConfig(), services: [svc], routes: [route], consumers: [alice], keyauth_credentials: [key], plugins: [plugin] };
+    const rt = compileRuntime(makeSnapshot(4, config), pools);
+    expect(rt.config.plugins[0].config).toEqual(plugin.config);
+    expect(rt.config.keyauth_credentials).toEqual([key]);
+
+    const badConfig = { ...plugin, config: { ...plugin.config, key_names: 'apikey' } };
+    expect(() => compileRuntime(makeSnapshot(5, { ...config, plugins: [badConfig] }), pools)).toThrow(/plugins .*config.key_names/);
+    const unknown = { ...plugin, name: 'no-such-plugin' };
+    expect(() => compileRuntime(makeSnapshot(6, { ...config, plugins: [unknown] }), pools)).toThrow(/plugin 'no-such-plugin' not enabled/);
   });
 });

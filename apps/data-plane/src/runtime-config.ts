@@ -1,8 +1,9 @@
 // Compiles a snapshot into everything per-request code needs: a validated config, a compiled router
 // and, per service, the upstream origin, Host header, timeouts and connection pool. Nothing here runs
 // per request; a snapshot that fails any step throws (the sync client NACKs it).
+import { pluginSchema } from '@archway/plugins';
 import { compileRouter, type Router } from '@archway/router';
-import { configHash, validateConfig, type Service, type Snapshot } from '@archway/schema';
+import { CONFIG_COLLECTIONS, configHash, validateConfig, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
 import type { Pool } from 'undici';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
 
@@ -21,6 +22,8 @@ export interface Upstream {
 export interface RuntimeConfig {
   readonly version: number;
   readonly hash: string;
+  /** the validated config, every collection (consumers, plugins, upstreams, ... are not compiled yet) */
+  readonly config: ConfigSet;
   readonly router: Router;
   /** service id -> how to reach it; a service absent here cannot be proxied (503) */
   readonly upstreams: ReadonlyMap<string, Upstream>;
@@ -44,7 +47,7 @@ function checkShape(snapshot: Snapshot): void {
   const config = snapshot.config as unknown;
   if (config === null || typeof config !== 'object' || Array.isArray(config))
     throw new ConfigRejectedError('snapshot: config must be an object');
-  for (const key of ['services', 'routes'] as const) {
+  for (const key of CONFIG_COLLECTIONS) {
     const list = (config as Record<string, unknown>)[key];
     if (list !== undefined && !Array.isArray(list)) throw new ConfigRejectedError(`snapshot: config.${key} must be an array`);
   }
@@ -99,10 +102,11 @@ export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new Up
   const actual = configHash(snapshot.config);
   if (actual !== snapshot.hash)
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: configuration hash mismatch (announced ${snapshot.hash}, computed ${actual})`);
-  const config = validateConfig(snapshot.config);
+  // plugin configs are checked by the bundled plugins' schemas, as the control plane checked them
+  const config = validateConfig(snapshot.config, pluginSchema);
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
   const router = compileRouter(config.routes, config.services);
   // pools last: everything above may throw, and nothing above acquires a resource
   const { upstreams, poolKeys } = buildUpstreams(config.services, pools);
-  return { version: snapshot.version, hash: snapshot.hash, router, upstreams, poolKeys, pools };
+  return { version: snapshot.version, hash: snapshot.hash, config, router, upstreams, poolKeys, pools };
 }

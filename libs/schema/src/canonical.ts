@@ -3,6 +3,30 @@
 import { createHash } from 'node:crypto';
 import type { ConfigSet, Snapshot } from './types';
 
+/**
+ * Every collection of a config, parents before children. The hash always covers all of them (a missing
+ * one counts as empty), so a config's identity does not depend on which empty lists were spelled out.
+ */
+export const CONFIG_COLLECTIONS = [
+  'certificates',
+  'ca_certificates',
+  'snis',
+  'services',
+  'routes',
+  'consumers',
+  'upstreams',
+  'targets',
+  'plugins',
+  'keyauth_credentials',
+  'basicauth_credentials',
+  'jwt_secrets',
+  'acls',
+] as const satisfies readonly (keyof ConfigSet)[];
+
+export type ConfigCollection = (typeof CONFIG_COLLECTIONS)[number];
+
+// Numbers are written as JavaScript writes them (JSON.stringify: shortest round-trip form, so 60 and
+// 60.0 are both `60`, 0.5 is `0.5`); validated configs hold only finite numbers.
 function canonicalJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -21,16 +45,17 @@ function canonicalJson(value: unknown): string {
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-export function canonicalConfig(config: ConfigSet): string {
+/** The canonical JSON of `config` (see docs/sync-protocol.md); collections not in the set count as empty. */
+export function canonicalConfig(config: Partial<ConfigSet>): string {
   const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(config).sort()) {
-    const list = (config as unknown as Record<string, { id: string }[]>)[key];
+  for (const key of CONFIG_COLLECTIONS) {
+    const list = (config[key] ?? []) as { id: string }[];
     sorted[key] = [...list].sort(byId);
   }
   return canonicalJson(sorted);
 }
 
-export function configHash(config: ConfigSet): string {
+export function configHash(config: Partial<ConfigSet>): string {
   return createHash('sha256').update(canonicalConfig(config)).digest('hex');
 }
 
@@ -47,5 +72,19 @@ export function makeSnapshot(version: number, config: ConfigSet): Snapshot {
 }
 
 export function emptyConfig(): ConfigSet {
-  return { services: [], routes: [] };
+  return {
+    services: [],
+    routes: [],
+    consumers: [],
+    plugins: [],
+    upstreams: [],
+    targets: [],
+    certificates: [],
+    snis: [],
+    ca_certificates: [],
+    keyauth_credentials: [],
+    basicauth_credentials: [],
+    jwt_secrets: [],
+    acls: [],
+  };
 }

@@ -1,6 +1,14 @@
 // Wire-shaped entity types: field names are Kong's snake_case, exactly as the Admin API shows them.
 // Every field is present after validation (defaults filled in, absent optionals are null), so code that
 // consumes an entity never tests for a missing field.
+import type { CaCertificate } from './entities/ca-certificate';
+import type { Certificate } from './entities/certificate';
+import type { Consumer } from './entities/consumer';
+import type { Acl, BasicAuthCredential, JwtSecret, KeyAuthCredential } from './entities/credentials';
+import type { Plugin } from './entities/plugin';
+import type { Sni } from './entities/sni';
+import type { Target } from './entities/target';
+import type { Upstream } from './entities/upstream';
 
 export type Protocol = 'http' | 'https' | 'grpc' | 'grpcs' | 'tcp' | 'tls' | 'tls_passthrough' | 'udp' | 'ws' | 'wss';
 
@@ -54,10 +62,24 @@ export interface Route {
   service: ForeignKey | null;
 }
 
-/** The whole configuration a data plane needs, at one version. Collections grow with later entities. */
+/**
+ * The whole configuration a data plane needs, at one version: one list per entity collection, named as
+ * the collection (Kong's table names). The snapshot, the canonical hash and the wire carry all of them.
+ */
 export interface ConfigSet {
   services: Service[];
   routes: Route[];
+  consumers: Consumer[];
+  plugins: Plugin[];
+  upstreams: Upstream[];
+  targets: Target[];
+  certificates: Certificate[];
+  snis: Sni[];
+  ca_certificates: CaCertificate[];
+  keyauth_credentials: KeyAuthCredential[];
+  basicauth_credentials: BasicAuthCredential[];
+  jwt_secrets: JwtSecret[];
+  acls: Acl[];
 }
 
 /** An immutable, versioned configuration as the control plane publishes it and a data plane applies it. */

@@ -1,37 +1,93 @@
-// Validates a whole config set as a data plane receives it: every entity against its schema and every
-// reference resolvable. A data plane trusts nothing it did not validate; the errors say which entity.
-import { routeSchema } from './entities/route';
-import { serviceSchema } from './entities/service';
+// Validates a whole config set as a data plane receives it: every entity against its schema (plugins
+// also against their plugin's schema), every reference resolvable and every unique key unique. A data
+// plane trusts nothing it did not validate; the errors say which entity, and all of them are collected.
+import { CONFIG_COLLECTIONS, emptyConfig, type ConfigCollection } from './canonical';
+import { checkReferences, checkUniques, type Collections, type StoredEntity } from './config-integrity';
+import { caCertificateSchema } from './entities/ca-certificate';
+import { isCaCertificate } from './entities/pem';
+import { validatePlugin, type PluginLookup } from './entities/plugin';
+import { entitySchema } from './entities/registry';
 import { ArchwayError } from './errors';
 import { validateEntity, type EntitySchema } from './entity';
 import type { ConfigSet } from './types';
 
-function validateAll<T extends { id: string }>(schema: EntitySchema, list: T[], problems: string[]): T[] {
-  const seen = new Set<string>();
-  return list.map((raw) => {
-    try {
-      const e = validateEntity<T>(schema, raw as unknown as Record<string, unknown>, 'replace', {
-        existing: raw as unknown as Record<string, unknown>,
-        now: (raw as unknown as { updated_at: number }).updated_at,
-      });
-      if (seen.has(e.id)) problems.push(`${schema.name} ${e.id}: duplicate id`);
-      seen.add(e.id);
-      return e;
-    } catch (err) {
-      problems.push(`${schema.name} ${raw?.id ?? '?'}: ${err instanceof Error ? err.message : String(err)}`);
-      return raw;
-    }
-  });
+const CA_EXPIRED = 'certificate expired, "Not After" time is in the past';
+const NOT_A_CA = 'certificate does not appear to be a CA because it is missing the "CA" basic constraint';
+
+/**
+ * A CA certificate that was valid when written may have expired since. That is an operational fact
+ * (TLS verification against it fails), not a malformed config: a config must not turn invalid with the
+ * passing of time, or the control plane could no longer publish and every data plane would NACK.
+ */
+const storedCaCertificateSchema: EntitySchema = {
+  ...caCertificateSchema,
+  check(ca) {
+    const errors = caCertificateSchema.check?.(ca) ?? null;
+    const messages = errors?.['@entity'];
+    if (!Array.isArray(messages) || messages[0] !== CA_EXPIRED) return errors;
+    return isCaCertificate(ca.cert as string) ? null : { '@entity': [NOT_A_CA] };
+  },
+};
+
+function schemaOf(kind: ConfigCollection): EntitySchema {
+  return kind === 'ca_certificates' ? storedCaCertificateSchema : entitySchema(kind);
 }
 
-export function validateConfig(config: ConfigSet): ConfigSet {
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Re-validates one stored entity. Idempotent: a 'replace' of the entity by itself keeps its id and
+ * timestamps, and `beforeStore` does not run again (a basic-auth password is stored hashed already).
+ * Write-only (transient) fields are not part of a published entity: they are null here.
+ */
+function validateStored(kind: ConfigCollection, raw: Record<string, unknown>, lookup: PluginLookup): StoredEntity {
+  const schema = schemaOf(kind);
+  const input = { ...raw };
+  for (const field of schema.transient ?? []) input[field] = null;
+  const opts = { existing: raw, now: raw.updated_at as number };
+  if (kind === 'plugins') return validatePlugin(input, 'replace', lookup, opts) as unknown as StoredEntity;
+  return validateEntity<StoredEntity>(schema, input, 'replace', opts);
+}
+
+function validateCollection(kind: ConfigCollection, list: unknown, lookup: PluginLookup, problems: string[]): StoredEntity[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) {
+    problems.push(`${kind}: expected an array`);
+    return [];
+  }
+  const seen = new Set<string>();
+  const out: StoredEntity[] = [];
+  for (const raw of list as unknown[]) {
+    const label = isRecord(raw) && typeof raw.id === 'string' ? raw.id : '?';
+    try {
+      if (!isRecord(raw)) throw new Error('expected a record');
+      const e = validateStored(kind, raw, lookup);
+      if (seen.has(e.id)) problems.push(`${kind} ${e.id}: duplicate id`);
+      seen.add(e.id);
+      out.push(e);
+    } catch (err) {
+      problems.push(`${kind} ${label}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates every collection of `config` (absent ones count as empty) and returns the validated set,
+ * or throws one ArchwayError listing every problem. `lookup` resolves plugin names to their schemas
+ * (the data plane and the control plane pass `pluginSchema` from @archway/plugins); a plugin it does
+ * not know is a problem. Pure: no I/O, no clock (timestamps come from the entities).
+ */
+export function validateConfig(config: Partial<ConfigSet>, lookup: PluginLookup): ConfigSet {
   const problems: string[] = [];
-  const services = validateAll(serviceSchema, config.services ?? [], problems);
-  const routes = validateAll(routeSchema, config.routes ?? [], problems);
-  const serviceIds = new Set(services.map((s) => s.id));
-  for (const r of routes)
-    if (r.service && !serviceIds.has(r.service.id))
-      problems.push(`routes ${r.id}: service ${r.service.id} does not exist`);
+  const source = (isRecord(config) ? config : {}) as Record<string, unknown>;
+  if (!isRecord(config)) problems.push('config: expected an object');
+  const out = emptyConfig() as unknown as Collections;
+  for (const kind of CONFIG_COLLECTIONS) out[kind] = validateCollection(kind, source[kind], lookup, problems);
+  checkUniques(out, problems);
+  checkReferences(out, problems);
   if (problems.length) throw new ArchwayError(2, `invalid config: ${problems.join('; ')}`);
-  return { services, routes };
+  return out as unknown as ConfigSet;
 }

@@ -1,4 +1,4 @@
-import { configHash, makeSnapshot, validateConfig, type ConfigSet, type Route, type Service } from '@archway/schema';
+import { configHash, emptyConfig, makeSnapshot, routeSchema, serviceSchema, validateEntity, type ConfigSet, type EntitySchema, type Route, type Service } from '@archway/schema';
 import { configSyncService } from './proto';
 import { snapshotFromProto, snapshotToProto } from './convert';
 
@@ -25,14 +25,18 @@ function route(over: Partial<Route>): Route {
 }
 
 // Realistic: every entity goes through the same validation the Admin API uses, so shapes are what the
-// control plane actually publishes (absent optionals null, defaults filled, headers lower-cased).
-const config: ConfigSet = validateConfig({
+// control plane actually publishes (absent optionals null, defaults filled, headers lower-cased). The
+// references to certificates do not resolve here: convert-entities.spec.ts covers a whole, valid config.
+const valid = <T>(schema: EntitySchema) => (e: T): T =>
+  validateEntity<T>(schema, e as Record<string, unknown>, 'replace', { existing: e as Record<string, unknown>, now: 1_700_000_300 });
+const config: ConfigSet = {
+  ...emptyConfig(),
   services: [
     service({ id: SVC_B, name: 'billing', protocol: 'https', host: 'billing.internal', port: 8443, path: '/v2',
       tags: ['team-a', 'prod'], client_certificate: { id: CERT }, tls_verify: true, tls_verify_depth: 3,
       ca_certificates: [CA], retries: 0, enabled: false }),
     service({ tags: [] }),
-  ],
+  ].map(valid<Service>(serviceSchema)),
   routes: [
     route({ name: 'billing-api', service: { id: SVC_B }, methods: ['GET', 'POST'], hosts: ['api.example.com', '*.example.org'],
       paths: ['/billing', '~/invoices/\\d+$'], headers: { 'x-tenant': ['a', 'b'], 'x-regex': ['~*^v\\d$'] },
@@ -41,8 +45,8 @@ const config: ConfigSet = validateConfig({
     route({ id: '5ac27fad-df9e-4eae-8c8d-9f6eaf7b4c56', protocols: ['tcp'], service: { id: SVC_A },
       sources: [{ ip: '10.0.0.0/8' }, { port: 1234 }], destinations: [{ ip: '192.168.1.1', port: 443 }] }),
     route({ id: '6bd38abe-ea0f-4fbf-9d9e-af7fba8c5d67', headers: {}, paths: ['/'], methods: [] }),
-  ],
-});
+  ].map(valid<Route>(routeSchema)),
+};
 
 /** Through real protobuf bytes, as the data plane sees it. */
 function overTheWire(s: ReturnType<typeof makeSnapshot>) {
@@ -90,7 +94,7 @@ describe('snapshot conversion', () => {
   });
 
   it('an empty config round-trips to the empty config hash', () => {
-    const s = makeSnapshot(0, { services: [], routes: [] });
+    const s = makeSnapshot(0, emptyConfig());
     expect(configHash(overTheWire(s).config)).toBe(s.hash);
   });
 

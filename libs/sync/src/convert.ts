@@ -1,29 +1,22 @@
 // Snapshot <-> protobuf message. The wire form encodes null explicitly (absent optional / absent wrapper
 // message), so that a data plane rebuilds exactly the objects the control plane hashed:
 // configHash(snapshotFromProto(snapshotToProto(s)).config) === s.hash.
-import type { ConfigSet, ForeignKey, Protocol, Route, Service, Snapshot } from '@archway/schema';
+import type { ConfigSet, Protocol, Route, Service, Snapshot } from '@archway/schema';
+import { caCertificateFromProto, caCertificateToProto, certificateFromProto, certificateToProto, sniFromProto, sniToProto } from './convert-certificates';
+import {
+  aclFromProto, aclToProto, basicAuthFromProto, basicAuthToProto, consumerFromProto, consumerToProto, jwtSecretFromProto,
+  jwtSecretToProto, keyAuthFromProto, keyAuthToProto, pluginFromProto, pluginToProto,
+} from './convert-consumers';
+import { targetFromProto, targetToProto, upstreamFromProto, upstreamToProto } from './convert-upstreams';
+import { fk, headerMap, int, list, nul, opt, unfk, unheaders, unlist } from './convert-values';
 import type { CidrPortList, CidrPortList__Output } from './generated/archway/sync/v1/CidrPortList';
-import type { ForeignKey__Output } from './generated/archway/sync/v1/ForeignKey';
-import type { HeaderMap, HeaderMap__Output } from './generated/archway/sync/v1/HeaderMap';
 import type { Route as RouteMsg, Route__Output } from './generated/archway/sync/v1/Route';
 import type { Service as ServiceMsg, Service__Output } from './generated/archway/sync/v1/Service';
 import type { Snapshot as SnapshotMsg, Snapshot__Output } from './generated/archway/sync/v1/Snapshot';
-import type { StringList, StringList__Output } from './generated/archway/sync/v1/StringList';
 
 type CidrPortValue = { ip?: string | null; port?: number | null };
 
 // ---- to the wire ----
-
-const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
-const list = (v: readonly string[] | null): StringList | undefined => (v === null ? undefined : { values: [...v] });
-const fk = (v: ForeignKey | null) => (v === null ? undefined : { id: v.id });
-
-function headerMap(v: Record<string, string[]> | null): HeaderMap | undefined {
-  if (v === null) return undefined;
-  const values: Record<string, StringList> = {};
-  for (const [name, accepted] of Object.entries(v)) values[name] = { values: [...accepted] };
-  return { values };
-}
 
 function cidrPorts(v: readonly CidrPortValue[] | null): CidrPortList | undefined {
   if (v === null) return undefined;
@@ -80,33 +73,27 @@ export function routeToProto(r: Route): RouteMsg {
 }
 
 export function snapshotToProto(snapshot: Snapshot): SnapshotMsg {
+  const c = snapshot.config;
   return {
     version: snapshot.version,
     hash: snapshot.hash,
-    services: snapshot.config.services.map(serviceToProto),
-    routes: snapshot.config.routes.map(routeToProto),
+    services: c.services.map(serviceToProto),
+    routes: c.routes.map(routeToProto),
+    consumers: c.consumers.map(consumerToProto),
+    keyauth_credentials: c.keyauth_credentials.map(keyAuthToProto),
+    plugins: c.plugins.map(pluginToProto),
+    upstreams: c.upstreams.map(upstreamToProto),
+    targets: c.targets.map(targetToProto),
+    certificates: c.certificates.map(certificateToProto),
+    ca_certificates: c.ca_certificates.map(caCertificateToProto),
+    snis: c.snis.map(sniToProto),
+    basicauth_credentials: c.basicauth_credentials.map(basicAuthToProto),
+    jwt_secrets: c.jwt_secrets.map(jwtSecretToProto),
+    acls: c.acls.map(aclToProto),
   };
 }
 
 // ---- from the wire ----
-
-const nul = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
-const unlist = (v: StringList__Output | null): string[] | null => (v === null ? null : [...v.values]);
-const unfk = (v: ForeignKey__Output | null): ForeignKey | null => (v === null ? null : { id: v.id });
-
-/** int64 fields arrive as decimal strings (longs: String); Archway's numbers stay below 2^53. */
-function int(v: string | number, field: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw Object.assign(new Error(`${field}: ${v} is not a safe integer`), { code: 'ARCHWAY_SYNC_BAD_SNAPSHOT' });
-  return n;
-}
-
-function unheaders(v: HeaderMap__Output | null): Record<string, string[]> | null {
-  if (v === null) return null;
-  const out: Record<string, string[]> = {};
-  for (const [name, accepted] of Object.entries(v.values)) out[name] = [...accepted.values];
-  return out;
-}
 
 // The canonical form of a sources/destinations element has both keys, null when unset (that is what
 // validation produces), so an absent field comes back as null rather than as a missing key.
@@ -169,6 +156,20 @@ export function routeFromProto(m: Route__Output): Route {
  * it from `config` (see `configHash`) and rejects a mismatch.
  */
 export function snapshotFromProto(m: Snapshot__Output): Snapshot {
-  const config: ConfigSet = { services: m.services.map(serviceFromProto), routes: m.routes.map(routeFromProto) };
+  const config: ConfigSet = {
+    services: m.services.map(serviceFromProto),
+    routes: m.routes.map(routeFromProto),
+    consumers: m.consumers.map(consumerFromProto),
+    plugins: m.plugins.map(pluginFromProto),
+    upstreams: m.upstreams.map(upstreamFromProto),
+    targets: m.targets.map(targetFromProto),
+    certificates: m.certificates.map(certificateFromProto),
+    snis: m.snis.map(sniFromProto),
+    ca_certificates: m.ca_certificates.map(caCertificateFromProto),
+    keyauth_credentials: m.keyauth_credentials.map(keyAuthFromProto),
+    basicauth_credentials: m.basicauth_credentials.map(basicAuthFromProto),
+    jwt_secrets: m.jwt_secrets.map(jwtSecretFromProto),
+    acls: m.acls.map(aclFromProto),
+  };
   return Object.freeze({ version: int(m.version, 'snapshot.version'), hash: m.hash, config });
 }

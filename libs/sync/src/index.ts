@@ -1,6 +1,13 @@
 // @archway/sync: the sync protocol's generated types, loader and the helpers both planes share.
 export { PROTO_LOADER_OPTIONS, SYNC_PROTO_FILES, configSyncService, createConfigSyncClient, findProtoRoot, loadSyncProto } from './proto';
 export { snapshotFromProto, snapshotToProto, serviceFromProto, serviceToProto, routeFromProto, routeToProto } from './convert';
+export {
+  consumerFromProto, consumerToProto, pluginFromProto, pluginToProto, keyAuthFromProto, keyAuthToProto, basicAuthFromProto,
+  basicAuthToProto, jwtSecretFromProto, jwtSecretToProto, aclFromProto, aclToProto,
+} from './convert-consumers';
+export { upstreamFromProto, upstreamToProto, targetFromProto, targetToProto } from './convert-upstreams';
+export { certificateFromProto, certificateToProto, sniFromProto, sniToProto, caCertificateFromProto, caCertificateToProto } from './convert-certificates';
+export { toStruct, fromStruct } from './struct';
 export { Backoff, DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS, type BackoffOptions } from './backoff';
 export { newNonce } from './nonce';
 export { parseVersionInfo, formatVersionInfo } from './version';

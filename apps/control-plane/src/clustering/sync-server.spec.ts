@@ -1,7 +1,7 @@
 // The control plane's sync rules, checked with a hand-driven data plane over real gRPC on 127.0.0.1, so
 // each test controls exactly which nonce it ACKs or NACKs and when.
 import * as grpc from '@grpc/grpc-js';
-import { makeSnapshot, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
+import { emptyConfig, makeSnapshot, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
 import { createConfigSyncClient, snapshotFromProto, type SyncRequest, type SyncResponse__Output } from '@archway/sync';
 import { silentLogger } from '@archway/telemetry';
 import { SyncServer } from './sync-server';
@@ -11,7 +11,7 @@ const svc = (host: string): Service => ({
   path: null, retries: 5, connect_timeout: 60000, write_timeout: 60000, read_timeout: 60000, tags: null,
   client_certificate: null, tls_verify: null, tls_verify_depth: null, ca_certificates: null, enabled: true,
 });
-const config = (host: string): ConfigSet => ({ services: [svc(host)], routes: [] });
+const config = (host: string): ConfigSet => ({ ...emptyConfig(), services: [svc(host)] });
 const snap = (version: number) => makeSnapshot(version, config(`v${version}.internal`));
 
 /** A data plane driven by hand: what it sends and what it received are under the test's control. */

@@ -1,11 +1,12 @@
 // Reads the config at one consistent version, checks it is whole (no dangling references, every
-// entity valid) and freezes it into a hashed snapshot.
-import { makeSnapshot, validateConfig, type ConfigSet, type Snapshot } from '@archway/schema';
+// entity valid, every plugin config valid for its plugin) and freezes it into a hashed snapshot.
+import { pluginSchema } from '@archway/plugins';
+import { makeSnapshot, validateConfig, type ConfigSet, type PluginLookup, type Snapshot } from '@archway/schema';
 import type { EntityStore } from '../store/entity-store';
 
-export async function buildSnapshot(store: EntityStore): Promise<Snapshot> {
+/** `plugins` checks plugin configs: the same lookup the Admin API validated them with (main.ts). */
+export async function buildSnapshot(store: EntityStore, plugins: PluginLookup = pluginSchema): Promise<Snapshot> {
   const { version, entities } = await store.readConfig();
-  // the snapshot carries what data planes use so far; more collections join as the proxy needs them
-  const config = { services: entities.services, routes: entities.routes } as unknown as ConfigSet;
-  return makeSnapshot(version, validateConfig(config));
+  // every collection is published; validateConfig reads the ones ConfigSet names and ignores the rest
+  return makeSnapshot(version, validateConfig(entities as unknown as Partial<ConfigSet>, plugins));
 }

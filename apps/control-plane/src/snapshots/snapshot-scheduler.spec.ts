@@ -1,4 +1,4 @@
-import { makeSnapshot, type Snapshot } from '@archway/schema';
+import { emptyConfig, makeSnapshot, type Snapshot } from '@archway/schema';
 import { silentLogger } from '@archway/telemetry';
 import { SnapshotScheduler } from './snapshot-scheduler';
 
@@ -12,7 +12,7 @@ function setup(debounceMs: number, maxDelayMs: number) {
     logger: silentLogger,
     build: async () => {
       builds++;
-      return makeSnapshot(version, { services: [], routes: [] });
+      return makeSnapshot(version, emptyConfig());
     },
     publish: (s) => published.push(s),
   });

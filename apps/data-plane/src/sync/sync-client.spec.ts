@@ -1,7 +1,7 @@
 // Both ends of the sync protocol over real gRPC on 127.0.0.1: the data plane's SyncClient against the
 // control plane's SyncServer, in one process.
 import * as net from 'node:net';
-import { makeSnapshot, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
+import { emptyConfig, makeSnapshot, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
 import { createLogger, silentLogger, type Logger } from '@archway/telemetry';
 // Test only: the real server end of the protocol, so both planes are checked together. Production code
 // never crosses apps; if this spec moves to test/e2e the disable goes with it.
@@ -14,7 +14,7 @@ const svc = (host: string): Service => ({
   path: null, retries: 5, connect_timeout: 60000, write_timeout: 60000, read_timeout: 60000, tags: null,
   client_certificate: null, tls_verify: null, tls_verify_depth: null, ca_certificates: null, enabled: true,
 });
-const config = (host: string): ConfigSet => ({ services: [svc(host)], routes: [] });
+const config = (host: string): ConfigSet => ({ ...emptyConfig(), services: [svc(host)] });
 const snap = (version: number) => makeSnapshot(version, config(`v${version}.internal`));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { makeSnapshot, routeSchema, serviceSchema, validateEntity, type Route, type Service, type Snapshot } from '@archway/schema';
+import { emptyConfig, makeSnapshot, routeSchema, serviceSchema, validateEntity, type Route, type Service, type Snapshot } from '@archway/schema';
 import { createLogger, type Logger } from '@archway/telemetry';
 
 export function makeService(fields: Record<string, unknown>): Service {
@@ -15,7 +15,7 @@ export function makeRoute(service: Service | null, fields: Record<string, unknow
 }
 
 export function snapshotOf(version: number, services: Service[], routes: Route[]): Snapshot {
-  return makeSnapshot(version, { services, routes });
+  return makeSnapshot(version, { ...emptyConfig(), services, routes });
 }
 
 /** A logger that keeps its lines, so specs can assert what was logged. */

@@ -13,6 +13,7 @@ const randomKey = () => randomUUID().replace(/-/g, '');
 export interface KeyAuthCredential {
   id: string;
   created_at: number;
+  updated_at: number;
   consumer: { id: string };
   key: string;
   ttl: number | null;
@@ -38,6 +39,7 @@ export const keyAuthSchema: EntitySchema = {
 export interface BasicAuthCredential {
   id: string;
   created_at: number;
+  updated_at: number;
   consumer: { id: string };
   username: string;
   /** sha1(password .. consumer id), hex, as Kong stores it */
@@ -79,6 +81,7 @@ export const JWT_ALGORITHMS = [
 export interface JwtSecret {
   id: string;
   created_at: number;
+  updated_at: number;
   consumer: { id: string };
   key: string;
   secret: string;
@@ -114,6 +117,7 @@ export const jwtSecretSchema: EntitySchema = {
 export interface Acl {
   id: string;
   created_at: number;
+  updated_at: number;
   consumer: { id: string };
   group: string;
   tags: string[] | null;

@@ -3,10 +3,22 @@
 
 import type { Service as _archway_sync_v1_Service, Service__Output as _archway_sync_v1_Service__Output } from '../../../archway/sync/v1/Service';
 import type { Route as _archway_sync_v1_Route, Route__Output as _archway_sync_v1_Route__Output } from '../../../archway/sync/v1/Route';
+import type { Consumer as _archway_sync_v1_Consumer, Consumer__Output as _archway_sync_v1_Consumer__Output } from '../../../archway/sync/v1/Consumer';
+import type { KeyAuthCredential as _archway_sync_v1_KeyAuthCredential, KeyAuthCredential__Output as _archway_sync_v1_KeyAuthCredential__Output } from '../../../archway/sync/v1/KeyAuthCredential';
+import type { Plugin as _archway_sync_v1_Plugin, Plugin__Output as _archway_sync_v1_Plugin__Output } from '../../../archway/sync/v1/Plugin';
+import type { Upstream as _archway_sync_v1_Upstream, Upstream__Output as _archway_sync_v1_Upstream__Output } from '../../../archway/sync/v1/Upstream';
+import type { Target as _archway_sync_v1_Target, Target__Output as _archway_sync_v1_Target__Output } from '../../../archway/sync/v1/Target';
+import type { Certificate as _archway_sync_v1_Certificate, Certificate__Output as _archway_sync_v1_Certificate__Output } from '../../../archway/sync/v1/Certificate';
+import type { CaCertificate as _archway_sync_v1_CaCertificate, CaCertificate__Output as _archway_sync_v1_CaCertificate__Output } from '../../../archway/sync/v1/CaCertificate';
+import type { Sni as _archway_sync_v1_Sni, Sni__Output as _archway_sync_v1_Sni__Output } from '../../../archway/sync/v1/Sni';
+import type { BasicAuthCredential as _archway_sync_v1_BasicAuthCredential, BasicAuthCredential__Output as _archway_sync_v1_BasicAuthCredential__Output } from '../../../archway/sync/v1/BasicAuthCredential';
+import type { JwtSecret as _archway_sync_v1_JwtSecret, JwtSecret__Output as _archway_sync_v1_JwtSecret__Output } from '../../../archway/sync/v1/JwtSecret';
+import type { Acl as _archway_sync_v1_Acl, Acl__Output as _archway_sync_v1_Acl__Output } from '../../../archway/sync/v1/Acl';
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * One configuration at one version, as the control plane publishes it.
+ * One configuration at one version, as the control plane publishes it. Every collection of the JSON
+ * model (docs/sync-protocol.md) is one repeated field with the same name.
  */
 export interface Snapshot {
   /**
@@ -14,15 +26,27 @@ export interface Snapshot {
    */
   'version'?: (number | string | Long);
   /**
-   * sha256 hex of the canonical JSON encoding of the config (services, routes, ...).
+   * sha256 hex of the canonical JSON encoding of the config (every collection below).
    */
   'hash'?: (string);
   'services'?: (_archway_sync_v1_Service)[];
   'routes'?: (_archway_sync_v1_Route)[];
+  'consumers'?: (_archway_sync_v1_Consumer)[];
+  'keyauth_credentials'?: (_archway_sync_v1_KeyAuthCredential)[];
+  'plugins'?: (_archway_sync_v1_Plugin)[];
+  'upstreams'?: (_archway_sync_v1_Upstream)[];
+  'targets'?: (_archway_sync_v1_Target)[];
+  'certificates'?: (_archway_sync_v1_Certificate)[];
+  'ca_certificates'?: (_archway_sync_v1_CaCertificate)[];
+  'snis'?: (_archway_sync_v1_Sni)[];
+  'basicauth_credentials'?: (_archway_sync_v1_BasicAuthCredential)[];
+  'jwt_secrets'?: (_archway_sync_v1_JwtSecret)[];
+  'acls'?: (_archway_sync_v1_Acl)[];
 }
 
 /**
- * One configuration at one version, as the control plane publishes it.
+ * One configuration at one version, as the control plane publishes it. Every collection of the JSON
+ * model (docs/sync-protocol.md) is one repeated field with the same name.
  */
 export interface Snapshot__Output {
   /**
@@ -30,9 +54,20 @@ export interface Snapshot__Output {
    */
   'version': (string);
   /**
-   * sha256 hex of the canonical JSON encoding of the config (services, routes, ...).
+   * sha256 hex of the canonical JSON encoding of the config (every collection below).
    */
   'hash': (string);
   'services': (_archway_sync_v1_Service__Output)[];
   'routes': (_archway_sync_v1_Route__Output)[];
+  'consumers': (_archway_sync_v1_Consumer__Output)[];
+  'keyauth_credentials': (_archway_sync_v1_KeyAuthCredential__Output)[];
+  'plugins': (_archway_sync_v1_Plugin__Output)[];
+  'upstreams': (_archway_sync_v1_Upstream__Output)[];
+  'targets': (_archway_sync_v1_Target__Output)[];
+  'certificates': (_archway_sync_v1_Certificate__Output)[];
+  'ca_certificates': (_archway_sync_v1_CaCertificate__Output)[];
+  'snis': (_archway_sync_v1_Sni__Output)[];
+  'basicauth_credentials': (_archway_sync_v1_BasicAuthCredential__Output)[];
+  'jwt_secrets': (_archway_sync_v1_JwtSecret__Output)[];
+  'acls': (_archway_sync_v1_Acl__Output)[];
 }

@@ -1,0 +1,59 @@
+// Whole-config rules that no single entity can check: references resolve, and unique keys are unique
+// across the set (as the control plane's database enforces them), so a data plane never has to guess
+// which of two `key-auth` credentials with one key is meant.
+import { CONFIG_COLLECTIONS, type ConfigCollection } from './canonical';
+import { entitySchema } from './entities/registry';
+import { uniqueFields } from './entity';
+
+export type StoredEntity = Record<string, unknown> & { id: string };
+export type Collections = Record<ConfigCollection, StoredEntity[]>;
+
+/** Every foreign key (route→service, plugin→route/service/consumer, credential→consumer, ...) names an entity in the set. */
+export function checkReferences(config: Collections, problems: string[]): void {
+  const ids = new Map<string, Set<string>>(CONFIG_COLLECTIONS.map((k) => [k, new Set(config[k].map((e) => e.id))]));
+  for (const kind of CONFIG_COLLECTIONS) {
+    const foreign = Object.entries(entitySchema(kind).fields).flatMap(([field, def]) =>
+      def.type === 'foreign' ? [[field, def.reference] as const] : [],
+    );
+    for (const e of config[kind])
+      for (const [field, reference] of foreign) {
+        const ref = e[field] as { id: string } | null;
+        if (ref && !ids.get(reference)?.has(ref.id)) problems.push(`${kind} ${e.id}: ${field} ${ref.id} does not exist`);
+      }
+  }
+  // a service names its trusted CAs by id in a plain list, not a foreign key
+  const cas = ids.get('ca_certificates') as Set<string>;
+  for (const s of config.services)
+    for (const ca of (s.ca_certificates as string[] | null) ?? [])
+      if (!cas.has(ca)) problems.push(`services ${s.id}: ca_certificate ${ca} does not exist`);
+}
+
+function keyPart(v: unknown): unknown {
+  return v !== null && typeof v === 'object' && 'id' in v ? (v as { id: unknown }).id : v;
+}
+
+/**
+ * Unique fields and unique field sets hold across each collection. As in the database, an entity with
+ * a null in the set is exempt, except in a plugin's (name, route, service, consumer), where null is a
+ * value (NULLS NOT DISTINCT): one global `rate-limiting`, not two.
+ */
+export function checkUniques(config: Collections, problems: string[]): void {
+  for (const kind of CONFIG_COLLECTIONS) {
+    const schema = entitySchema(kind);
+    const sets = [
+      ...uniqueFields(schema).map((f) => ({ fields: [f], nullsEqual: false })),
+      ...(schema.uniques ?? []).map((s) => ({ fields: [...s], nullsEqual: kind === 'plugins' })),
+    ];
+    for (const { fields, nullsEqual } of sets) {
+      const owners = new Map<string, string>();
+      for (const e of config[kind]) {
+        const values = fields.map((f) => keyPart(e[f] ?? null));
+        if (!nullsEqual && values.some((v) => v === null)) continue;
+        const key = JSON.stringify(values);
+        const owner = owners.get(key);
+        if (owner === undefined) owners.set(key, e.id);
+        else problems.push(`${kind} ${e.id}: ${fields.join(', ')} ${fields.length === 1 ? JSON.stringify(values[0]) : key} already used by ${owner}`);
+      }
+    }
+  }
+}
