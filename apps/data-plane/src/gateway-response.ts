@@ -81,9 +81,23 @@ export function sendGatewayError(
     return;
   }
   const { status, message } = PROXY_ERRORS[name];
+  sendError(res, status, message, requestId, accept, startedAt, null);
+}
+
+/** Any gateway error (a plugin's kong.response.error too): Kong's body in the Accept format, plus extra headers. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  requestId: string,
+  accept: string | undefined,
+  startedAt: number,
+  extraHeaders: Record<string, string> | null,
+): void {
   const format = cachedFormat(accept);
   const body = TEMPLATES[format](message, requestId);
   res.writeHead(status, {
+    ...extraHeaders,
     'Content-Type': CONTENT_TYPES[format],
     'Content-Length': Buffer.byteLength(body),
     Server: SERVER_HEADER,
@@ -91,4 +105,30 @@ export function sendGatewayError(
     'X-Archway-Request-Id': requestId,
   });
   res.end(body);
+}
+
+/**
+ * A plugin's `exit` (Kong's kong.response.exit): a table body becomes JSON, a string is sent as is;
+ * the plugin's headers win over the defaults.
+ */
+export function sendExit(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> | null,
+  requestId: string,
+  startedAt: number,
+): void {
+  const isText = typeof body === 'string' || Buffer.isBuffer(body);
+  const payload = body === null || body === undefined ? '' : isText ? body : JSON.stringify(body);
+  const out: Record<string, string | number> = {
+    Server: SERVER_HEADER,
+    'X-Archway-Response-Latency': String(Math.round(performance.now() - startedAt)),
+    'X-Archway-Request-Id': requestId,
+  };
+  if (payload !== '' && !isText) out['Content-Type'] = 'application/json; charset=utf-8';
+  Object.assign(out, headers);
+  out['Content-Length'] = Buffer.byteLength(payload as string | Buffer);
+  res.writeHead(status, out);
+  res.end(payload);
 }

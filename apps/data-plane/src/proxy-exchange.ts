@@ -1,10 +1,11 @@
 // One proxied request: the undici dispatch handler for it (one object per request, methods on the
 // prototype, no per-request closures), retries on connect errors, client aborts, and error mapping.
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ProxyErrorName } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Dispatcher } from 'undici';
 import { sendGatewayError } from './gateway-response';
+import type { PluginRun } from './plugin-run';
 import type { Upstream } from './runtime-config';
 import { clientResponseHeaders } from './upstream-headers';
 
@@ -66,6 +67,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #clientGone = false;
   #attempts = 0;
   #sentAt = 0;
+  /** with plugins: response chunks held until the header filter ran (or, with a body filter, until the end) */
+  #held: Buffer[] | null = null;
+  #head: { status: number; message: string | undefined; headers: OutgoingHttpHeaders } | null = null;
+  /** the upstream response has ended */
+  #ended = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -75,6 +81,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     readonly requestId: string,
     readonly startedAt: number,
     readonly logger: Logger,
+    readonly plugins: PluginRun | null = null,
   ) {
     (res as TaggedResponse)[kExchange] = this;
     res.on('drain', onResponseDrain);
@@ -117,22 +124,85 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       Math.round(now - this.#sentAt),
       Math.round(this.#sentAt - this.startedAt),
     );
+    if (this.plugins) return this.#pluginHead(controller, statusCode, statusMessage, out);
+    this.#writeHead(controller, statusCode, statusMessage, out);
+  }
+
+  #writeHead(controller: Dispatcher.DispatchController, status: number, message: string | undefined, headers: OutgoingHttpHeaders): boolean {
     try {
-      this.res.writeHead(statusCode, statusMessage || undefined, out);
+      this.res.writeHead(status, message || undefined, headers);
+      return true;
     } catch (err) {
       // an upstream header node refuses to send (invalid characters): the response is unusable
       this.logger.warn('upstream response headers rejected', { request_id: this.requestId, err });
       controller.abort(err as Error);
+      return false;
     }
   }
 
+  /** Plugins see the response headers first; data waits (paused) until they are done. */
+  #pluginHead(controller: Dispatcher.DispatchController, status: number, message: string | undefined, out: OutgoingHttpHeaders): void {
+    const plugins = this.plugins as PluginRun;
+    this.#held = [];
+    controller.pause();
+    plugins.headerFilter(status, out).then(
+      (headers) => {
+        if (plugins.buffersResponse) {
+          // sent at the end, once the body filter has produced the final body
+          this.#head = { status, message, headers };
+          if (this.#ended) this.#finish();
+          else controller.resume();
+          return;
+        }
+        if (!this.#writeHead(controller, status, message, headers)) return;
+        const held = this.#held ?? [];
+        this.#held = null;
+        for (const chunk of held) this.res.write(chunk);
+        if (this.#ended) this.#finish();
+        else controller.resume();
+      },
+      (err: unknown) => {
+        this.logger.error('plugin failed in header filter', { request_id: this.requestId, err });
+        controller.abort(err as Error);
+      },
+    );
+  }
+
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.res.write(chunk)) controller.pause();
+    if (this.#held) this.#held.push(chunk);
+    else if (!this.res.write(chunk)) controller.pause();
   }
 
   onResponseEnd(): void {
-    this.res.end();
-    this.#detach();
+    this.#ended = true;
+    if (this.#held && !this.#head) return; // the header filter is still running; it finishes
+    this.#finish();
+  }
+
+  #finish(): void {
+    const head = this.#head;
+    if (!head) {
+      this.res.end();
+      this.#detach();
+      return;
+    }
+    const plugins = this.plugins as PluginRun;
+    const body = Buffer.concat(this.#held ?? []);
+    this.#held = null;
+    plugins.bodyFilter(body).then(
+      (out) => {
+        const headers = { ...head.headers, 'content-length': out.length };
+        delete headers['transfer-encoding'];
+        this.res.writeHead(head.status, head.message || undefined, headers);
+        this.res.end(out);
+        this.#detach();
+      },
+      (err: unknown) => {
+        this.#detach();
+        this.logger.error('plugin failed in body filter', { request_id: this.requestId, err });
+        sendGatewayError(this.res, 'internal', this.requestId, this.req.headers.accept, this.startedAt);
+      },
+    );
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {

@@ -1,13 +1,17 @@
 // The proxy listener: route match, then hand the request to a ProxyExchange that streams it to the
 // upstream with undici. Everything config-derived comes precomputed from the store's RuntimeConfig.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { PROXY_ERRORS } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Dispatcher } from 'undici';
 import type { ConfigStore } from './config-store';
 import { SERVER_HEADER, sendGatewayError } from './gateway-response';
+import { PluginContext, type Chain } from '@archway/pipeline';
+import type { RouteMatch } from '@archway/router';
+import { PluginRun } from './plugin-run';
 import { ProxyExchange } from './proxy-exchange';
+import type { Upstream } from './runtime-config';
 import { newRequestId } from './request-id';
 import { clientAddress, upstreamRequestHeaders } from './upstream-headers';
 
@@ -127,7 +131,12 @@ export class ProxyServer {
       sendGatewayError(res, 'unavailable', requestId, req.headers.accept, startedAt);
       return;
     }
-    const headers = upstreamRequestHeaders(req, {
+    const chain = rt.chains.forRoute(match.route);
+    if (!chain.empty) {
+      void this.#proxyWithPlugins(req, res, match, upstream, chain, requestId, startedAt, path, q === -1 ? '' : url.slice(q + 1));
+      return;
+    }
+    const headers = upstreamRequestHeaders(req.headers, {
       host: match.route.preserve_host && req.headers.host ? req.headers.host : upstream.hostHeader,
       clientIp: clientAddress(req),
       proxyPort: this.#proxyPort,
@@ -143,6 +152,55 @@ export class ProxyServer {
       bodyTimeout: upstream.bodyTimeout,
     };
     new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger).start();
+  }
+
+  /** The route has plugins: run their request phases, then proxy what they left of the request. */
+  async #proxyWithPlugins(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: RouteMatch,
+    upstream: Upstream,
+    chain: Chain,
+    requestId: string,
+    startedAt: number,
+    path: string,
+    query: string,
+  ): Promise<void> {
+    const ctx = new PluginContext({
+      requestId,
+      method: req.method ?? 'GET',
+      clientIp: clientAddress(req),
+      route: match.route,
+      service: match.service,
+      path: match.upstreamPath,
+      query,
+      headers: { ...req.headers },
+      startedAt,
+    });
+    const run = new PluginRun(chain, ctx, this.#logger);
+    res.once('finish', () => run.log());
+    if (!(await run.requestPhases(req, res))) return;
+    const headers = ctx.headers as IncomingHttpHeaders;
+    if (ctx.body !== null) {
+      // a plugin read (and may have rewritten) the body: send what it holds
+      delete headers['transfer-encoding'];
+      headers['content-length'] = String(ctx.body.length);
+    }
+    const options: Dispatcher.DispatchOptions = {
+      method: ctx.method as Dispatcher.HttpMethod,
+      path: ctx.query ? `${ctx.path}?${ctx.query}` : ctx.path,
+      headers: upstreamRequestHeaders(headers, {
+        host: match.route.preserve_host && req.headers.host ? req.headers.host : upstream.hostHeader,
+        clientIp: ctx.clientIp,
+        proxyPort: this.#proxyPort,
+        path,
+        requestId,
+      }),
+      body: ctx.body ?? (hasBody(req) ? req : null),
+      headersTimeout: upstream.headersTimeout,
+      bodyTimeout: upstream.bodyTimeout,
+    };
+    new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger, run).start();
   }
 
   #onClientError(err: NodeJS.ErrnoException, socket: Socket): void {

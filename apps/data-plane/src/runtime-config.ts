@@ -1,7 +1,8 @@
 // Compiles a snapshot into everything per-request code needs: a validated config, a compiled router
 // and, per service, the upstream origin, Host header, timeouts and connection pool. Nothing here runs
 // per request; a snapshot that fails any step throws (the sync client NACKs it).
-import { pluginSchema } from '@archway/plugins';
+import { compileChains, type ChainSet } from '@archway/pipeline';
+import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
 import { compileRouter, type Router } from '@archway/router';
 import { CONFIG_COLLECTIONS, configHash, validateConfig, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
 import type { Pool } from 'undici';
@@ -25,6 +26,8 @@ export interface RuntimeConfig {
   /** the validated config, every collection (consumers, plugins, upstreams, ... are not compiled yet) */
   readonly config: ConfigSet;
   readonly router: Router;
+  /** per route: the plugins a request runs, compiled (configured once per snapshot) */
+  readonly chains: ChainSet;
   /** service id -> how to reach it; a service absent here cannot be proxied (503) */
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly poolKeys: ReadonlySet<string>;
@@ -106,7 +109,13 @@ export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new Up
   const config = validateConfig(snapshot.config, pluginSchema);
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
   const router = compileRouter(config.routes, config.services);
+  let chains: ChainSet;
+  try {
+    chains = compileChains({ config, handlers: BUNDLED_HANDLERS });
+  } catch (err) {
+    throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
+  }
   // pools last: everything above may throw, and nothing above acquires a resource
   const { upstreams, poolKeys } = buildUpstreams(config.services, pools);
-  return { version: snapshot.version, hash: snapshot.hash, config, router, upstreams, poolKeys, pools };
+  return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools };
 }

@@ -67,8 +67,7 @@ function hostOnly(host: string): string {
 }
 
 /** The upstream request's headers, as the flat [name, value, ...] list undici accepts. */
-export function upstreamRequestHeaders(req: IncomingMessage, ctx: ForwardContext): string[] {
-  const headers = req.headers;
+export function upstreamRequestHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): string[] {
   const named = connectionTokens(headers.connection);
   const out: string[] = ['host', ctx.host];
   for (const name in headers) {
