@@ -12,6 +12,7 @@ export const ErrorCodes = {
   INVALID_SIZE: 9,
   INVALID_OPTIONS: 11,
   OPERATION_UNSUPPORTED: 12,
+  DECLARATIVE_CONFIG: 14,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -27,6 +28,7 @@ const NAMES: Record<ErrorCode, string> = {
   9: 'invalid size',
   11: 'invalid options',
   12: 'operation unsupported',
+  14: 'invalid declarative configuration',
 };
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -40,6 +42,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   9: 400,
   11: 400,
   12: 405,
+  14: 400,
 };
 
 /** Field errors as Kong nests them: a message per field, nested records for sub-fields, `@entity` for cross-field rules. */

@@ -8,6 +8,7 @@ export { serviceSchema } from './entities/service';
 export { routeSchema } from './entities/route';
 export { isValidHostname } from './entities/typedefs';
 export { validateConfig } from './validate-config';
+export * from './declarative';
 export { consumerSchema, type Consumer } from './entities/consumer';
 export {
   pluginSchema,

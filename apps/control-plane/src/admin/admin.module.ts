@@ -5,6 +5,8 @@ import { SnapshotScheduler } from '../snapshots/snapshot-scheduler';
 import { EntityStore } from '../store/entity-store';
 import { ConfigHistory } from '../store/history';
 import { HistoryController } from './history.controller';
+import { DeclarativeController } from './declarative.controller';
+import { DeclarativeService } from './declarative.service';
 import { ENTITY_SCHEMAS, type PluginLookup } from '@archway/schema';
 import { EntitiesService } from './entities.service';
 import { entityControllers } from './entity-controllers';
@@ -36,6 +38,7 @@ export class AdminModule {
       controllers: [
         RootController,
         HistoryController,
+        DeclarativeController,
         UpstreamHealthController,
         DiscoveryController,
         SchemasController,
@@ -44,6 +47,7 @@ export class AdminModule {
       ],
       providers: [
         EntitiesService,
+        DeclarativeService,
         { provide: EntityStore, useValue: deps.store },
         { provide: SnapshotScheduler, useValue: deps.snapshots },
         { provide: NODE_INFO, useValue: deps.node },

@@ -93,6 +93,8 @@ export const HAND_WRITTEN: readonly EndpointDoc[] = [
   info('get', '/plugins/enabled', 'The plugins this node can run', ref('EnabledPlugins'), { tag: 'plugins' }),
   info('get', '/upstreams/{upstreams}/health', "The upstream's targets with their health (?balancer_health=1: the upstream's)", listOf(ref('TargetHealth')), { tag: 'upstreams', list: true, entity: true }),
   info('get', '/clustering/data-planes', 'Connected data planes and what they serve', listOf(ref('DataPlane')), { tag: 'Clustering', list: true }),
+  info('get', '/config', "The whole config in Kong's declarative format 3.0 (nested; ?flat=true: flat)", { type: 'object' }, { tag: 'Declarative config' }),
+  info('post', '/config', 'Replace the whole config with a declarative file, all or nothing (?check_hash=1: 304 when unchanged)', { type: 'object' }, { tag: 'Declarative config', status: 201, body: { type: 'object' }, entity: true }),
   info('get', '/config/versions', 'Config versions, newest first (Archway)', listOf(ref('ConfigVersion')), { tag: 'History', list: true }),
   info('get', '/config/versions/{v}/diff', 'What changed in one config version (Archway)', ref('ConfigDiff'), { tag: 'History' }),
   info('post', '/config/rollback/{v}', 'Restore a config version as a new version (Archway)', ref('Rollback'), { tag: 'History', status: 201 }),
