@@ -13,6 +13,7 @@ export const ErrorCodes = {
   INVALID_OPTIONS: 11,
   OPERATION_UNSUPPORTED: 12,
   DECLARATIVE_CONFIG: 14,
+  REFERENCED_BY_OTHERS: 19,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -29,6 +30,7 @@ const NAMES: Record<ErrorCode, string> = {
   11: 'invalid options',
   12: 'operation unsupported',
   14: 'invalid declarative configuration',
+  19: 'referenced by others',
 };
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -43,6 +45,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   11: 400,
   12: 405,
   14: 400,
+  19: 400,
 };
 
 /** Field errors as Kong nests them: a message per field, nested records for sub-fields, `@entity` for cross-field rules. */

@@ -114,6 +114,7 @@ export class EntitiesService {
       const existing = await tx.find(kind, idOrKey, parent && p ? { field: parent.field, id: p.id } : undefined);
       checkIfMatch(kind, existing);
       if (!existing) return { result: undefined, changed: false };
+      await entityHooks(kind)?.beforeDelete?.(tx, existing);
       return { result: undefined, changed: await tx.delete(kind, existing.id) };
     }, currentActor());
     if (version !== null) this.snapshots.trigger(version);
