@@ -76,12 +76,20 @@ export class ConfigStore {
   /** Closes upstream pools, letting in-flight requests finish for up to `graceMs`. */
   async close(graceMs?: number): Promise<void> {
     await this.#writes;
+    this.#disposeChains(this.#runtime);
     await this.#pools.closeAll(graceMs);
   }
 
   #swap(next: RuntimeConfig): void {
+    const previous = this.#runtime;
     this.#runtime = next;
     this.#pools.retainOnly(next.poolKeys);
+    // plugin instances of the old snapshot release their clients and pools (in-flight calls finish)
+    this.#disposeChains(previous);
+  }
+
+  #disposeChains(rt: RuntimeConfig | null): void {
+    rt?.chains.dispose((err, plugin) => this.#logger.warn('plugin failed to release its resources', { plugin: plugin.name, plugin_id: plugin.id, err }));
   }
 
   /** Writes are serialised so an older snapshot never overwrites a newer one; stale ones are skipped. */

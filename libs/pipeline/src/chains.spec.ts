@@ -128,6 +128,24 @@ describe('plugin chains (Kong precedence)', () => {
     expect(() => compileChains({ config: config([plugin('nope', {})]), handlers })).toThrow(PluginUnavailableError);
   });
 
+  it('disposes every configured instance once when the snapshot is replaced, and what was configured when a later configure throws', () => {
+    const released: unknown[] = [];
+    const pooled = recorder('limit', 910, { dispose: (s) => void released.push(s) });
+    const chains = compileChains({ config: config([plugin('limit', { route: route.id }, { tag: 'a' }), plugin('limit', {}, { tag: 'b' })]), handlers: new Map([['limit', pooled]]) });
+    chains.dispose();
+    chains.dispose();
+    expect(released.sort()).toEqual(['a', 'b']);
+    released.length = 0;
+    const failing = recorder('cors', 2000, {
+      configure() {
+        throw new Error('bad config');
+      },
+    });
+    const input = { config: config([plugin('limit', {}, { tag: 'c' }), plugin('cors', {})]), handlers: new Map([['limit', pooled], ['cors', failing]]) };
+    expect(() => compileChains(input)).toThrow('bad config');
+    expect(released).toEqual(['c']);
+  });
+
   it('wraps a throwing plugin in a PluginError naming the plugin and phase', async () => {
     const broken = recorder('cors', 2000, {
       access() {

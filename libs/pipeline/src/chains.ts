@@ -81,6 +81,8 @@ class CompiledChain implements Chain {
 export interface ChainSet {
   /** the chain for requests matched to `route` (null: no route, global plugins only) */
   forRoute(route: Route | null): Chain;
+  /** calls every configured instance's `dispose` once (the snapshot was replaced); failures are passed to `onError` */
+  dispose(onError?: (err: unknown, plugin: Plugin) => void): void;
 }
 
 export interface CompileChainsInput {
@@ -99,21 +101,40 @@ function makeEnv(config: ConfigSet): ConfigureEnv {
   };
 }
 
+function disposeInstances(instances: Map<string, Map<Key, Step>>, onError?: (err: unknown, plugin: Plugin) => void): void {
+  for (const byScope of instances.values())
+    for (const { plugin, handler, state } of byScope.values()) {
+      if (!handler.dispose) continue;
+      try {
+        void Promise.resolve(handler.dispose(state)).catch((err: unknown) => onError?.(err, plugin));
+      } catch (err) {
+        onError?.(err, plugin);
+      }
+    }
+}
+
 /** Configures every enabled plugin once and returns per-route chains. Throws when a plugin has no handler here. */
 export function compileChains({ config, handlers }: CompileChainsInput): ChainSet {
   const env = makeEnv(config);
   // name -> scope key -> configured instance
   const instances = new Map<string, Map<Key, Step>>();
   const consumerScoped = new Set<string>();
-  for (const plugin of (config as ConfigSet & { plugins?: Plugin[] }).plugins ?? []) {
-    if (!plugin.enabled) continue;
-    const handler = handlers.get(plugin.name);
-    if (!handler) throw new PluginUnavailableError(`plugin '${plugin.name}' is not available on this data plane`);
-    const state = handler.configure ? handler.configure(plugin.config, env) : undefined;
-    let byScope = instances.get(plugin.name);
-    if (!byScope) instances.set(plugin.name, (byScope = new Map()));
-    byScope.set(key(plugin.route?.id ?? null, plugin.service?.id ?? null, plugin.consumer?.id ?? null), { plugin, handler, state });
-    if (plugin.consumer) consumerScoped.add(plugin.name);
+  const enabled = ((config as ConfigSet & { plugins?: Plugin[] }).plugins ?? []).filter((p) => p.enabled);
+  // every handler is checked before any is configured: configure may open resources (pools, clients)
+  for (const plugin of enabled)
+    if (!handlers.has(plugin.name)) throw new PluginUnavailableError(`plugin '${plugin.name}' is not available on this data plane`);
+  try {
+    for (const plugin of enabled) {
+      const handler = handlers.get(plugin.name) as PluginHandler;
+      const state = handler.configure ? handler.configure(plugin.config, env) : undefined;
+      let byScope = instances.get(plugin.name);
+      if (!byScope) instances.set(plugin.name, (byScope = new Map()));
+      byScope.set(key(plugin.route?.id ?? null, plugin.service?.id ?? null, plugin.consumer?.id ?? null), { plugin, handler, state });
+      if (plugin.consumer) consumerScoped.add(plugin.name);
+    }
+  } catch (err) {
+    disposeInstances(instances);
+    throw err;
   }
 
   const resolve = (routeId: string | null, serviceId: string | null, consumerId: string | null): Step[] => {
@@ -146,5 +167,13 @@ export function compileChains({ config, handlers }: CompileChainsInput): ChainSe
   const chains = new Map<string, Chain>();
   for (const route of config.routes) chains.set(route.id, build(route.id, route.service?.id ?? null));
   const noRoute = build(null, null);
-  return { forRoute: (route) => (route ? (chains.get(route.id) ?? noRoute) : noRoute) };
+  let disposed = false;
+  return {
+    forRoute: (route) => (route ? (chains.get(route.id) ?? noRoute) : noRoute),
+    dispose(onError) {
+      if (disposed) return;
+      disposed = true;
+      disposeInstances(instances, onError);
+    },
+  };
 }

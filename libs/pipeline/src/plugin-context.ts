@@ -23,6 +23,19 @@ export interface ExitResponse {
   error: boolean;
 }
 
+/**
+ * Where to send the request instead of the route's service (canary, external routing decisions):
+ * another service by id (its whole upstream), or a host/port/scheme (missing parts come from the
+ * route's service); `path` replaces the upstream path. The data plane resolves it after access.
+ */
+export interface UpstreamOverride {
+  readonly serviceId?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly scheme?: 'http' | 'https';
+  readonly path?: string;
+}
+
 export class PluginContext {
   readonly requestId: string;
   /** the request method; plugins may change what the upstream gets (request-transformer's http_method) */
@@ -53,6 +66,8 @@ export class PluginContext {
   body: Buffer | null = null;
   /** when the request arrived (performance.now()) */
   readonly startedAt: number;
+  /** set by `routeTo`: proxy to this target instead of the route's service (null: the service) */
+  upstreamOverride: UpstreamOverride | null = null;
 
   constructor(init: {
     requestId: string;
@@ -97,6 +112,14 @@ export class PluginContext {
   /** Ends the request with a gateway error (Kong's kong.response.error): `{"message", "request_id"}`, by Accept. */
   error(status: number, message: string, headers?: Record<string, string>): void {
     this.exitResponse = { status, body: { message }, headers: headers ?? null, error: true };
+  }
+
+  /**
+   * Sends the request to another target than the route's service (Kong's kong.service.set_target /
+   * set_upstream). Pass an object built once in `configure` when it does not vary per request.
+   */
+  routeTo(target: UpstreamOverride): void {
+    this.upstreamOverride = target;
   }
 
   /** Called by authentication plugins once they identified who is calling. */

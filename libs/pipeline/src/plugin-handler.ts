@@ -36,4 +36,9 @@ export interface PluginHandler<State = unknown> {
   log?(ctx: PluginContext, state: State): PhaseResult;
   /** the request body is needed in access (e.g. key-auth reading a key from the body) */
   readsRequestBody?(state: State): boolean;
+  /**
+   * releases what `configure` opened (connection pools, clients, timers) once a newer snapshot
+   * replaced this one or the data plane stops; requests still in flight may finish
+   */
+  dispose?(state: State): void | Promise<void>;
 }
