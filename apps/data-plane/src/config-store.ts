@@ -44,7 +44,7 @@ export class ConfigStore {
   async apply(snapshot: Snapshot): Promise<void> {
     const rt = this.#runtime;
     if (rt && rt.version === snapshot.version && rt.hash === snapshot.hash) return;
-    this.#swap(compileRuntime(snapshot, this.#pools));
+    this.#swap(compileRuntime(snapshot, this.#pools, this.#logger));
     this.#logger.info('configuration applied', { config_version: snapshot.version, configuration_hash: snapshot.hash });
     await this.#persist(snapshot);
   }
@@ -61,7 +61,7 @@ export class ConfigStore {
     }
     try {
       const snapshot = JSON.parse(text) as Snapshot;
-      this.#swap(compileRuntime(snapshot, this.#pools));
+      this.#swap(compileRuntime(snapshot, this.#pools, this.#logger));
       this.#logger.info('configuration loaded from cache', { file: this.#file, config_version: snapshot.version });
       return true;
     } catch (err) {

@@ -5,6 +5,7 @@ import { compileChains, type ChainSet } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
 import { compileRouter, type Router } from '@archway/router';
 import { CONFIG_COLLECTIONS, configHash, validateConfig, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
+import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
 
@@ -100,7 +101,7 @@ function buildUpstreams(services: Service[], pools: UpstreamPools) {
  * Validates and compiles `snapshot`. Pools come from `pools` (shared across versions so unchanged
  * origins keep their connections); pass the store's registry. Throws on anything invalid.
  */
-export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new UpstreamPools()): RuntimeConfig {
+export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new UpstreamPools(), logger?: Logger): RuntimeConfig {
   checkShape(snapshot);
   const actual = configHash(snapshot.config);
   if (actual !== snapshot.hash)
@@ -111,7 +112,7 @@ export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new Up
   const router = compileRouter(config.routes, config.services);
   let chains: ChainSet;
   try {
-    chains = compileChains({ config, handlers: BUNDLED_HANDLERS });
+    chains = compileChains({ config, handlers: BUNDLED_HANDLERS, logger });
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }

@@ -3,7 +3,7 @@
 // specific one: consumer+route+service > consumer+route > consumer+service > route+service > consumer
 // > route > service > global. Consumer-specific chains are built lazily, once per route and consumer.
 import type { ConfigSet, Plugin, Route } from '@archway/schema';
-import type { ConfigureEnv, PluginHandler } from './plugin-handler';
+import type { ConfigureEnv, PluginHandler, PluginLogger } from './plugin-handler';
 
 export interface Step {
   readonly plugin: Plugin;
@@ -88,12 +88,18 @@ export interface ChainSet {
 export interface CompileChainsInput {
   config: ConfigSet;
   handlers: ReadonlyMap<string, PluginHandler>;
+  /** handed to configure (env.logger); silent when omitted */
+  logger?: PluginLogger;
 }
 
-function makeEnv(config: ConfigSet): ConfigureEnv {
+const noop = (): void => undefined;
+const SILENT: PluginLogger = { debug: noop, info: noop, warn: noop, error: noop };
+
+function makeEnv(config: ConfigSet, logger: PluginLogger = SILENT): ConfigureEnv {
   const cache = new Map<string, unknown>();
   return {
     config,
+    logger,
     shared<T>(k: string, build: (c: ConfigSet) => T): T {
       if (!cache.has(k)) cache.set(k, build(config));
       return cache.get(k) as T;
@@ -114,8 +120,8 @@ function disposeInstances(instances: Map<string, Map<Key, Step>>, onError?: (err
 }
 
 /** Configures every enabled plugin once and returns per-route chains. Throws when a plugin has no handler here. */
-export function compileChains({ config, handlers }: CompileChainsInput): ChainSet {
-  const env = makeEnv(config);
+export function compileChains({ config, handlers, logger }: CompileChainsInput): ChainSet {
+  const env = makeEnv(config, logger);
   // name -> scope key -> configured instance
   const instances = new Map<string, Map<Key, Step>>();
   const consumerScoped = new Set<string>();

@@ -7,9 +7,19 @@ import type { PluginContext } from './plugin-context';
 export const PHASES = ['rewrite', 'access', 'headerFilter', 'bodyFilter', 'log'] as const;
 export type Phase = (typeof PHASES)[number];
 
+/** The data plane's logger as plugins see it (structurally @archway/telemetry's Logger). */
+export interface PluginLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
 /** What `configure` may use: the whole config of the snapshot, and indexes shared by every instance. */
 export interface ConfigureEnv {
   readonly config: ConfigSet;
+  /** for events outside a request's answer (a plugin service down, a queue full); silent when none was given */
+  readonly logger: PluginLogger;
   /** builds `key`'s value once per snapshot (e.g. key-auth's key -> credential map) and shares it */
   shared<T>(key: string, build: (config: ConfigSet) => T): T;
 }
