@@ -21,6 +21,13 @@ export interface HostCondition {
   port: number;
 }
 
+/** A route `snis` entry: exact, `*.example.com` (ends with `.example.com`) or `example.*` (starts with `example.`). */
+export interface SniCondition {
+  kind: HostKind;
+  /** lower-cased, without the trailing dot of a fully qualified name; for wildcards the part without `*` */
+  value: string;
+}
+
 export interface HeaderCondition {
   /** lower-case, as node:http keys headers */
   name: string;
@@ -108,6 +115,7 @@ export class Matcher {
     readonly priority: Priority,
     /** index of the path within the route, a last tie-break */
     readonly pathIndex: number,
+    readonly snis: readonly SniCondition[] | null = null,
   ) {}
 
   /** Whether every hosts entry is exact, so the matcher can live in the exact-host table. */
@@ -130,6 +138,20 @@ export class Matcher {
       const h = hosts[i];
       if (h.port !== -1 && h.port !== port) continue;
       if (h.kind === HostKind.Exact ? host === h.value : h.kind === HostKind.Suffix ? host.endsWith(h.value) : host.startsWith(h.value))
+        return true;
+    }
+    return false;
+  }
+
+  /** `sni` as the client sent it; a request without one matches no route that sets snis. */
+  matchesSni(sni: string | undefined): boolean {
+    const snis = this.snis;
+    if (snis === null) return true;
+    if (sni === undefined || sni === '') return false;
+    const name = normalizeSni(sni);
+    for (let i = 0; i < snis.length; i++) {
+      const s = snis[i];
+      if (s.kind === HostKind.Exact ? name === s.value : s.kind === HostKind.Suffix ? name.endsWith(s.value) : name.startsWith(s.value))
         return true;
     }
     return false;
@@ -175,11 +197,24 @@ function equalsLowerCase(value: string, lower: string): boolean {
   return true;
 }
 
+function normalizeSni(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.length > 1 && lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+/** Kong's sni_op_transform / sni_val_transform (kong/router/transform.lua). */
+export function compileSni(entry: string): SniCondition {
+  if (entry.startsWith('*')) return { kind: HostKind.Suffix, value: normalizeSni(entry.slice(1)) };
+  if (entry.length > 1 && entry.endsWith('*')) return { kind: HostKind.Prefix, value: entry.slice(0, -1).toLowerCase() };
+  return { kind: HostKind.Exact, value: normalizeSni(entry) };
+}
+
 /** Compiles one route (whose service is resolved and enabled) into one matcher per path. */
 export function compileRoute(route: Route, service: Service): Matcher[] {
   const methods = isSet(route.methods) ? (route.methods as string[]) : null;
   const hosts = isSet(route.hosts) ? (route.hosts as string[]).map(compileHost) : null;
   const headers = compileHeaders(route);
+  const snis = isSet(route.snis) ? (route.snis as string[]).map(compileSni) : null;
   const paths = isSet(route.paths) ? (route.paths as string[]) : [null];
   const headerCount = headers ? Math.min(headers.length, MAX_HEADER_COUNT) : 0;
   const weight =
@@ -199,7 +234,7 @@ export function compileRoute(route: Route, service: Service): Matcher[] {
     // Kong anchors a regex path by prefixing `^` (kong/router/transform.lua `path_val_transform`).
     const re = regex ? compileRegex(route, 'paths', `^${(path as string).slice(1)}`, '') : null;
     const prefix = path !== null && !regex ? normalizePath(path) : null;
-    return new Matcher(route, service, methods, hosts, headers, prefix, re, priority, index);
+    return new Matcher(route, service, methods, hosts, headers, prefix, re, priority, index, snis);
   });
 }
 

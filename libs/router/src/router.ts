@@ -17,6 +17,10 @@ export interface RouterRequest {
   path: string;
   /** node:http's lower-cased headers; pass `req.headersDistinct` to match repeated headers one by one */
   headers: Record<string, string | string[] | undefined>;
+  /** 'https' when the request came over TLS; default 'http' */
+  scheme?: 'http' | 'https';
+  /** the TLS server name the client sent (https only); routes' `snis` are checked against it */
+  sni?: string;
 }
 
 export interface RouteMatch {
@@ -145,6 +149,8 @@ class CompiledRouter implements Router {
   #accept(m: Matcher, req: RouterRequest, path: string): boolean {
     if (!m.matchesMethod(req.method) || !m.matchesHost(this.#host, this.#port) || !m.matchesHeaders(req.headers))
       return false;
+    // Kong (#6425): a route's snis only count for https requests; plain http ignores them
+    if (m.snis !== null && req.scheme === 'https' && !m.matchesSni(req.sni)) return false;
     let length = m.prefix === null ? 1 : m.prefix.length;
     if (m.regex !== null) {
       const found = m.regex.exec(path);
