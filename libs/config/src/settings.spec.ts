@@ -7,6 +7,7 @@ describe('settings', () => {
   it("uses Kong's listen defaults, with the cluster port on loopback for all-in-one only", () => {
     const aio = loadSettings('all-in-one', {});
     expect(aio.proxyListen).toEqual({ host: '0.0.0.0', port: 8000 });
+    expect(aio.proxySslListen).toEqual({ host: '0.0.0.0', port: 8443 });
     expect(aio.adminListen).toEqual({ host: '127.0.0.1', port: 8001 });
     expect(aio.clusterListen).toEqual({ host: '127.0.0.1', port: 8005 });
     expect(aio.statusListen).toEqual({ host: '127.0.0.1', port: 8100 });
@@ -35,6 +36,13 @@ describe('settings', () => {
     expect(() => loadSettings('data-plane', { ARCHWAY_PROXY_LISTEN: '0.0.0.0:70000' })).toThrow(/ARCHWAY_PROXY_LISTEN/);
     expect(() => loadSettings('data-plane', { ARCHWAY_LOG_LEVEL: 'loud' })).toThrow(/ARCHWAY_LOG_LEVEL/);
     expect(() => loadSettings('control-plane', { ARCHWAY_DATABASE_URL: 'mysql://x' })).toThrow(/ARCHWAY_DATABASE_URL/);
+  });
+
+  it('reads the TLS proxy listener from ARCHWAY_PROXY_SSL_LISTEN (--proxy-ssl-listen) and names it when invalid', () => {
+    expect(loadSettings('data-plane', { ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:9443' }).proxySslListen).toEqual({ host: '127.0.0.1', port: 9443 });
+    expect(flagToEnv('--proxy-ssl-listen')).toBe('ARCHWAY_PROXY_SSL_LISTEN');
+    expect(() => loadSettings('data-plane', { ARCHWAY_PROXY_SSL_LISTEN: '8443' })).toThrow(/ARCHWAY_PROXY_SSL_LISTEN: expected host:port/);
+    expect(loadSettings('data-plane', { ARCHWAY_PROXY_SSL_LISTEN: 'off' }).proxySslListen).toBeNull();
   });
 
   it('maps CLI flags to the same variables', () => {

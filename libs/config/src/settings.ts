@@ -15,6 +15,8 @@ export interface ListenAddress {
 export interface Settings {
   role: Role;
   proxyListen: ListenAddress;
+  /** the TLS proxy listener (Kong's `proxy_listen ... ssl`): HTTPS and HTTP/2, certificates by SNI; null: `off` */
+  proxySslListen: ListenAddress | null;
   adminListen: ListenAddress;
   clusterListen: ListenAddress;
   statusListen: ListenAddress;
@@ -63,6 +65,11 @@ const listen = (env: string, def: (role: Role) => string): SettingSpec => ({
 
 const SPECS: Record<Exclude<keyof Settings, 'role'>, SettingSpec> = {
   proxyListen: listen('ARCHWAY_PROXY_LISTEN', () => '0.0.0.0:8000'),
+  proxySslListen: {
+    env: 'ARCHWAY_PROXY_SSL_LISTEN',
+    parse: (raw) => (raw.trim() === 'off' ? null : parseListen(raw, 'ARCHWAY_PROXY_SSL_LISTEN')),
+    defaultFor: () => parseListen('0.0.0.0:8443'),
+  },
   adminListen: listen('ARCHWAY_ADMIN_LISTEN', () => '127.0.0.1:8001'),
   clusterListen: listen('ARCHWAY_CLUSTER_LISTEN', (role) => (role === 'all-in-one' ? '127.0.0.1:8005' : '0.0.0.0:8005')),
   statusListen: listen('ARCHWAY_STATUS_LISTEN', () => '127.0.0.1:8100'),
