@@ -2,6 +2,8 @@
 // upstream with undici. Everything config-derived comes precomputed from the store's RuntimeConfig.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { PROXY_ERRORS } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Dispatcher } from 'undici';
@@ -14,12 +16,18 @@ import { ProxyExchange } from './proxy-exchange';
 import type { Upstream } from './runtime-config';
 import { newRequestId } from './request-id';
 import { clientAddress, upstreamRequestHeaders } from './upstream-headers';
+import { resolveUpstreamOverride } from './upstream-override';
+import { sendHttpsRequired } from './https-redirect';
+import { TlsListener } from './tls-listener';
+import { upgradeResponse, webSocketOf, WebSocketExchange } from './websocket-proxy';
 
 export interface ProxyServerOptions {
   host: string;
   port: number;
   store: ConfigStore;
   logger: Logger;
+  /** the TLS listener (HTTPS + HTTP/2, certificates by SNI); absent: plain HTTP only */
+  tls?: { host: string; port: number } | null;
 }
 
 export interface ProxyStats {
@@ -62,6 +70,10 @@ export class ProxyServer {
   #connections = 0;
   readonly #counters: Counters = { inFlight: 0 };
   #proxyPort = '0';
+  #tlsPort = '0';
+  readonly tls: TlsListener | null;
+  /** client sockets of upgraded (websocket) connections: not HTTP connections any more, cut at close */
+  readonly #upgraded = new Set<Duplex>();
   readonly #store: ConfigStore;
   readonly #logger: Logger;
   readonly #opts: ProxyServerOptions;
@@ -77,6 +89,29 @@ export class ProxyServer {
       socket.once('close', () => this.#connections--);
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.#onClientError(err, socket));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    this.tls = opts.tls
+      ? new TlsListener({
+          ...opts.tls,
+          store: opts.store,
+          logger: opts.logger,
+          onRequest: (req, res) => this.#onRequest(req, res),
+          onUpgrade: (req, socket, head) => this.#onUpgrade(req, socket, head),
+          onClientError: (err, socket) => this.#onClientError(err, socket),
+          onConnection: (socket) => {
+            this.#connections++;
+            socket.once('close', () => this.#connections--);
+          },
+        })
+      : null;
+  }
+
+  /** Listens on the TLS address; resolves with the bound port. */
+  async listenTls(): Promise<number> {
+    if (!this.tls) throw new Error('no TLS listener configured');
+    const port = await this.tls.listen();
+    this.#tlsPort = String(port);
+    return port;
   }
 
   /** Listens; resolves with the bound port (useful with port 0). */
@@ -99,11 +134,15 @@ export class ProxyServer {
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what remains. */
   async close(graceMs = 10_000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const tlsClosed = this.tls?.server.listening ? this.tls.stopAccepting() : null;
     this.server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
     while (this.#counters.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.server.closeAllConnections();
+    this.tls?.destroyAll();
+    for (const socket of this.#upgraded) socket.destroy();
     await closed;
+    await tlsClosed;
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -121,10 +160,24 @@ export class ProxyServer {
       return;
     }
     const rt = this.#store.runtime;
-    const match = rt ? rt.router.match({ method: req.method ?? 'GET', host: req.headers.host, path, headers: req.headers }) : null;
+    const tls = (req.socket as TLSSocket).encrypted === true;
+    const match = rt
+      ? rt.router.match({
+          method: req.method ?? 'GET',
+          host: req.headers.host,
+          path,
+          headers: req.headers,
+          scheme: tls ? 'https' : 'http',
+          sni: tls ? (req.socket as TLSSocket).servername || undefined : undefined,
+        })
+      : null;
     if (!rt || !match) {
       sendGatewayError(res, 'noRoute', requestId, req.headers.accept, startedAt);
       return;
+    }
+    if (!tls && rt.tls.httpsOnly.size !== 0) {
+      const redirect = rt.tls.httpsOnly.get(match.route.id);
+      if (redirect !== undefined) return sendHttpsRequired(res, redirect, req.headers.host, url, requestId, startedAt);
     }
     const upstream = rt.upstreams.get(match.service.id);
     if (!upstream) {
@@ -139,9 +192,10 @@ export class ProxyServer {
     const headers = upstreamRequestHeaders(req.headers, {
       host: match.route.preserve_host && req.headers.host ? req.headers.host : upstream.hostHeader,
       clientIp: clientAddress(req),
-      proxyPort: this.#proxyPort,
+      proxyPort: tls ? this.#tlsPort : this.#proxyPort,
       path,
       requestId,
+      proto: tls ? 'https' : 'http',
     });
     const options: Dispatcher.DispatchOptions = {
       method: req.method as Dispatcher.HttpMethod,
@@ -151,7 +205,9 @@ export class ProxyServer {
       headersTimeout: upstream.headersTimeout,
       bodyTimeout: upstream.bodyTimeout,
     };
-    new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger).start();
+    const ws = webSocketOf(req);
+    if (ws) new WebSocketExchange(req, res, upstream, options, requestId, startedAt, this.#logger, null, ws).start();
+    else new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger).start();
   }
 
   /** The route has plugins: run their request phases, then proxy what they left of the request. */
@@ -166,6 +222,7 @@ export class ProxyServer {
     path: string,
     query: string,
   ): Promise<void> {
+    const tls = (req.socket as TLSSocket).encrypted === true;
     const ctx = new PluginContext({
       requestId,
       method: req.method ?? 'GET',
@@ -180,6 +237,16 @@ export class ProxyServer {
     const run = new PluginRun(chain, ctx, this.#logger);
     res.once('finish', () => run.log());
     if (!(await run.requestPhases(req, res))) return;
+    if (ctx.upstreamOverride !== null) {
+      // a plugin chose another target (canary); resolved against the live runtime, whose pools are open
+      const target = resolveUpstreamOverride(this.#store.runtime, upstream, match.service, ctx.upstreamOverride);
+      if (!target) {
+        sendGatewayError(res, 'unavailable', requestId, req.headers.accept, startedAt);
+        return;
+      }
+      upstream = target;
+      if (ctx.upstreamOverride.path !== undefined) ctx.path = ctx.upstreamOverride.path;
+    }
     const headers = ctx.headers as IncomingHttpHeaders;
     if (ctx.body !== null) {
       // a plugin read (and may have rewritten) the body: send what it holds
@@ -192,15 +259,27 @@ export class ProxyServer {
       headers: upstreamRequestHeaders(headers, {
         host: match.route.preserve_host && req.headers.host ? req.headers.host : upstream.hostHeader,
         clientIp: ctx.clientIp,
-        proxyPort: this.#proxyPort,
+        proxyPort: tls ? this.#tlsPort : this.#proxyPort,
         path,
         requestId,
+        proto: tls ? 'https' : 'http',
       }),
       body: ctx.body ?? (hasBody(req) ? req : null),
       headersTimeout: upstream.headersTimeout,
       bodyTimeout: upstream.bodyTimeout,
     };
-    new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger, run).start();
+    const ws = webSocketOf(req);
+    if (ws) new WebSocketExchange(req, res, upstream, options, requestId, startedAt, this.#logger, run, ws).start();
+    else new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger, run).start();
+  }
+
+  /** An Upgrade request: served through #onRequest on a response bound to the raw socket (websocket-proxy.ts). */
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#upgraded.add(socket);
+    socket.once('close', () => this.#upgraded.delete(socket));
+    const res = upgradeResponse(req, socket, head);
+    if (res) this.#onRequest(req, res);
+    else socket.end(clientErrorResponse(undefined));
   }
 
   #onClientError(err: NodeJS.ErrnoException, socket: Socket): void {

@@ -3,8 +3,10 @@
 import type { PluginHandler } from '@archway/pipeline';
 import { aclHandler } from './acl/handler';
 import { basicAuthHandler } from './basic-auth/handler';
+import { canaryHandler } from './canary/handler';
 import { correlationIdHandler } from './correlation-id/handler';
 import { corsHandler } from './cors/handler';
+import { externalHandler } from './external/handler';
 import { ipRestrictionHandler } from './ip-restriction/handler';
 import { jwtHandler } from './jwt/handler';
 import { keyAuthHandler } from './key-auth/handler';
@@ -25,6 +27,8 @@ const ALL = [
   requestTransformerHandler,
   responseTransformerHandler,
   requestTerminationHandler,
+  externalHandler,
+  canaryHandler,
 ] as unknown as PluginHandler[];
 
 export const BUNDLED_HANDLERS: ReadonlyMap<string, PluginHandler> = new Map(ALL.map((h) => [h.name, h]));
