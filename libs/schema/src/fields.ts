@@ -173,7 +173,10 @@ export function validateFields(
 ): { value: Record<string, unknown>; errors?: FieldErrors } {
   const errors: FieldErrors = {};
   const value: Record<string, unknown> = {};
-  for (const key of Object.keys(input)) if (!(key in fields)) errors[key] = MESSAGES.unknown;
+  // own keys only: `constructor` or `__proto__` in a body are unknown fields like any other
+  for (const key of Object.keys(input))
+    if (!Object.prototype.hasOwnProperty.call(fields, key))
+      Object.defineProperty(errors, key, { value: MESSAGES.unknown, enumerable: true, writable: true, configurable: true });
   for (const [name, def] of Object.entries(fields)) {
     const given = input[name];
     if (given === undefined || given === null) {

@@ -4,6 +4,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { ExpressResponse } from './express-types';
 import { BodyError, decodeBody, type DecodedBody } from './arguments-decoder';
+import { unstorableText } from './storable-text';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -33,6 +34,8 @@ export function adminBodyMiddleware(req: WithBody, res: ExpressResponse, next: N
     // async: multipart bodies are parsed by the platform's FormData parser
     decodeBody(req.headers['content-type'], Buffer.concat(chunks)).then(
       (decoded) => {
+        const unstorable = unstorableText(decoded.body);
+        if (unstorable) return void res.status(unstorable.status).json(unstorable.toBody());
         req.adminBody = decoded;
         next();
       },

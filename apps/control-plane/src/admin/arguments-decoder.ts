@@ -32,6 +32,16 @@ function splitKey(key: string): (string | number)[] {
   return parts;
 }
 
+// `__proto__`, `constructor` and friends are plain keys here (the schema then names them unknown
+// fields): reading and writing own properties only keeps a form key from reaching Object.prototype.
+function ownValue(node: Tree, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(node, key) ? node[key] : undefined;
+}
+
+function setOwn(node: Tree, key: string, value: unknown): void {
+  Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 function assign(tree: Tree, path: (string | number)[], value: string): void {
   let node: Tree | unknown[] = tree;
   for (let i = 0; i < path.length; i++) {
@@ -47,13 +57,13 @@ function assign(tree: Tree, path: (string | number)[], value: string): void {
     }
     const key = String(part);
     if (last) {
-      const prev = node[key];
+      const prev = ownValue(node, key);
       // a repeated plain key becomes an array, as Kong does
-      node[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+      setOwn(node, key, prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value]);
     } else {
-      const existing = node[key];
-      if (existing === undefined || typeof existing === 'string') node[key] = nextIsIndex ? [] : {};
-      node = node[key] as Tree | unknown[];
+      const existing = ownValue(node, key);
+      if (existing === undefined || typeof existing === 'string') setOwn(node, key, nextIsIndex ? [] : {});
+      node = ownValue(node, key) as Tree | unknown[];
     }
   }
 }

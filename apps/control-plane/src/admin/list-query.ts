@@ -22,6 +22,7 @@ export function parseTags(raw: unknown): TagFilter | undefined {
   const tags = raw.split(and ? ',' : '/');
   if (tags.length > 5) throw invalidTags('cannot query more than 5 tags');
   if (tags.some((t) => t === '')) throw invalidTags('must not contain an empty tag');
+  if (tags.some((t) => t.includes('\u0000'))) throw invalidTags('must not contain a NUL character');
   return { mode: or ? 'or' : 'and', tags };
 }
 

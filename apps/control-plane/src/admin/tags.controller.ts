@@ -17,6 +17,8 @@ export class TagsController {
 
   @Get(':tags')
   one(@Param('tags') tag: string, @Query() query: Record<string, unknown>) {
+    // no entity carries a tag with a NUL (Postgres cannot store one), and asking would fail
+    if (tag.includes('\u0000')) return { data: [], next: null };
     return this.page(`/tags/${encodeURIComponent(tag)}`, query, tag);
   }
 

@@ -54,6 +54,9 @@ function decodeOffset(token: string): string {
 
 type Query = (sql: string, params?: unknown[]) => Promise<{ data: Entity }[]>;
 
+// eslint-disable-next-line no-control-regex -- a NUL is exactly what this finds
+const UNSTORABLE_KEY = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 class Tables {
   constructor(readonly specs: ReadonlyMap<EntityName, TableSpec>) {}
 
@@ -74,6 +77,8 @@ class Tables {
   /** WHERE clause finding one entity by id or endpoint key, within an optional scope. */
   lookup(kind: EntityName, idOrKey: string, scope?: Scope): { where: string; params: unknown[] } | null {
     const spec = this.spec(kind);
+    // no stored key holds text Postgres cannot store (a NUL, a lone surrogate), and asking would fail
+    if (UNSTORABLE_KEY.test(idOrKey)) return null;
     const params: unknown[] = [idOrKey];
     let where: string;
     if (isUuid(idOrKey)) where = 'id = $1';
