@@ -68,8 +68,9 @@ function parseBody(ctx: PluginContext): Record<string, unknown> {
       return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
     }
     if (type.includes('x-www-form-urlencoded')) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of new URLSearchParams(text)) out[k] = k in out ? [out[k], v].flat() : v;
+      // a prototype-less object: form keys such as `__proto__` or `constructor` are plain data here
+      const out: Record<string, unknown> = Object.create(null);
+      for (const [k, v] of new URLSearchParams(text)) out[k] = Object.hasOwn(out, k) ? [out[k], v].flat() : v;
       return out;
     }
   } catch {
