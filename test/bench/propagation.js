@@ -43,6 +43,7 @@ async function main() {
       children.push(
         spawnRole('data-plane', {
           ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+          ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
           ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
           ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${cpPorts.cluster}`,
           ARCHWAY_PREFIX: prefixes[prefixes.length - 1],

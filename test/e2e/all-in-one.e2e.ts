@@ -28,6 +28,7 @@ beforeAll(async () => {
     ARCHWAY_PREFIX: prefix,
     ARCHWAY_ADMIN_LISTEN: `127.0.0.1:${ports.admin}`,
     ARCHWAY_PROXY_LISTEN: `127.0.0.1:${ports.proxy}`,
+    ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
     ARCHWAY_CLUSTER_LISTEN: `127.0.0.1:${ports.cluster}`,
     ARCHWAY_STATUS_LISTEN: `127.0.0.1:${ports.status}`,
   }).start();

@@ -62,6 +62,7 @@ function startDataPlane(name: string, zone: string, clusterPort: number): Promis
     const [proxyPort, statusPort] = [await freePort(), await freePort()];
     const env = {
       ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+      ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
       ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
       ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${clusterPort}`,
       ARCHWAY_ZONE: zone,

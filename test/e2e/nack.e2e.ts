@@ -33,6 +33,7 @@ beforeAll(async () => {
   prefix = mkdtempSync(join(tmpdir(), 'archway-e2e-nack-'));
   dp = role('dp', 'data-plane', {
     ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+    ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
     ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
     ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${clusterPort}`,
     ARCHWAY_PREFIX: prefix,

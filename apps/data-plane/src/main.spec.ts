@@ -24,6 +24,7 @@ describe('startDataPlane', () => {
     loadSettings('data-plane', {
       ARCHWAY_PREFIX: prefix,
       ARCHWAY_PROXY_LISTEN: '127.0.0.1:0',
+      ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
       ARCHWAY_STATUS_LISTEN: '127.0.0.1:0',
       ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${await closedPort()}`,
       ARCHWAY_ZONE: 'zone-a',

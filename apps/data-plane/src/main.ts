@@ -13,6 +13,8 @@ export interface DataPlane {
   /** Stops accepting, lets in-flight requests finish (bounded), stops syncing, closes upstream pools. */
   close(): Promise<void>;
   proxyPort: number;
+  /** the TLS proxy listener's port; null when ARCHWAY_PROXY_SSL_LISTEN is off */
+  proxySslPort: number | null;
   statusPort: number;
 }
 
@@ -39,7 +41,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
   const store = new ConfigStore({ prefix: settings.prefix, logger: log.child({ component: 'config' }) });
   await store.loadCache(); // serve the last-known-good config at once, before any control plane answers
 
-  const proxy = new ProxyServer({ ...settings.proxyListen, store, logger: log.child({ component: 'proxy' }) });
+  const proxy = new ProxyServer({ ...settings.proxyListen, tls: settings.proxySslListen, store, logger: log.child({ component: 'proxy' }) });
   const sync = new SyncClient({
     controlPlanes: settings.clusterControlPlane,
     node: { id: nodeId, hostname: hostname(), zone: settings.zone, version: ARCHWAY_VERSION, labels: {} },
@@ -60,9 +62,12 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
   });
 
   let proxyPort: number;
+  let proxySslPort: number | null = null;
   let statusPort: number;
   try {
     proxyPort = await listenOrExplain(() => proxy.listen(), 'proxy traffic', 'ARCHWAY_PROXY_LISTEN', settings.proxyListen);
+    if (settings.proxySslListen)
+      proxySslPort = await listenOrExplain(() => proxy.listenTls(), 'TLS proxy traffic', 'ARCHWAY_PROXY_SSL_LISTEN', settings.proxySslListen);
     statusPort = await listenOrExplain(() => status.listen(), 'status', 'ARCHWAY_STATUS_LISTEN', settings.statusListen);
   } catch (err) {
     await Promise.allSettled([proxy.close(0), status.close(), store.close(0)]);
@@ -76,7 +81,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
       : log.debug('control plane connection state changed', { state }),
   );
   sync.start();
-  log.info('data plane started', { proxy_port: proxyPort, status_port: statusPort, zone: settings.zone });
+  log.info('data plane started', { proxy_port: proxyPort, proxy_ssl_port: proxySslPort, status_port: statusPort, zone: settings.zone });
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -87,7 +92,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
       await store.close(1_000);
       log.info('data plane stopped');
     })());
-  return { close, proxyPort, statusPort };
+  return { close, proxyPort, proxySslPort, statusPort };
 }
 
 async function runFromCommandLine(): Promise<void> {

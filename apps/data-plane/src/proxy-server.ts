@@ -134,7 +134,7 @@ export class ProxyServer {
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what remains. */
   async close(graceMs = 10_000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const tlsClosed = this.tls?.server.listening ? this.tls.stopAccepting() : null;
+    const tlsClosed = this.tls?.listening ? this.tls.stopAccepting() : null;
     this.server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
     while (this.#counters.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

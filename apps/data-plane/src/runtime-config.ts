@@ -7,7 +7,10 @@ import { compileRouter, type Router } from '@archway/router';
 import { CONFIG_COLLECTIONS, configHash, validateConfig, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
+import { compileHttpsOnly } from './https-redirect';
+import { compileSniCertificates, type SniCertificates } from './sni-certificates';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
+import { upstreamTlsResolver, type UpstreamTls } from './upstream-tls';
 
 export interface Upstream {
   readonly serviceId: string;
@@ -19,6 +22,16 @@ export interface Upstream {
   readonly headersTimeout: number;
   readonly bodyTimeout: number;
   readonly retries: number;
+  /** https services: verification, CAs, client certificate (null for http) */
+  readonly tls: UpstreamTls | null;
+}
+
+/** What the TLS listener and the protocol checks need, compiled per snapshot. */
+export interface TlsRuntime {
+  /** server certificates by SNI */
+  readonly certificates: SniCertificates;
+  /** route id -> https_redirect_status_code for https-only routes (plain requests get 426 or a redirect) */
+  readonly httpsOnly: ReadonlyMap<string, number>;
 }
 
 export interface RuntimeConfig {
@@ -33,6 +46,7 @@ export interface RuntimeConfig {
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly poolKeys: ReadonlySet<string>;
   readonly pools: UpstreamPools;
+  readonly tls: TlsRuntime;
 }
 
 export class ConfigRejectedError extends Error {
@@ -40,7 +54,10 @@ export class ConfigRejectedError extends Error {
 }
 
 /** Protocols the proxy can speak to today; services with others get 503 until supported. */
-const PROXIED_PROTOCOLS = new Set(['http', 'https']);
+const PROXIED_PROTOCOLS = new Set(['http', 'https', 'ws', 'wss']);
+
+/** ws/wss services are reached over http/https (the upgrade is a request like any other) */
+const ORIGIN_SCHEME: Record<string, string> = { http: 'http', https: 'https', ws: 'http', wss: 'https' };
 
 function checkShape(snapshot: Snapshot): void {
   if (snapshot === null || typeof snapshot !== 'object') throw new ConfigRejectedError('snapshot: expected an object');
@@ -62,20 +79,21 @@ function hostWithPort(host: string, port: number, defaultPort: number): string {
   return port === defaultPort ? h : `${h}:${port}`;
 }
 
-function poolSpecFor(service: Service): PoolSpec | null {
+function poolSpecFor(service: Service, tlsOf: (s: Service) => UpstreamTls | null): PoolSpec | null {
   if (!service.enabled || !PROXIED_PROTOCOLS.has(service.protocol)) return null;
   const host = service.host.includes(':') ? `[${service.host}]` : service.host;
   return {
-    origin: `${service.protocol}://${host}:${service.port}`,
+    origin: `${ORIGIN_SCHEME[service.protocol]}://${host}:${service.port}`,
     connectTimeout: service.connect_timeout,
     tlsVerify: service.tls_verify === true,
+    tls: tlsOf(service),
   };
 }
 
-function buildUpstreams(services: Service[], pools: UpstreamPools) {
+function buildUpstreams(services: Service[], pools: UpstreamPools, tlsOf: (s: Service) => UpstreamTls | null) {
   const specs: [Service, PoolSpec][] = [];
   for (const s of services) {
-    const spec = poolSpecFor(s);
+    const spec = poolSpecFor(s, tlsOf);
     if (spec) specs.push([s, spec]);
   }
   const upstreams = new Map<string, Upstream>();
@@ -85,13 +103,14 @@ function buildUpstreams(services: Service[], pools: UpstreamPools) {
     upstreams.set(s.id, {
       serviceId: s.id,
       origin: spec.origin,
-      hostHeader: hostWithPort(s.host, s.port, s.protocol === 'https' ? 443 : 80),
+      hostHeader: hostWithPort(s.host, s.port, s.protocol === 'https' || s.protocol === 'wss' ? 443 : 80),
       pool: pools.acquire(spec),
       // undici's headers timer also fires when the upstream stops reading the request body, so it
       // stands in for write_timeout too; read_timeout bounds the wait for headers and between body chunks
       headersTimeout: Math.max(s.read_timeout, 1),
       bodyTimeout: Math.max(s.read_timeout, 1),
       retries: s.retries,
+      tls: spec.tls ?? null,
     });
   }
   return { upstreams, poolKeys };
@@ -110,6 +129,12 @@ export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new Up
   const config = validateConfig(snapshot.config, pluginSchema);
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
   const router = compileRouter(config.routes, config.services);
+  let tls: TlsRuntime;
+  try {
+    tls = { certificates: compileSniCertificates(config), httpsOnly: compileHttpsOnly(config.routes) };
+  } catch (err) {
+    throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
+  }
   let chains: ChainSet;
   try {
     chains = compileChains({ config, handlers: BUNDLED_HANDLERS, logger });
@@ -117,6 +142,6 @@ export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new Up
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
   // pools last: everything above may throw, and nothing above acquires a resource
-  const { upstreams, poolKeys } = buildUpstreams(config.services, pools);
-  return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools };
+  const { upstreams, poolKeys } = buildUpstreams(config.services, pools, upstreamTlsResolver(config));
+  return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools, tls };
 }

@@ -35,6 +35,13 @@ export interface ForwardContext {
   /** request path without the query, for X-Forwarded-Path */
   path: string;
   requestId: string;
+  /** 'https' on the TLS listener; default 'http' */
+  proto?: 'http' | 'https';
+}
+
+/** HTTP/2 pseudo-headers (`:authority`, `:path`...): never forwarded, the upstream request is HTTP/1.1. */
+function isPseudoHeader(name: string): boolean {
+  return name.charCodeAt(0) === 58; /* : */
 }
 
 function isProxyHeader(name: string): boolean {
@@ -71,7 +78,7 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, ctx: Forwar
   const named = connectionTokens(headers.connection);
   const out: string[] = ['host', ctx.host];
   for (const name in headers) {
-    if (REQUEST_SKIP.has(name) || isProxyHeader(name) || (named !== null && named.has(name))) continue;
+    if (REQUEST_SKIP.has(name) || isProxyHeader(name) || isPseudoHeader(name) || (named !== null && named.has(name))) continue;
     const value = headers[name];
     if (value !== undefined) out.push(name, joinValue(value));
   }
@@ -81,7 +88,7 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, ctx: Forwar
     'x-real-ip', ctx.clientIp,
     'x-forwarded-for', xff ? `${joinValue(xff)}, ${ctx.clientIp}` : ctx.clientIp,
     // client-supplied X-Forwarded-Proto/Host/Port are not trusted (Kong's trusted_ips is empty by default)
-    'x-forwarded-proto', 'http',
+    'x-forwarded-proto', ctx.proto ?? 'http',
     'x-forwarded-host', hostOnly(headers.host ?? ctx.host),
     'x-forwarded-port', ctx.proxyPort,
     'x-forwarded-path', ctx.path,

@@ -1,6 +1,7 @@
 // Connection pools to upstream origins, shared across config versions: a snapshot that keeps a
 // service's origin keeps its pool, so keep-alive connections survive a config change.
 import { Pool } from 'undici';
+import { connectOption, type UpstreamTls } from './upstream-tls';
 
 export interface PoolSpec {
   /** 'http://host:port' */
@@ -8,10 +9,13 @@ export interface PoolSpec {
   connectTimeout: number;
   /** https only: verify the upstream certificate (Kong's default, proxy_ssl_verify, is off) */
   tlsVerify: boolean;
+  /** https only: CA list, client certificate, verify depth (upstream-tls.ts); wins over tlsVerify when set */
+  tls?: UpstreamTls | null;
 }
 
 export function poolKey(spec: PoolSpec): string {
-  return `${spec.origin}|${spec.connectTimeout}|${spec.tlsVerify ? 1 : 0}`;
+  const tls = spec.tls ? spec.tls.digest : spec.tlsVerify ? 1 : 0;
+  return `${spec.origin}|${spec.connectTimeout}|${tls}`;
 }
 
 export class UpstreamPools {
@@ -23,7 +27,9 @@ export class UpstreamPools {
     let pool = this.#pools.get(key);
     if (!pool) {
       pool = new Pool(spec.origin, {
-        connect: { timeout: spec.connectTimeout, rejectUnauthorized: spec.tlsVerify },
+        connect: spec.tls
+          ? connectOption(spec.tls, spec.connectTimeout)
+          : { timeout: spec.connectTimeout, rejectUnauthorized: spec.tlsVerify },
       });
       this.#pools.set(key, pool);
     }

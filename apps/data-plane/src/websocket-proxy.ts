@@ -1,0 +1,115 @@
+// WebSocket (and other Upgrade) requests. node:http hands an upgrade request to the 'upgrade' event
+// with the raw socket instead of a ServerResponse; here it gets a ServerResponse bound to that socket,
+// so the proxy's normal path (route match, https-only check, plugins' rewrite and access phases, Kong's
+// error bodies) answers it unchanged. A websocket request is then dispatched with undici's `upgrade`:
+// a 101 from the upstream is relayed and both sockets are piped; any other answer is relayed as a
+// normal response (the connection closes after it). As Kong does, only `Upgrade: websocket` is
+// upgraded; another token (h2c...) is served as a plain HTTP/1.1 request.
+import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@archway/telemetry';
+import type { Dispatcher } from 'undici';
+import type { PluginRun } from './plugin-run';
+import { ProxyExchange } from './proxy-exchange';
+import type { Upstream } from './runtime-config';
+import { VIA_TOKEN } from './upstream-headers';
+
+const kUpgrade = Symbol('archway.upgrade');
+
+interface UpgradeState {
+  socket: Duplex;
+  /** bytes the client sent after the request head (already read off the socket) */
+  head: Buffer;
+}
+
+type UpgradeRequest = IncomingMessage & { [kUpgrade]?: UpgradeState };
+
+function isWebSocket(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  return upgrade !== undefined && upgrade.trim().toLowerCase() === 'websocket';
+}
+
+/** The upgrade state when `req` is a websocket handshake the proxy must upgrade; undefined otherwise. */
+export function webSocketOf(req: IncomingMessage): UpgradeState | undefined {
+  return (req as UpgradeRequest)[kUpgrade];
+}
+
+/**
+ * A ServerResponse writing to the upgrade request's raw socket; the connection closes once it is sent.
+ * Returns null when the request cannot be served (a non-websocket upgrade with a body, whose bytes the
+ * HTTP parser has given up on): the socket is then answered 400 and closed here.
+ */
+export function upgradeResponse(req: IncomingMessage, socket: Duplex, head: Buffer): ServerResponse | null {
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Parameters<ServerResponse['assignSocket']>[0]);
+  res.once('finish', () => socket.end());
+  socket.on('error', () => socket.destroy());
+  if (isWebSocket(req)) (req as UpgradeRequest)[kUpgrade] = { socket, head };
+  else if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return null;
+  return res;
+}
+
+/** `HTTP/1.1 101` plus the upstream's headers (Upgrade, Connection, Sec-WebSocket-*) and Via. */
+function switchingProtocolsHead(headers: IncomingHttpHeaders, requestId: string): string {
+  let head = 'HTTP/1.1 101 Switching Protocols\r\n';
+  for (const name in headers) {
+    if (name === 'via') continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${v}\r\n`;
+  }
+  const via = headers.via;
+  head += `via: ${via ? `${Array.isArray(via) ? via.join(', ') : via}, ` : ''}${VIA_TOKEN}\r\n`;
+  return `${head}x-archway-request-id: ${requestId}\r\n\r\n`;
+}
+
+/** ProxyExchange for a websocket handshake: everything but a 101 is relayed as ProxyExchange does. */
+export class WebSocketExchange extends ProxyExchange {
+  #upgraded = false;
+  readonly #client: UpgradeState;
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    upstream: Upstream,
+    options: Dispatcher.DispatchOptions,
+    requestId: string,
+    startedAt: number,
+    logger: Logger,
+    plugins: PluginRun | null,
+    client: UpgradeState,
+  ) {
+    // undici writes `Connection: upgrade` and `Upgrade: websocket` itself (the client's were hop-by-hop)
+    super(req, res, upstream, { ...options, upgrade: 'websocket', body: null }, requestId, startedAt, logger, plugins);
+    this.#client = client;
+  }
+
+  override clientGone(): void {
+    if (!this.#upgraded) super.clientGone();
+  }
+
+  onRequestUpgrade(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, upstream: Duplex): void {
+    this.#upgraded = true;
+    const { socket, head } = this.#client;
+    if (socket.destroyed) {
+      upstream.destroy();
+      return;
+    }
+    this.logger.debug('websocket upgraded', { request_id: this.requestId, upstream: this.upstream.origin, status: statusCode });
+    socket.write(switchingProtocolsHead(headers, this.requestId));
+    if (head.length > 0) upstream.write(head);
+    // nginx's proxy_read_timeout: a websocket idle that long in both directions is closed
+    const idle = this.upstream.bodyTimeout;
+    if (idle > 0) (upstream as Socket).setTimeout(idle, () => upstream.destroy());
+    const closeBoth = () => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', closeBoth).on('close', closeBoth);
+    socket.on('error', closeBoth).on('close', closeBoth);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  }
+}
