@@ -146,6 +146,14 @@ describe('plugin chains (Kong precedence)', () => {
     expect(released).toEqual(['c']);
   });
 
+  it("hands configure the plugin entity, for its scope (Kong's conf.route_id / service_id)", () => {
+    const seen: Plugin[] = [];
+    const scoped = recorder('limit', 910, { configure: (_c, _env, p) => void seen.push(p as Plugin) });
+    const instance = plugin('limit', { route: route.id, service: service.id });
+    compileChains({ config: config([instance]), handlers: new Map([['limit', scoped]]) });
+    expect(seen).toEqual([instance]);
+  });
+
   it('wraps a throwing plugin in a PluginError naming the plugin and phase', async () => {
     const broken = recorder('cors', 2000, {
       access() {

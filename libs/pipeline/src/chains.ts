@@ -132,7 +132,7 @@ export function compileChains({ config, handlers, logger }: CompileChainsInput):
   try {
     for (const plugin of enabled) {
       const handler = handlers.get(plugin.name) as PluginHandler;
-      const state = handler.configure ? handler.configure(plugin.config, env) : undefined;
+      const state = handler.configure ? handler.configure(plugin.config, env, plugin) : undefined;
       let byScope = instances.get(plugin.name);
       if (!byScope) instances.set(plugin.name, (byScope = new Map()));
       byScope.set(key(plugin.route?.id ?? null, plugin.service?.id ?? null, plugin.consumer?.id ?? null), { plugin, handler, state });

@@ -1,7 +1,7 @@
 // The plugin SDK's contract: what a plugin implements. Phases are a closed list (Kong's), each
 // optional; a plugin builds its per-instance state once when a snapshot is applied (`configure`), so
 // the per-request phases only read precompiled state.
-import type { ConfigSet } from '@archway/schema';
+import type { ConfigSet, Plugin } from '@archway/schema';
 import type { PluginContext } from './plugin-context';
 
 export const PHASES = ['rewrite', 'access', 'headerFilter', 'bodyFilter', 'log'] as const;
@@ -31,8 +31,11 @@ export interface PluginHandler<State = unknown> {
   /** higher runs first (Kong's PRIORITY) */
   priority: number;
   version: string;
-  /** compiles one plugin instance's config into the state the phases read */
-  configure?(config: Record<string, unknown>, env: ConfigureEnv): State;
+  /**
+   * compiles one plugin instance's config into the state the phases read; `plugin` is the whole
+   * entity, for what Kong adds to a conf (route_id, service_id, consumer_id, the plugin's id)
+   */
+  configure?(config: Record<string, unknown>, env: ConfigureEnv, plugin?: Plugin): State;
   /** before routing decisions are used; runs for global plugins only, as in Kong */
   rewrite?(ctx: PluginContext, state: State): PhaseResult;
   access?(ctx: PluginContext, state: State): PhaseResult;

@@ -10,6 +10,7 @@ import { externalHandler } from './external/handler';
 import { ipRestrictionHandler } from './ip-restriction/handler';
 import { jwtHandler } from './jwt/handler';
 import { keyAuthHandler } from './key-auth/handler';
+import { rateLimitingHandler } from './rate-limiting/handler';
 import { requestSizeLimitingHandler } from './request-size-limiting/handler';
 import { requestTerminationHandler } from './request-termination/handler';
 import { requestTransformerHandler } from './request-transformer/handler';
@@ -24,6 +25,7 @@ const ALL = [
   ipRestrictionHandler,
   requestSizeLimitingHandler,
   aclHandler,
+  rateLimitingHandler,
   requestTransformerHandler,
   responseTransformerHandler,
   requestTerminationHandler,

@@ -1,0 +1,62 @@
+// The `local` policy's counters: in memory, per data plane process (Kong's shm
+// kong_rate_limiting_counters, one per node). Fixed windows mean only the current window of each period
+// matters, so each period keeps one map for its current window and drops it whole when the window
+// moves on: O(1) per request, no timers, nothing outlives its window. A cap on keys per window bounds
+// memory under many distinct identifiers (the oldest key goes first, as an LRU shm would forget it:
+// a forgotten counter restarts at 0, i.e. errs on letting traffic through).
+import { PERIODS } from '../schema';
+import type { Period } from '../windows';
+
+/** keys per period's window before the oldest is evicted (a key is ~100 bytes: ~20 MB per period at most) */
+export const DEFAULT_MAX_KEYS = 200_000;
+
+interface Window {
+  start: number;
+  counts: Map<string, number>;
+}
+
+export class LocalCounters {
+  readonly #windows: Window[] = PERIODS.map(() => ({ start: -1, counts: new Map() }));
+  readonly #maxKeys: number;
+
+  constructor(maxKeys = DEFAULT_MAX_KEYS) {
+    this.#maxKeys = maxKeys;
+  }
+
+  /** requests counted so far for `key` in the window of `period` starting at `start` */
+  get(period: number, start: number, key: string): number {
+    return this.#current(period, start).counts.get(key) ?? 0;
+  }
+
+  increment(period: number, start: number, key: string): void {
+    const { counts } = this.#current(period, start);
+    const n = counts.get(key);
+    if (n !== undefined) {
+      counts.set(key, n + 1);
+      return;
+    }
+    if (counts.size >= this.#maxKeys) counts.delete(counts.keys().next().value as string);
+    counts.set(key, 1);
+  }
+
+  /** keys held for `period` (for specs and metrics) */
+  size(period: Period): number {
+    return this.#windows[PERIODS.indexOf(period)].counts.size;
+  }
+
+  #current(period: number, start: number): Window {
+    const w = this.#windows[period];
+    // a newer window replaces the old one; an older one (the clock stepped back) counts into the current
+    if (start > w.start) {
+      w.start = start;
+      if (w.counts.size) w.counts = new Map();
+    }
+    return w;
+  }
+}
+
+/**
+ * The process's counters, shared by every plugin instance and kept across snapshots (a config change
+ * does not reset anyone's usage; keys carry route and service ids as Kong's do).
+ */
+export const PROCESS_COUNTERS = new LocalCounters();
