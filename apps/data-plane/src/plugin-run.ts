@@ -2,6 +2,9 @@
 // plugin answers), then the response phases the ProxyExchange calls (header filter, body filter), and
 // the log phase once the response is sent. Only requests whose route has plugins come here.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { PROXY_ERRORS, type ProxyErrorName } from '@archway/schema';
 import { PluginContext, runBodyFilter, runHeaderFilter, runLog, runRequestPhases, type Chain, PluginError } from '@archway/pipeline';
 import type { Logger } from '@archway/telemetry';
 import { sendError, sendExit, sendGatewayError } from './gateway-response';
@@ -27,8 +30,28 @@ export function readBody(req: IncomingMessage, limit = MAX_BUFFERED_BODY): Promi
   });
 }
 
+/** nginx's $request_length: request line, header lines and body (the body as announced or buffered). */
+function requestLength(req: IncomingMessage, body: Buffer | null): number {
+  let n = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 13; // 'M U HTTP/1.1\r\n' + final CRLF
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) n += raw[i].length + raw[i + 1].length + 4;
+  return n + (body ? body.length : Number(req.headers['content-length'] ?? 0) || 0);
+}
+
+/** 'http://host:port' -> host and port, for the log record's tries. */
+function originParts(origin: string): { ip: string; port: number } {
+  const colon = origin.lastIndexOf(':');
+  const host = origin.slice(origin.indexOf('//') + 2, colon);
+  return { ip: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(origin.slice(colon + 1)) };
+}
+
 export class PluginRun {
   chain: Chain;
+  /** the client's request and response, for what the log phase reports (sizes, TLS, final status) */
+  #req: IncomingMessage | null = null;
+  #res: ServerResponse | null = null;
+  #socket: Socket | null = null;
+  #bytesBefore = 0;
 
   constructor(
     chain: Chain,
@@ -38,14 +61,23 @@ export class PluginRun {
     this.chain = chain;
   }
 
-  /** The response body must be collected for a body filter. */
+  /** The response body must be collected for a body filter (asked after the header filter ran). */
   get buffersResponse(): boolean {
-    return this.chain.bodyFilter !== null;
+    const steps = this.chain.bodyFilter;
+    if (steps === null) return false;
+    for (const s of steps) if (s.handler.needsResponseBody?.(s.state, this.ctx) ?? true) return true;
+    return false;
   }
 
   /** rewrite + access. Returns false when the request was answered here (exit, or a plugin failure). */
   async requestPhases(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const ctx = this.ctx;
+    // for the log phase; keep-alive connections count bytes across requests, so a response's size is a difference
+    this.#req = req;
+    this.#res = res;
+    this.#socket = res.socket;
+    this.#bytesBefore = res.socket?.bytesWritten ?? 0;
+    ctx.requestUri = req.url ?? '/';
     try {
       if (this.chain.readsRequestBody && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined))
         ctx.body = await readBody(req);
@@ -81,9 +113,50 @@ export class PluginRun {
     return runBodyFilter(this.chain, this.ctx, body);
   }
 
+  /** The ProxyExchange starts an attempt to reach `origin` (Kong's balancer tries). */
+  upstreamTry(origin: string): void {
+    const ctx = this.ctx;
+    const entry = { ...originParts(origin), balancer_start: Date.now(), balancer_latency: 0 };
+    if (ctx.tries) ctx.tries.push(entry);
+    else ctx.tries = [entry];
+  }
+
+  /** The attempt failed; the gateway answers (or retries) as for `name`. */
+  upstreamFailed(name: ProxyErrorName): void {
+    const last = this.ctx.tries?.[this.ctx.tries.length - 1];
+    if (!last) return;
+    last.state = 'failed';
+    last.code = PROXY_ERRORS[name].status;
+  }
+
+  /** The upstream's response head arrived `latencyMs` after the request was sent. */
+  upstreamAnswered(status: number, latencyMs: number): void {
+    this.ctx.upstreamStatus = status;
+    this.ctx.upstreamLatencyMs = latencyMs;
+  }
+
+  /** What log plugins read about the exchange as a whole, known only once the response is sent. */
+  #noteDownstream(): void {
+    const ctx = this.ctx;
+    const req = this.#req;
+    const res = this.#res;
+    if (!req || !res) return;
+    const socket = this.#socket;
+    ctx.status = res.statusCode;
+    ctx.serverPort = socket?.localPort ?? 0;
+    ctx.requestSize = requestLength(req, ctx.body);
+    ctx.responseSize = socket ? socket.bytesWritten - this.#bytesBefore : 0;
+    const tls = socket as TLSSocket | null;
+    if (tls?.encrypted) {
+      ctx.scheme = 'https';
+      ctx.tls = { version: tls.getProtocol() ?? '', cipher: tls.getCipher()?.standardName ?? '', client_verify: tls.authorized ? 'SUCCESS' : 'NONE' };
+    }
+  }
+
   /** After the response went out; failures are logged, never surface to the client. */
   log(): void {
     if (!this.chain.log) return;
+    this.#noteDownstream();
     void runLog(this.chain, this.ctx, (err) => this.logger.error('plugin failed in log phase', { request_id: this.ctx.requestId, plugin: err.plugin, err }));
   }
 

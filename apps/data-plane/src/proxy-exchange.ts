@@ -90,6 +90,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   start(): void {
     this.#sentAt = performance.now();
+    this.plugins?.upstreamTry(this.upstream.origin);
     try {
       this.upstream.pool.dispatch(this.options, this);
     } catch (err) {
@@ -118,6 +119,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   ): void {
     if (statusCode < 200) return; // informational (103 Early Hints...): not relayed
     const now = performance.now();
+    this.plugins?.upstreamAnswered(statusCode, Math.round(now - this.#sentAt));
     const out = clientResponseHeaders(
       headers,
       this.requestId,
@@ -211,6 +213,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       return;
     }
     const code = errorCode(err);
+    this.plugins?.upstreamFailed(ERROR_RESPONSES[code] ?? 'badGateway');
     if (!this.#requestStarted && CONNECT_ERRORS.has(code) && this.#attempts < this.upstream.retries) {
       this.#attempts++;
       this.start();

@@ -105,7 +105,7 @@ describe('proxy with plugins', () => {
   it('NACKs (rejects) a snapshot whose plugin this data plane cannot run, and keeps serving the old one', async () => {
     await apply([]);
     const bad = validatePlugin({ name: 'key-auth', route: { id: route.id } }, 'create', pluginSchema);
-    const config = { ...emptyConfig(), services: [svc], routes: [route], plugins: [{ ...bad, name: 'proxy-cache', config: { strategy: 'memory' } }] } as unknown as ConfigSet;
+    const config = { ...emptyConfig(), services: [svc], routes: [route], plugins: [{ ...bad, name: 'no-such-plugin', config: {} }] } as unknown as ConfigSet;
     await expect(store.apply(makeSnapshot(++version, config))).rejects.toThrow();
     expect((await send(port, { path: '/p' })).status).toBe(200);
   });

@@ -36,6 +36,26 @@ export interface UpstreamOverride {
   readonly path?: string;
 }
 
+/** One attempt to reach the upstream (Kong's balancer_data.tries entry, as log records carry it). */
+export interface UpstreamTry {
+  ip: string;
+  port: number;
+  /** epoch milliseconds when the attempt started */
+  balancer_start: number;
+  /** milliseconds spent choosing the target */
+  balancer_latency: number;
+  /** 'failed' with the status Kong would answer when the attempt did not get a response */
+  state?: 'failed';
+  code?: number;
+}
+
+/** The client connection's TLS details (Kong's request.tls), null for plain HTTP. */
+export interface DownstreamTls {
+  version: string;
+  cipher: string;
+  client_verify: string;
+}
+
 export class PluginContext {
   readonly requestId: string;
   /** the request method; plugins may change what the upstream gets (request-transformer's http_method) */
@@ -68,6 +88,24 @@ export class PluginContext {
   readonly startedAt: number;
   /** set by `routeTo`: proxy to this target instead of the route's service (null: the service) */
   upstreamOverride: UpstreamOverride | null = null;
+  // What the log phase reads (Kong's serialize inputs), filled in by the data plane as it learns them.
+  /** the request target as the client sent it (path and query; Kong's request_uri) */
+  requestUri = '';
+  /** 'https' when the client connection is TLS */
+  scheme = 'http';
+  /** the listener's port the request arrived on */
+  serverPort = 0;
+  tls: DownstreamTls | null = null;
+  /** bytes of the request (head and body) as received */
+  requestSize = 0;
+  /** bytes sent to the client (head and body) */
+  responseSize = 0;
+  /** the upstream's status (0: no upstream answer) */
+  upstreamStatus = 0;
+  /** ms from sending the request upstream to its response head (Kong's KONG_WAITING_TIME; -1: not proxied) */
+  upstreamLatencyMs = -1;
+  /** one entry per attempt to reach the upstream (null: not proxied) */
+  tries: UpstreamTry[] | null = null;
 
   constructor(init: {
     requestId: string;

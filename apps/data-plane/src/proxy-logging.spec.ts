@@ -1,0 +1,225 @@
+// Logging and caching plugins through the real proxy: http-log delivers Kong's log record to a real
+// collector (batched, retried after a 500), file-log appends lines to a file, proxy-cache answers a
+// repeated GET from memory without calling the upstream.
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pluginSchema } from '@archway/plugins';
+import { emptyConfig, makeSnapshot, validatePlugin, type ConfigSet, type Plugin, type Route, type Service } from '@archway/schema';
+import { ConfigStore } from './config-store';
+import { ProxyServer } from './proxy-server';
+import { closedPort, makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
+
+interface Delivery {
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+/** A log collector answering `statuses` in turn, then 200. */
+async function startCollector(statuses: number[] = []) {
+  const deliveries: Delivery[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      deliveries.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString()) });
+      res.statusCode = statuses.shift() ?? 200;
+      res.end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    deliveries,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/logs`,
+    close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }),
+  };
+}
+
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('condition not reached');
+}
+
+type LogRecord = { request: Record<string, unknown>; response: Record<string, unknown>; [k: string]: unknown };
+
+describe('proxy with logging and caching plugins', () => {
+  let prefix: string;
+  let store: ConfigStore;
+  let proxy: ProxyServer;
+  let port: number;
+  let upstream: Upstream;
+  let version = 0;
+  let svc: Service;
+  let route: Route;
+
+  beforeEach(async () => {
+    prefix = await mkdtemp(join(tmpdir(), 'archway-logging-'));
+    const logger = memoryLogger();
+    store = new ConfigStore({ prefix, logger });
+    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger });
+    port = await proxy.listen();
+    upstream = await startUpstream();
+    svc = makeService({ port: upstream.port });
+    route = makeRoute(svc, { paths: ['/p'] });
+  });
+  afterEach(async () => {
+    await proxy.close(0);
+    await store.close(0);
+    await upstream.close();
+    await rm(prefix, { recursive: true, force: true });
+  });
+
+  async function apply(plugins: Record<string, unknown>[], services: Service[] = [svc], routes: Route[] = [route]) {
+    const config = {
+      ...emptyConfig(),
+      services,
+      routes,
+      plugins: plugins.map((p) => validatePlugin({ route: { id: routes[0].id }, ...p }, 'create', pluginSchema)) as Plugin[],
+    } as ConfigSet;
+    await store.apply(makeSnapshot(++version, config));
+  }
+
+  it("http-log delivers Kong's log record for a proxied request", async () => {
+    const collector = await startCollector();
+    try {
+      await apply([{ name: 'http-log', config: { http_endpoint: collector.url } }]);
+      const res = await send(port, { path: '/p/users?page=2', headers: { authorization: 'Bearer secret', 'content-length': '0' } });
+      expect(res.status).toBe(200);
+      await until(() => collector.deliveries.length === 1);
+      const record = collector.deliveries[0].body as LogRecord;
+      expect(record.request).toMatchObject({
+        id: res.headers['x-archway-request-id'],
+        method: 'GET',
+        uri: '/p/users?page=2',
+        url: `http://127.0.0.1:${port}/p/users?page=2`,
+        querystring: { page: '2' },
+        headers: { authorization: 'REDACTED' },
+      });
+      expect(record.request.size).toBeGreaterThan(0);
+      expect(record.response).toMatchObject({ status: 200, headers: { 'content-type': 'application/json', 'x-upstream': 'yes' } });
+      // head and body, as nginx's bytes_sent
+      expect(record.response.size).toBeGreaterThan(Buffer.byteLength(res.body));
+      expect(record.response.size).toBeLessThan(Buffer.byteLength(res.body) + 1024);
+      expect(record).toMatchObject({
+        upstream_uri: '/users?page=2',
+        upstream_status: '200',
+        source: 'service',
+        client_ip: '127.0.0.1',
+        route: { id: route.id },
+        service: { id: svc.id },
+        tries: [{ ip: '127.0.0.1', port: upstream.port }],
+        workspace_name: 'default',
+      });
+      const latencies = record.latencies as { proxy: number; request: number; kong: number };
+      expect(latencies.proxy).toBeGreaterThanOrEqual(0);
+      expect(latencies.request).toBeGreaterThanOrEqual(latencies.proxy);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('http-log batches records into one JSON array and retries a batch the collector answered 500 to', async () => {
+    const collector = await startCollector([500]);
+    try {
+      await apply([{ name: 'http-log', config: { http_endpoint: collector.url, queue: { max_batch_size: 3, max_coalescing_delay: 10 } } }]);
+      for (const n of [1, 2, 3]) expect((await send(port, { path: `/p/${n}` })).status).toBe(200);
+      await until(() => collector.deliveries.length === 2);
+      const [refused, retried] = collector.deliveries.map((d) => d.body as LogRecord[]);
+      expect(refused.map((r) => r.upstream_uri)).toEqual(['/1', '/2', '/3']);
+      expect(retried).toEqual(refused);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it("http-log records a gateway failure as source 'error' with the failed tries", async () => {
+    const collector = await startCollector();
+    try {
+      const down = makeService({ port: await closedPort(), retries: 1 });
+      const downRoute = makeRoute(down, { paths: ['/down'] });
+      await apply([{ name: 'http-log', config: { http_endpoint: collector.url } }], [down], [downRoute]);
+      expect((await send(port, { path: '/down' })).status).toBe(502);
+      await until(() => collector.deliveries.length === 1);
+      const record = collector.deliveries[0].body as LogRecord;
+      expect(record).toMatchObject({ source: 'error', response: { status: 502 }, upstream_status: '502, 502' });
+      expect(record.tries).toEqual([expect.objectContaining({ state: 'failed', code: 502 }), expect.objectContaining({ state: 'failed', code: 502 })]);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('file-log appends one JSON line per request to its file', async () => {
+    const file = join(prefix, 'requests.log');
+    await apply([{ name: 'file-log', config: { path: file } }]);
+    await send(port, { path: '/p/a' });
+    await send(port, { path: '/p/b', method: 'POST', body: 'hi' });
+    const lines = async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    await until(async () => (await lines()).length === 2);
+    const records = (await lines()).map((l) => JSON.parse(l) as LogRecord);
+    expect(records.map((r) => [r.request.method, r.upstream_uri, r.response.status])).toEqual([
+      ['GET', '/a', 200],
+      ['POST', '/b', 200],
+    ]);
+  });
+
+  it("proxy-cache answers Miss, then Hit from memory without calling the upstream again, with Kong's headers", async () => {
+    await apply([{ name: 'proxy-cache', config: { strategy: 'memory', memory: { dictionary_name: 'proxy-logging-spec' } } }]);
+    const miss = await send(port, { path: '/p/cached?x=1' });
+    expect(miss.status).toBe(200);
+    expect(miss.headers['x-cache-status']).toBe('Miss');
+    const hit = await send(port, { path: '/p/cached?x=1' });
+    expect(hit.status).toBe(200);
+    expect(hit.headers['x-cache-status']).toBe('Hit');
+    expect(hit.headers['x-cache-key']).toBe(miss.headers['x-cache-key']);
+    expect(Number(hit.headers.age)).toBeGreaterThanOrEqual(0);
+    expect(hit.headers['content-type']).toBe('application/json');
+    expect(hit.body).toBe(miss.body);
+    expect(Number(hit.headers['content-length'])).toBe(Buffer.byteLength(hit.body));
+    expect(hit.headers['x-archway-request-id']).not.toBe(miss.headers['x-archway-request-id']);
+    expect(upstream.seen).toHaveLength(1);
+  });
+
+  it('proxy-cache streams a response it will not store (no buffering until the upstream ends)', async () => {
+    let finish: () => void = () => undefined;
+    const slow = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.write('<p>first');
+      finish = () => res.end('</p>');
+    });
+    try {
+      const s = makeService({ port: slow.port });
+      const r = makeRoute(s, { paths: ['/slow'] });
+      await apply([{ name: 'proxy-cache', config: { strategy: 'memory', memory: { dictionary_name: 'proxy-logging-spec-stream' } } }], [s], [r]);
+      const firstChunk = await new Promise<{ status: string; chunk: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/slow', agent: false }, (res) => {
+          res.once('data', (c: Buffer) => resolve({ status: String(res.headers['x-cache-status']), chunk: c.toString() }));
+          res.on('end', () => undefined);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(firstChunk).toEqual({ status: 'Bypass', chunk: '<p>first' });
+    } finally {
+      finish();
+      await slow.close();
+    }
+  });
+
+  it('proxy-cache bypasses a POST, which reaches the upstream every time', async () => {
+    await apply([{ name: 'proxy-cache', config: { strategy: 'memory', memory: { dictionary_name: 'proxy-logging-spec-post' } } }]);
+    for (let i = 0; i < 2; i++) {
+      const res = await send(port, { path: '/p/cached', method: 'POST', body: 'x' });
+      expect(res.status).toBe(200);
+      expect(res.headers['x-cache-status']).toBe('Bypass');
+      expect(res.headers['x-cache-key']).toBeUndefined();
+    }
+    expect(upstream.seen).toHaveLength(2);
+  });
+});
