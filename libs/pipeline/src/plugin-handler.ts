@@ -43,8 +43,12 @@ export interface PluginHandler<State = unknown> {
   headerFilter?(ctx: PluginContext, state: State): PhaseResult;
   /** the whole response body (buffered only when a plugin on the chain has this phase); returns the new body */
   bodyFilter?(ctx: PluginContext, state: State, body: Buffer): Buffer | Promise<Buffer>;
-  /** whether this instance's bodyFilter has work to do (default true); false keeps the response streamed */
-  needsResponseBody?(state: State): boolean;
+  /**
+   * whether this instance's bodyFilter has work to do (default true); false keeps the response
+   * streamed. Asked once without `ctx` when chains are compiled (may it ever need a body?), and with
+   * `ctx` after the header filter (does it need this response's body? e.g. only a cacheable one)
+   */
+  needsResponseBody?(state: State, ctx?: PluginContext): boolean;
   /** after the response was sent, off the critical path */
   log?(ctx: PluginContext, state: State): PhaseResult;
   /** the request body is needed in access (e.g. key-auth reading a key from the body) */

@@ -7,9 +7,12 @@ import { canaryHandler } from './canary/handler';
 import { correlationIdHandler } from './correlation-id/handler';
 import { corsHandler } from './cors/handler';
 import { externalHandler } from './external/handler';
+import { fileLogHandler } from './file-log/handler';
+import { httpLogHandler } from './http-log/handler';
 import { ipRestrictionHandler } from './ip-restriction/handler';
 import { jwtHandler } from './jwt/handler';
 import { keyAuthHandler } from './key-auth/handler';
+import { proxyCacheHandler } from './proxy-cache/handler';
 import { rateLimitingHandler } from './rate-limiting/handler';
 import { requestSizeLimitingHandler } from './request-size-limiting/handler';
 import { requestTerminationHandler } from './request-termination/handler';
@@ -31,6 +34,9 @@ const ALL = [
   requestTerminationHandler,
   externalHandler,
   canaryHandler,
+  proxyCacheHandler,
+  httpLogHandler,
+  fileLogHandler,
 ] as unknown as PluginHandler[];
 
 export const BUNDLED_HANDLERS: ReadonlyMap<string, PluginHandler> = new Map(ALL.map((h) => [h.name, h]));
