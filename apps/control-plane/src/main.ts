@@ -52,6 +52,7 @@ export async function startControlPlane(settings: Settings, logger: Logger): Pro
         directory: sync,
         plugins: pluginSchema,
         history,
+        targetHealth: sync.targetHealth,
         node: {
           nodeId: persistentNodeId(settings.prefix, 'control-plane.id'),
           hostname: hostname(),

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
+import { balancersReady, closeBalancers, type BalancingOptions } from './balancers';
 import { compileRuntime, type RuntimeConfig } from './runtime-config';
 import { UpstreamPools } from './upstream-pools';
 import { writeFileAtomic } from './write-file-atomic';
@@ -12,6 +13,8 @@ export interface ConfigStoreOptions {
   /** the node's prefix directory; the cache lives in <prefix>/dp-cache/snapshot.json */
   prefix: string;
   logger: Logger;
+  /** zone, health/circuit hooks (and, in specs, resolver/clock/probe) for the upstreams' balancers */
+  balancing?: BalancingOptions;
 }
 
 export function cacheFilePath(prefix: string): string {
@@ -24,10 +27,12 @@ export class ConfigStore {
   #writes: Promise<void> = Promise.resolve();
   readonly #file: string;
   readonly #logger: Logger;
+  readonly #balancing: BalancingOptions;
 
   constructor(opts: ConfigStoreOptions) {
     this.#file = cacheFilePath(opts.prefix);
     this.#logger = opts.logger;
+    this.#balancing = { logger: opts.logger.child({ component: 'balancer' }), ...opts.balancing };
   }
 
   /** The config to serve a request with, read once per request; null until one is loaded. */
@@ -44,7 +49,7 @@ export class ConfigStore {
   async apply(snapshot: Snapshot): Promise<void> {
     const rt = this.#runtime;
     if (rt && rt.version === snapshot.version && rt.hash === snapshot.hash) return;
-    this.#swap(compileRuntime(snapshot, this.#pools, this.#logger));
+    this.#swap(await this.#compile(snapshot));
     this.#logger.info('configuration applied', { config_version: snapshot.version, configuration_hash: snapshot.hash });
     await this.#persist(snapshot);
   }
@@ -61,7 +66,7 @@ export class ConfigStore {
     }
     try {
       const snapshot = JSON.parse(text) as Snapshot;
-      this.#swap(compileRuntime(snapshot, this.#pools, this.#logger));
+      this.#swap(await this.#compile(snapshot));
       this.#logger.info('configuration loaded from cache', { file: this.#file, config_version: snapshot.version });
       return true;
     } catch (err) {
@@ -77,13 +82,41 @@ export class ConfigStore {
   async close(graceMs?: number): Promise<void> {
     await this.#writes;
     this.#disposeChains(this.#runtime);
+    closeBalancers(this.#runtime?.balancers);
     await this.#pools.closeAll(graceMs);
+  }
+
+  /** compile -> first DNS answers of the balancers -> their peers' pools opened; nothing swapped yet. */
+  async #compile(snapshot: Snapshot): Promise<RuntimeConfig> {
+    const next = compileRuntime(snapshot, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime });
+    try {
+      await balancersReady(next.balancers);
+    } catch (err) {
+      closeBalancers(next.balancers);
+      this.#disposeChains(next);
+      throw err;
+    }
+    for (const upstream of next.upstreams.values()) upstream.balancer?.warm();
+    return next;
+  }
+
+  /** Pools the runtime uses: the services' direct pools and the balanced services' peer pools. */
+  #poolKeysOf(rt: RuntimeConfig): ReadonlySet<string> {
+    let keys: Set<string> | null = null;
+    for (const upstream of rt.upstreams.values()) {
+      if (upstream.balancer === null) continue;
+      keys ??= new Set(rt.poolKeys);
+      for (const key of upstream.balancer.poolKeys) keys.add(key);
+    }
+    return keys ?? rt.poolKeys;
   }
 
   #swap(next: RuntimeConfig): void {
     const previous = this.#runtime;
     this.#runtime = next;
-    this.#pools.retainOnly(next.poolKeys);
+    this.#pools.retainOnly(this.#poolKeysOf(next));
+    // the old balancers stop their timers (the new ones adopted their state); in-flight requests can still report to them
+    if (previous) closeBalancers(previous.balancers);
     // plugin instances of the old snapshot release their clients and pools (in-flight calls finish)
     this.#disposeChains(previous);
   }

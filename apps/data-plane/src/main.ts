@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import { ARCHWAY_VERSION, loadSettings, type ListenAddress, type Settings } from '@archway/config';
 import { createLogger, type Logger } from '@archway/telemetry';
 import { ConfigStore } from './config-store';
+import { HealthReporter } from './health-reporter';
+import { findBalancer, upstreamHealthBody } from './upstream-health';
 import { resolveNodeId } from './node-id';
 import { ProxyServer } from './proxy-server';
 import { StatusServer } from './status-server';
@@ -38,7 +40,14 @@ async function listenOrExplain(listen: () => Promise<number>, what: string, env:
 export async function startDataPlane(settings: Settings, logger: Logger): Promise<DataPlane> {
   const nodeId = await resolveNodeId(settings);
   const log = logger.child({ node_id: nodeId });
-  const store = new ConfigStore({ prefix: settings.prefix, logger: log.child({ component: 'config' }) });
+  let reporter: HealthReporter | null = null;
+  const healthChanged = () => reporter?.changed();
+  const store = new ConfigStore({
+    prefix: settings.prefix,
+    logger: log.child({ component: 'config' }),
+    // ARCHWAY_ZONE's default ('default') means no zone: every target alike
+    balancing: { zone: settings.zone === 'default' ? null : settings.zone, onHealthChange: healthChanged, onCircuitChange: healthChanged },
+  });
   await store.loadCache(); // serve the last-known-good config at once, before any control plane answers
 
   const proxy = new ProxyServer({ ...settings.proxyListen, tls: settings.proxySslListen, store, logger: log.child({ component: 'proxy' }) });
@@ -47,7 +56,15 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
     node: { id: nodeId, hostname: hostname(), zone: settings.zone, version: ARCHWAY_VERSION, labels: {} },
     logger: log.child({ component: 'sync' }),
     current: () => store.current(),
-    apply: (snapshot) => store.apply(snapshot),
+    apply: async (snapshot) => {
+      await store.apply(snapshot);
+      healthChanged();
+    },
+  });
+  reporter = new HealthReporter({
+    balancers: () => store.runtime?.balancers,
+    send: (report) => sync.reportHealth(report),
+    logger: log.child({ component: 'health' }),
   });
   const status = new StatusServer({
     ...settings.statusListen,
@@ -58,6 +75,10 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
       config: () => store.current(),
       controlPlane: () => ({ state: sync.state, address: settings.clusterControlPlane.join(',') || null }),
       proxy: () => proxy.stats(),
+      upstreamHealth: (key, balancerHealth) => {
+        const balancer = findBalancer(store.runtime?.balancers, key);
+        return balancer ? upstreamHealthBody(balancer, balancerHealth, nodeId) : null;
+      },
     },
   });
 
@@ -80,6 +101,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
       ? log.info('control plane connection state changed', { state })
       : log.debug('control plane connection state changed', { state }),
   );
+  reporter.start();
   sync.start();
   log.info('data plane started', { proxy_port: proxyPort, proxy_ssl_port: proxySslPort, status_port: statusPort, zone: settings.zone });
 
@@ -88,6 +110,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
     (closing ??= (async () => {
       log.info('data plane shutting down');
       await proxy.close(SHUTDOWN_GRACE_MS);
+      reporter?.close();
       await Promise.allSettled([sync.stop(), status.close()]);
       await store.close(1_000);
       log.info('data plane stopped');

@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import type { ProxyErrorName } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Dispatcher } from 'undici';
+import { addSetCookie, type BalancedPick } from './balanced-pick';
 import { sendGatewayError } from './gateway-response';
 import type { PluginRun } from './plugin-run';
 import type { Upstream } from './runtime-config';
@@ -72,6 +73,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #head: { status: number; message: string | undefined; headers: OutgoingHttpHeaders } | null = null;
   /** the upstream response has ended */
   #ended = false;
+  /** balanced services (upstream.balancer), set before start(): each attempt goes to the peer this picks */
+  pick: BalancedPick | null = null;
 
   constructor(
     readonly req: IncomingMessage,
@@ -91,8 +94,18 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   start(): void {
     this.#sentAt = performance.now();
     this.plugins?.upstreamTry(this.upstream.origin);
+    let pool = this.upstream.pool;
+    if (this.pick !== null) {
+      pool = this.pick.next(this.options.headers as string[]);
+      if (pool === null) {
+        this.#detach();
+        sendGatewayError(this.res, 'noPeer', this.requestId, this.req.headers.accept, this.startedAt);
+        return;
+      }
+    }
     try {
-      this.upstream.pool.dispatch(this.options, this);
+      if (pool === null) throw Object.assign(new Error('balanced service without a peer picker'), { code: 'UND_ERR_CLOSED' });
+      pool.dispatch(this.options, this);
     } catch (err) {
       this.onResponseError(null, err as Error);
     }
@@ -126,6 +139,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       Math.round(now - this.#sentAt),
       Math.round(this.#sentAt - this.startedAt),
     );
+    if (this.pick !== null) {
+      this.pick.responded(statusCode, now - this.#sentAt);
+      if (this.pick.setCookie !== null) addSetCookie(out, this.pick.setCookie);
+    }
     if (this.plugins) return this.#pluginHead(controller, statusCode, statusMessage, out);
     this.#writeHead(controller, statusCode, statusMessage, out);
   }
@@ -214,23 +231,28 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     const code = errorCode(err);
     this.plugins?.upstreamFailed(ERROR_RESPONSES[code] ?? 'badGateway');
+    // passive health and the circuit breaker count the failure (a no-op once the peer had answered)
+    this.pick?.failed(ERROR_RESPONSES[code] === 'timeout', performance.now() - this.#sentAt);
     if (!this.#requestStarted && CONNECT_ERRORS.has(code) && this.#attempts < this.upstream.retries) {
       this.#attempts++;
+      this.pick?.done(true); // the retry goes to another peer while one is left
       this.start();
       return;
     }
-    this.#detach();
     const name = ERROR_RESPONSES[code] ?? 'badGateway';
     this.logger.error('upstream request failed', {
       request_id: this.requestId,
       upstream: this.upstream.origin,
+      peer: this.pick?.peer?.address,
       tries: this.#attempts + 1,
       err,
     });
+    this.#detach();
     sendGatewayError(this.res, name, this.requestId, this.req.headers.accept, this.startedAt);
   }
 
   #detach(): void {
+    this.pick?.done(false); // the balancer's in-flight count (least-connections) drops
     const res = this.res as TaggedResponse;
     res[kExchange] = undefined;
     res.off('drain', onResponseDrain);

@@ -13,6 +13,7 @@ import { PluginContext, type Chain } from '@archway/pipeline';
 import type { RouteMatch } from '@archway/router';
 import { PluginRun } from './plugin-run';
 import { ProxyExchange } from './proxy-exchange';
+import { BalancedPick } from './balanced-pick';
 import type { Upstream } from './runtime-config';
 import { newRequestId } from './request-id';
 import { clientAddress, upstreamRequestHeaders } from './upstream-headers';
@@ -206,8 +207,14 @@ export class ProxyServer {
       bodyTimeout: upstream.bodyTimeout,
     };
     const ws = webSocketOf(req);
-    if (ws) new WebSocketExchange(req, res, upstream, options, requestId, startedAt, this.#logger, null, ws).start();
-    else new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger).start();
+    const exchange = ws
+      ? new WebSocketExchange(req, res, upstream, options, requestId, startedAt, this.#logger, null, ws)
+      : new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger);
+    if (upstream.balancer !== null) {
+      const preserveHost = match.route.preserve_host && req.headers.host !== undefined;
+      exchange.pick = new BalancedPick(upstream.balancer, clientAddress(req), req.headers, path, q === -1 ? '' : url.slice(q + 1), preserveHost);
+    }
+    exchange.start();
   }
 
   /** The route has plugins: run their request phases, then proxy what they left of the request. */
@@ -269,8 +276,18 @@ export class ProxyServer {
       bodyTimeout: upstream.bodyTimeout,
     };
     const ws = webSocketOf(req);
-    if (ws) new WebSocketExchange(req, res, upstream, options, requestId, startedAt, this.#logger, run, ws).start();
-    else new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger, run).start();
+    const exchange = ws
+      ? new WebSocketExchange(req, res, upstream, options, requestId, startedAt, this.#logger, run, ws)
+      : new ProxyExchange(req, res, upstream, options, requestId, startedAt, this.#logger, run);
+    if (upstream.balancer !== null) {
+      const preserveHost = match.route.preserve_host && req.headers.host !== undefined;
+      const pick = new BalancedPick(upstream.balancer, ctx.clientIp, headers, path, ctx.query, preserveHost);
+      // hash_on consumer: the consumer the access phase identified, else its credential (Kong's fallback)
+      pick.consumerId = ctx.consumer?.id ?? null;
+      pick.credentialId = ctx.credential?.id ?? null;
+      exchange.pick = pick;
+    }
+    exchange.start();
   }
 
   /** An Upgrade request: served through #onRequest on a response bound to the raw socket (websocket-proxy.ts). */

@@ -7,6 +7,7 @@ import { compileRouter, type Router } from '@archway/router';
 import { CONFIG_COLLECTIONS, configHash, validateConfig, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
+import { closeBalancers, compileBalancers, ServiceBalancer, upstreamsByName, type Balancers, type BalancingOptions } from './balancers';
 import { compileHttpsOnly } from './https-redirect';
 import { compileSniCertificates, type SniCertificates } from './sni-certificates';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
@@ -18,7 +19,10 @@ export interface Upstream {
   readonly origin: string;
   /** Host sent upstream unless the route preserves the client's: host, plus :port when not the scheme's default */
   readonly hostHeader: string;
-  readonly pool: Pool;
+  /** null when the service is balanced: each attempt takes the pool of the peer `balancer` picks */
+  readonly pool: Pool | null;
+  /** set when service.host names an upstream (Kong's rule): requests are balanced over its targets */
+  readonly balancer: ServiceBalancer | null;
   readonly headersTimeout: number;
   readonly bodyTimeout: number;
   readonly retries: number;
@@ -47,6 +51,13 @@ export interface RuntimeConfig {
   readonly poolKeys: ReadonlySet<string>;
   readonly pools: UpstreamPools;
   readonly tls: TlsRuntime;
+  /** upstream id -> balancer (health checks, circuit breakers, DNS); the status port reads their health */
+  readonly balancers: Balancers;
+}
+
+/** compileRuntime's balancer options; `previous` is the runtime being replaced (its state carries over). */
+export interface RuntimeBalancing extends BalancingOptions {
+  previous?: RuntimeConfig | null;
 }
 
 export class ConfigRejectedError extends Error {
@@ -90,7 +101,9 @@ function poolSpecFor(service: Service, tlsOf: (s: Service) => UpstreamTls | null
   };
 }
 
-function buildUpstreams(services: Service[], pools: UpstreamPools, tlsOf: (s: Service) => UpstreamTls | null) {
+function buildUpstreams(config: ConfigSet, pools: UpstreamPools, tlsOf: (s: Service) => UpstreamTls | null, balancers: Balancers) {
+  const services = config.services;
+  const byName = upstreamsByName(config);
   const specs: [Service, PoolSpec][] = [];
   for (const s of services) {
     const spec = poolSpecFor(s, tlsOf);
@@ -99,12 +112,14 @@ function buildUpstreams(services: Service[], pools: UpstreamPools, tlsOf: (s: Se
   const upstreams = new Map<string, Upstream>();
   const poolKeys = new Set<string>();
   for (const [s, spec] of specs) {
-    poolKeys.add(poolKey(spec));
+    const balancer = balancers.get(byName.get(s.host)?.id ?? '');
+    if (!balancer) poolKeys.add(poolKey(spec));
     upstreams.set(s.id, {
       serviceId: s.id,
       origin: spec.origin,
       hostHeader: hostWithPort(s.host, s.port, s.protocol === 'https' || s.protocol === 'wss' ? 443 : 80),
-      pool: pools.acquire(spec),
+      pool: balancer ? null : pools.acquire(spec),
+      balancer: balancer ? new ServiceBalancer(balancer, s, ORIGIN_SCHEME[s.protocol], pools, spec.tls ?? null) : null,
       // undici's headers timer also fires when the upstream stops reading the request body, so it
       // stands in for write_timeout too; read_timeout bounds the wait for headers and between body chunks
       headersTimeout: Math.max(s.read_timeout, 1),
@@ -120,7 +135,12 @@ function buildUpstreams(services: Service[], pools: UpstreamPools, tlsOf: (s: Se
  * Validates and compiles `snapshot`. Pools come from `pools` (shared across versions so unchanged
  * origins keep their connections); pass the store's registry. Throws on anything invalid.
  */
-export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new UpstreamPools(), logger?: Logger): RuntimeConfig {
+export function compileRuntime(
+  snapshot: Snapshot,
+  pools: UpstreamPools = new UpstreamPools(),
+  logger?: Logger,
+  balancing: RuntimeBalancing = {},
+): RuntimeConfig {
   checkShape(snapshot);
   const actual = configHash(snapshot.config);
   if (actual !== snapshot.hash)
@@ -141,7 +161,13 @@ export function compileRuntime(snapshot: Snapshot, pools: UpstreamPools = new Up
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
-  // pools last: everything above may throw, and nothing above acquires a resource
-  const { upstreams, poolKeys } = buildUpstreams(config.services, pools, upstreamTlsResolver(config));
-  return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools, tls };
+  // balancers and pools last: everything above may throw, and nothing above starts timers or acquires pools
+  const balancers = compileBalancers(config, balancing.previous?.balancers ?? null, balancing);
+  try {
+    const { upstreams, poolKeys } = buildUpstreams(config, pools, upstreamTlsResolver(config), balancers);
+    return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools, tls, balancers };
+  } catch (err) {
+    closeBalancers(balancers);
+    throw err;
+  }
 }

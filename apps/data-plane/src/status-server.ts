@@ -12,6 +12,19 @@ export interface StatusSource {
   config(): { version: number; hash: string } | null;
   controlPlane(): { state: string; address: string | null };
   proxy(): ProxyStats;
+  /** GET /upstreams/{name or id}/health: Kong's body, or null for an unknown upstream (404) */
+  upstreamHealth?(key: string, balancerHealth: boolean): unknown;
+}
+
+/** `/upstreams/{key}/health` -> the decoded key, else null */
+function upstreamHealthKey(path: string): string | null {
+  const m = /^\/upstreams\/([^/]+)\/health\/?$/.exec(path);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return null;
+  }
 }
 
 export interface StatusServerOptions {
@@ -62,6 +75,8 @@ export class StatusServer {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    const upstreamKey = path.startsWith('/upstreams/') ? upstreamHealthKey(path) : null;
+    if (upstreamKey !== null) return this.#upstreamHealth(req, res, upstreamKey, q === -1 ? '' : url.slice(q + 1));
     if (path !== '/status' && path !== '/status/ready') return send(res, 404, { message: 'Not found' });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
     const src = this.#opts.source;
@@ -79,5 +94,13 @@ export class StatusServer {
       zone: src.zone,
       server: src.proxy(),
     });
+  }
+
+  #upstreamHealth(req: IncomingMessage, res: ServerResponse, key: string, query: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
+    const balancerHealth = new URLSearchParams(query).get('balancer_health') === '1';
+    const body = this.#opts.source.upstreamHealth?.(key, balancerHealth) ?? null;
+    if (body === null) return send(res, 404, { message: 'Not found' });
+    send(res, 200, body);
   }
 }

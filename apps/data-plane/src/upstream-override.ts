@@ -32,7 +32,7 @@ function hostTarget(rt: RuntimeConfig, primary: Upstream, service: Service, sche
   // (in-flight requests finish) and the next runtime's cache opens fresh ones.
   const pool = rt.pools.acquire({ origin, connectTimeout: service.connect_timeout, tlsVerify: service.tls_verify === true });
   const defaultPort = scheme === 'https' ? 443 : 80;
-  target = { ...primary, origin, pool, hostHeader: port === defaultPort ? bracketed(host) : `${bracketed(host)}:${port}` };
+  target = { ...primary, balancer: null, origin, pool, hostHeader: port === defaultPort ? bracketed(host) : `${bracketed(host)}:${port}` };
   if (cache.size >= MAX_CACHED_TARGETS) cache.clear();
   cache.set(key, target);
   return target;

@@ -17,3 +17,5 @@ export type { SyncResponse, SyncResponse__Output } from './generated/archway/syn
 export type { Node as NodeMessage, Node__Output as NodeMessage__Output } from './generated/archway/sync/v1/Node';
 export type { ErrorDetail, ErrorDetail__Output } from './generated/archway/sync/v1/ErrorDetail';
 export type { Snapshot as SnapshotMessage, Snapshot__Output as SnapshotMessage__Output } from './generated/archway/sync/v1/Snapshot';
+export type { HealthReport, HealthReport__Output } from './generated/archway/sync/v1/HealthReport';
+export type { UpstreamHealth as UpstreamHealthMessage, UpstreamHealth__Output as UpstreamHealthMessage__Output } from './generated/archway/sync/v1/UpstreamHealth';

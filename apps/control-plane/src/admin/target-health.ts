@@ -15,6 +15,8 @@ export interface AddressHealth {
   port: number;
   weight: number;
   health: HealthState;
+  /** Archway extension, from data planes' reports: the address's circuit breaker state when it is on */
+  circuit?: string;
 }
 
 /** Kong's balancer:getTargetStatus, shown as a target's `data`. */

@@ -1,6 +1,9 @@
 // What the control plane knows about each data plane, keyed by node id, for GET /clustering/data-planes.
 // Each entry is owned by the stream that last connected with that id: a data plane that reconnects takes
 // its entry over, and late events from its old stream no longer change it. Memory only (for now).
+// Each entry also keeps the data plane's latest upstream health report (reported-health.ts reads them).
+import type { HealthReport__Output } from '@archway/sync';
+import { indexHealth, type HealthReportEntry, type IndexedHealth } from './reported-health';
 
 /** Kong's sync_status values, plus `config_nack` for a data plane that rejected the newest config. */
 export type SyncStatus = 'unknown' | 'normal' | 'config_nack';
@@ -46,6 +49,9 @@ export interface NodeInfo {
 interface Entry {
   owner: object;
   status: DataPlaneStatus;
+  /** the latest health report of this stream, and when it arrived (ms) */
+  health: IndexedHealth | null;
+  healthAt: number;
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -72,7 +78,24 @@ export class DataPlaneRegistry {
         last_error: previous?.last_error ?? null,
         connected: true,
       },
+      health: null,
+      healthAt: 0,
     });
+  }
+
+  /** The owning stream's data plane reported its upstreams' health; it replaces the previous report. */
+  reportHealth(owner: object, id: string, report: HealthReport__Output): void {
+    const entry = this.#entries.get(id);
+    if (!entry || entry.owner !== owner) return;
+    entry.health = indexHealth(report);
+    entry.healthAt = Date.now();
+    entry.status = { ...entry.status, last_seen: nowSeconds() };
+  }
+
+  /** The health reports of connected data planes (a disconnected one's view is stale). */
+  *healthReports(): Iterable<HealthReportEntry> {
+    for (const [nodeId, e] of this.#entries)
+      if (e.status.connected && e.health !== null) yield { nodeId, at: e.healthAt, health: e.health };
   }
 
   /** Applies `patch` to the entry only if `owner` is still the stream that owns it. */

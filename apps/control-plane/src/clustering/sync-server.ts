@@ -6,6 +6,7 @@ import type { Snapshot } from '@archway/schema';
 import { configSyncService, snapshotToProto, type SnapshotMessage } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
 import { DataPlaneRegistry, type DataPlaneStatus } from './data-plane-registry';
+import { ReportedHealth } from './reported-health';
 import { SyncSession, type SessionContext, type SyncCall } from './sync-session';
 
 export interface SyncServerOptions {
@@ -26,6 +27,8 @@ export class SyncServer {
   readonly #opts: SyncServerOptions;
   readonly #log: Logger;
   readonly #registry = new DataPlaneRegistry();
+  /** target health as connected data planes report it (the Admin API's GET /upstreams/{u}/health) */
+  readonly targetHealth = new ReportedHealth(() => this.#registry.healthReports());
   readonly #sessions = new Set<SyncSession>();
   readonly #encoded = new WeakMap<Snapshot, SnapshotMessage>();
   readonly #context: SessionContext;

@@ -95,6 +95,8 @@ export class SyncSession {
   #onRequest(req: SyncRequest__Output): void {
     if (this.#closed) return;
     if (this.#nodeId === null) return this.#identify(req);
+    // a health report rides on a request of its own (or on any other): it is never an ACK/NACK
+    if (req.health_report) this.#ctx.registry.reportHealth(this, this.#nodeId, req.health_report);
     if (!this.#outstanding || req.response_nonce !== this.#outstanding.nonce) {
       // A stale nonce (or none) is not an ACK/NACK; the data plane is still alive, though.
       this.#ctx.registry.update(this, this.#nodeId, {});
@@ -121,6 +123,7 @@ export class SyncSession {
     const info = { id: node.id, hostname: node.hostname, zone: node.zone, version: node.software_version, labels: node.labels };
     const served = { version: parseVersionInfo(req.version_info), hash: this.#servedHash };
     this.#ctx.registry.connect(this, info, peerIp(this.#call.getPeer()), served);
+    if (req.health_report) this.#ctx.registry.reportHealth(this, node.id, req.health_report);
     if (this.#servedHash !== null && this.#servedHash === this.#ctx.latest()?.hash)
       this.#ctx.registry.update(this, node.id, { sync_status: 'normal' });
     // Response headers tell the data plane its identity was accepted, even when no config follows.

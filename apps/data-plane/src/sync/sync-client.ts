@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { configHash, type Snapshot } from '@archway/schema';
 import {
   Backoff, createConfigSyncClient, formatVersionInfo, snapshotFromProto,
-  type ConfigSyncClient, type SyncRequest, type SyncResponse__Output,
+  type ConfigSyncClient, type HealthReport, type SyncRequest, type SyncResponse__Output,
 } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
 import { LatestOnly } from './latest-only';
@@ -73,6 +73,8 @@ export class SyncClient extends EventEmitter {
   #attempt: Attempt | null = null;
   #retry: NodeJS.Timeout | null = null;
   #running = false;
+  /** the latest upstream health report; every new stream sends it in its first request */
+  #health: HealthReport | null = null;
 
   constructor(opts: SyncClientOptions) {
     super();
@@ -103,6 +105,18 @@ export class SyncClient extends EventEmitter {
     }
     this.#running = true;
     this.#dial();
+  }
+
+  /**
+   * Reports the upstreams' health to the control plane: now, in a request of its own (never an
+   * ACK/NACK), when a stream is open; in the first request of the next stream otherwise.
+   */
+  reportHealth(report: HealthReport): void {
+    this.#health = report;
+    const attempt = this.#attempt;
+    if (!attempt) return;
+    const served = this.#served();
+    this.#send(attempt, { version_info: formatVersionInfo(served?.version), config_hash: served?.hash ?? '', response_nonce: '', health_report: report });
   }
 
   /** Closes the stream and stops reconnecting; resolves once an apply in progress has finished. */
@@ -154,6 +168,7 @@ export class SyncClient extends EventEmitter {
       node: { id: node.id, hostname: node.hostname, zone: node.zone, software_version: node.version, labels: node.labels },
       version_info: formatVersionInfo(served?.version),
       config_hash: served?.hash ?? '',
+      health_report: this.#health,
     };
   }
 

@@ -5,6 +5,7 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 import type { Acl as _archway_sync_v1_Acl, Acl__Output as _archway_sync_v1_Acl__Output } from './archway/sync/v1/Acl';
 import type { ActiveHealthy as _archway_sync_v1_ActiveHealthy, ActiveHealthy__Output as _archway_sync_v1_ActiveHealthy__Output } from './archway/sync/v1/ActiveHealthy';
 import type { ActiveUnhealthy as _archway_sync_v1_ActiveUnhealthy, ActiveUnhealthy__Output as _archway_sync_v1_ActiveUnhealthy__Output } from './archway/sync/v1/ActiveUnhealthy';
+import type { AddressHealth as _archway_sync_v1_AddressHealth, AddressHealth__Output as _archway_sync_v1_AddressHealth__Output } from './archway/sync/v1/AddressHealth';
 import type { BasicAuthCredential as _archway_sync_v1_BasicAuthCredential, BasicAuthCredential__Output as _archway_sync_v1_BasicAuthCredential__Output } from './archway/sync/v1/BasicAuthCredential';
 import type { CaCertificate as _archway_sync_v1_CaCertificate, CaCertificate__Output as _archway_sync_v1_CaCertificate__Output } from './archway/sync/v1/CaCertificate';
 import type { Certificate as _archway_sync_v1_Certificate, Certificate__Output as _archway_sync_v1_Certificate__Output } from './archway/sync/v1/Certificate';
@@ -16,6 +17,8 @@ import type { Consumer as _archway_sync_v1_Consumer, Consumer__Output as _archwa
 import type { ErrorDetail as _archway_sync_v1_ErrorDetail, ErrorDetail__Output as _archway_sync_v1_ErrorDetail__Output } from './archway/sync/v1/ErrorDetail';
 import type { ForeignKey as _archway_sync_v1_ForeignKey, ForeignKey__Output as _archway_sync_v1_ForeignKey__Output } from './archway/sync/v1/ForeignKey';
 import type { HeaderMap as _archway_sync_v1_HeaderMap, HeaderMap__Output as _archway_sync_v1_HeaderMap__Output } from './archway/sync/v1/HeaderMap';
+import type { HealthReport as _archway_sync_v1_HealthReport, HealthReport__Output as _archway_sync_v1_HealthReport__Output } from './archway/sync/v1/HealthReport';
+import type { HealthWeight as _archway_sync_v1_HealthWeight, HealthWeight__Output as _archway_sync_v1_HealthWeight__Output } from './archway/sync/v1/HealthWeight';
 import type { HealthcheckActive as _archway_sync_v1_HealthcheckActive, HealthcheckActive__Output as _archway_sync_v1_HealthcheckActive__Output } from './archway/sync/v1/HealthcheckActive';
 import type { HealthcheckPassive as _archway_sync_v1_HealthcheckPassive, HealthcheckPassive__Output as _archway_sync_v1_HealthcheckPassive__Output } from './archway/sync/v1/HealthcheckPassive';
 import type { Healthchecks as _archway_sync_v1_Healthchecks, Healthchecks__Output as _archway_sync_v1_Healthchecks__Output } from './archway/sync/v1/Healthchecks';
@@ -33,7 +36,9 @@ import type { StringList as _archway_sync_v1_StringList, StringList__Output as _
 import type { SyncRequest as _archway_sync_v1_SyncRequest, SyncRequest__Output as _archway_sync_v1_SyncRequest__Output } from './archway/sync/v1/SyncRequest';
 import type { SyncResponse as _archway_sync_v1_SyncResponse, SyncResponse__Output as _archway_sync_v1_SyncResponse__Output } from './archway/sync/v1/SyncResponse';
 import type { Target as _archway_sync_v1_Target, Target__Output as _archway_sync_v1_Target__Output } from './archway/sync/v1/Target';
+import type { TargetHealth as _archway_sync_v1_TargetHealth, TargetHealth__Output as _archway_sync_v1_TargetHealth__Output } from './archway/sync/v1/TargetHealth';
 import type { Upstream as _archway_sync_v1_Upstream, Upstream__Output as _archway_sync_v1_Upstream__Output } from './archway/sync/v1/Upstream';
+import type { UpstreamHealth as _archway_sync_v1_UpstreamHealth, UpstreamHealth__Output as _archway_sync_v1_UpstreamHealth__Output } from './archway/sync/v1/UpstreamHealth';
 import type { ListValue as _google_protobuf_ListValue, ListValue__Output as _google_protobuf_ListValue__Output } from './google/protobuf/ListValue';
 import type { Struct as _google_protobuf_Struct, Struct__Output as _google_protobuf_Struct__Output } from './google/protobuf/Struct';
 import type { Value as _google_protobuf_Value, Value__Output as _google_protobuf_Value__Output } from './google/protobuf/Value';
@@ -49,6 +54,7 @@ export interface ProtoGrpcType {
         Acl: MessageTypeDefinition<_archway_sync_v1_Acl, _archway_sync_v1_Acl__Output>
         ActiveHealthy: MessageTypeDefinition<_archway_sync_v1_ActiveHealthy, _archway_sync_v1_ActiveHealthy__Output>
         ActiveUnhealthy: MessageTypeDefinition<_archway_sync_v1_ActiveUnhealthy, _archway_sync_v1_ActiveUnhealthy__Output>
+        AddressHealth: MessageTypeDefinition<_archway_sync_v1_AddressHealth, _archway_sync_v1_AddressHealth__Output>
         BasicAuthCredential: MessageTypeDefinition<_archway_sync_v1_BasicAuthCredential, _archway_sync_v1_BasicAuthCredential__Output>
         CaCertificate: MessageTypeDefinition<_archway_sync_v1_CaCertificate, _archway_sync_v1_CaCertificate__Output>
         Certificate: MessageTypeDefinition<_archway_sync_v1_Certificate, _archway_sync_v1_Certificate__Output>
@@ -60,6 +66,8 @@ export interface ProtoGrpcType {
         ErrorDetail: MessageTypeDefinition<_archway_sync_v1_ErrorDetail, _archway_sync_v1_ErrorDetail__Output>
         ForeignKey: MessageTypeDefinition<_archway_sync_v1_ForeignKey, _archway_sync_v1_ForeignKey__Output>
         HeaderMap: MessageTypeDefinition<_archway_sync_v1_HeaderMap, _archway_sync_v1_HeaderMap__Output>
+        HealthReport: MessageTypeDefinition<_archway_sync_v1_HealthReport, _archway_sync_v1_HealthReport__Output>
+        HealthWeight: MessageTypeDefinition<_archway_sync_v1_HealthWeight, _archway_sync_v1_HealthWeight__Output>
         HealthcheckActive: MessageTypeDefinition<_archway_sync_v1_HealthcheckActive, _archway_sync_v1_HealthcheckActive__Output>
         HealthcheckPassive: MessageTypeDefinition<_archway_sync_v1_HealthcheckPassive, _archway_sync_v1_HealthcheckPassive__Output>
         Healthchecks: MessageTypeDefinition<_archway_sync_v1_Healthchecks, _archway_sync_v1_Healthchecks__Output>
@@ -77,7 +85,9 @@ export interface ProtoGrpcType {
         SyncRequest: MessageTypeDefinition<_archway_sync_v1_SyncRequest, _archway_sync_v1_SyncRequest__Output>
         SyncResponse: MessageTypeDefinition<_archway_sync_v1_SyncResponse, _archway_sync_v1_SyncResponse__Output>
         Target: MessageTypeDefinition<_archway_sync_v1_Target, _archway_sync_v1_Target__Output>
+        TargetHealth: MessageTypeDefinition<_archway_sync_v1_TargetHealth, _archway_sync_v1_TargetHealth__Output>
         Upstream: MessageTypeDefinition<_archway_sync_v1_Upstream, _archway_sync_v1_Upstream__Output>
+        UpstreamHealth: MessageTypeDefinition<_archway_sync_v1_UpstreamHealth, _archway_sync_v1_UpstreamHealth__Output>
       }
     }
   }

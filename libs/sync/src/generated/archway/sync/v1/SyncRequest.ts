@@ -3,6 +3,7 @@
 
 import type { Node as _archway_sync_v1_Node, Node__Output as _archway_sync_v1_Node__Output } from '../../../archway/sync/v1/Node';
 import type { ErrorDetail as _archway_sync_v1_ErrorDetail, ErrorDetail__Output as _archway_sync_v1_ErrorDetail__Output } from '../../../archway/sync/v1/ErrorDetail';
+import type { HealthReport as _archway_sync_v1_HealthReport, HealthReport__Output as _archway_sync_v1_HealthReport__Output } from '../../../archway/sync/v1/HealthReport';
 
 /**
  * Data plane -> control plane.
@@ -29,6 +30,12 @@ export interface SyncRequest {
    * sha256 hex of the config the DP serves now (see Snapshot.hash); "" when it serves nothing yet
    */
   'config_hash'?: (string);
+  /**
+   * present => the health of every upstream as this DP measures it, replacing its previous report. Sent
+   * on the first request of a stream and, debounced, whenever it changes, in a request of its own
+   * (response_nonce "": never an ACK/NACK). An empty report means "no upstreams".
+   */
+  'health_report'?: (_archway_sync_v1_HealthReport | null);
 }
 
 /**
@@ -56,4 +63,10 @@ export interface SyncRequest__Output {
    * sha256 hex of the config the DP serves now (see Snapshot.hash); "" when it serves nothing yet
    */
   'config_hash': (string);
+  /**
+   * present => the health of every upstream as this DP measures it, replacing its previous report. Sent
+   * on the first request of a stream and, debounced, whenever it changes, in a request of its own
+   * (response_nonce "": never an ACK/NACK). An empty report means "no upstreams".
+   */
+  'health_report': (_archway_sync_v1_HealthReport__Output | null);
 }
