@@ -59,7 +59,7 @@ export async function startEchoServer(): Promise<EchoServer> {
       `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n` +
         `sec-websocket-accept: ${acceptKey(String(req.headers['sec-websocket-key']))}\r\n\r\n`,
     );
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       for (let f = readFrame(buf); f; f = readFrame(buf)) {
@@ -106,7 +106,7 @@ export function openWebSocket(port: number, path: string, opts: { headers?: Reco
       `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
   );
   return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     const waiting: ((text: string) => void)[] = [];
     let client: WsClient | null = null;
     socket.on('error', reject);
