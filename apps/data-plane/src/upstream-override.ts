@@ -30,7 +30,7 @@ function hostTarget(rt: RuntimeConfig, primary: Upstream, service: Service, sche
   if (target) return target;
   // Pools opened here are not among the runtime's poolKeys: the next snapshot's swap closes them
   // (in-flight requests finish) and the next runtime's cache opens fresh ones.
-  const pool = rt.pools.acquire({ origin, connectTimeout: service.connect_timeout, tlsVerify: service.tls_verify === true });
+  const pool = rt.pools.acquire({ origin, connectTimeout: service.connect_timeout, tlsVerify: service.tls_verify === true, tls: primary.tls });
   const defaultPort = scheme === 'https' ? 443 : 80;
   target = { ...primary, balancer: null, origin, pool, hostHeader: port === defaultPort ? bracketed(host) : `${bracketed(host)}:${port}` };
   if (cache.size >= MAX_CACHED_TARGETS) cache.clear();

@@ -67,7 +67,7 @@ export interface RateLimitingState {
  * request target the data plane records (`requestUri`, where the context has it), else the path.
  */
 function requestPath(ctx: PluginContext): string {
-  const uri = (ctx as PluginContext & { requestUri?: string }).requestUri;
+  const uri = ctx.requestUri;
   if (!uri) return ctx.path;
   const q = uri.indexOf('?');
   return q < 0 ? uri : uri.slice(0, q);
