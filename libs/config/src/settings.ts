@@ -2,6 +2,11 @@
 // (--proxy-listen ...). Names follow Kong's kong.conf settings.
 import { isLogLevel, type LogLevel } from '@archway/telemetry';
 import { AdminTokenError, mergeAdminTokens, parseAdminTokenList, readAdminTokensFile, type AdminToken } from './admin-tokens';
+import type { Cidr } from './cidr';
+import {
+  ALL_RESPONSE_HEADERS, defaultWorkers, parseDuration, parseResponseHeaders, parseSize, parseTrustedIps, parseWorkers,
+  SettingValueError, type ResponseHeaderFlags,
+} from './proxy-settings';
 
 export type { AdminRole, AdminToken } from './admin-tokens';
 
@@ -38,6 +43,22 @@ export interface Settings {
   adminTokens: AdminToken[];
   /** ARCHWAY_ADMIN_TOKENS_FILE: one name:role:token a line (already read into adminTokens) */
   adminTokensFile: string | null;
+  /** data-plane proxy worker processes (default: the CPUs; 1 = a single process) */
+  workers: number;
+  /** SIGTERM: how long in-flight requests may run before the data plane exits anyway */
+  drainTimeoutMs: number;
+  /** request line + headers, bytes (431 beyond) */
+  maxHeaderSize: number;
+  /** slow-client protection: the request's headers must arrive within this (408 otherwise) */
+  clientHeaderTimeoutMs: number;
+  /** the whole request (headers and body) must arrive within this; 0 = no limit */
+  requestTimeoutMs: number;
+  /** idle client keep-alive connections are closed after this */
+  keepaliveTimeoutMs: number;
+  /** peers whose X-Forwarded-* headers are believed (Kong's trusted_ips) */
+  trustedIps: Cidr[];
+  /** informational response headers (Kong's `headers`) */
+  headers: ResponseHeaderFlags;
 }
 
 interface SettingSpec {
@@ -106,7 +127,29 @@ const SPECS: Record<Exclude<keyof Settings, 'role'>, SettingSpec> = {
   historyRetention: { env: 'ARCHWAY_HISTORY_RETENTION', parse: (raw) => nonNegative(raw, 'ARCHWAY_HISTORY_RETENTION'), defaultFor: () => 1000 },
   adminTokens: { env: 'ARCHWAY_ADMIN_TOKENS', parse: (raw) => tokenSetting(() => parseAdminTokenList(raw)), defaultFor: () => [] },
   adminTokensFile: { env: 'ARCHWAY_ADMIN_TOKENS_FILE', parse: (raw) => raw, defaultFor: () => null },
+  workers: proxySetting('ARCHWAY_WORKERS', parseWorkers, defaultWorkers),
+  drainTimeoutMs: proxySetting('ARCHWAY_DRAIN_TIMEOUT', parseDuration, () => 30_000),
+  maxHeaderSize: proxySetting('ARCHWAY_MAX_HEADER_SIZE', parseSize, () => 32 * 1024),
+  clientHeaderTimeoutMs: proxySetting('ARCHWAY_CLIENT_HEADER_TIMEOUT', parseDuration, () => 60_000),
+  requestTimeoutMs: proxySetting('ARCHWAY_REQUEST_TIMEOUT', parseDuration, () => 300_000),
+  keepaliveTimeoutMs: proxySetting('ARCHWAY_KEEPALIVE_TIMEOUT', parseDuration, () => 60_000),
+  trustedIps: proxySetting('ARCHWAY_TRUSTED_IPS', parseTrustedIps, () => []),
+  headers: proxySetting('ARCHWAY_HEADERS', parseResponseHeaders, () => ({ ...ALL_RESPONSE_HEADERS })),
 };
+
+function proxySetting(env: string, parse: (raw: string, name: string) => unknown, defaultFor: () => unknown): SettingSpec {
+  return {
+    env,
+    parse: (raw) => {
+      try {
+        return parse(raw, env);
+      } catch (err) {
+        throw err instanceof SettingValueError ? new SettingsError(err.message) : err;
+      }
+    },
+    defaultFor,
+  };
+}
 
 function tokenSetting<T>(parse: () => T): T {
   try {
