@@ -71,3 +71,17 @@ describe('config history', () => {
     expect((await call('GET', '/config/versions/999999/diff')).status).toBe(404);
   });
 });
+
+describe('config history at scale', () => {
+  it('records and rolls back a version that changed thousands of entities at once', async () => {
+    const before = await version();
+    const consumers = Array.from({ length: 6000 }, (_, i) => ({ username: `bulk-${i}` }));
+    const posted = await call('POST', '/config', { _format_version: '3.0', consumers });
+    expect(posted.status).toBe(201);
+    const { body } = await call('GET', `/config/versions/${await version()}/diff`);
+    expect(body.changes.length).toBeGreaterThanOrEqual(6000);
+    const rolled = await call('POST', `/config/rollback/${before}`);
+    expect(rolled.status).toBe(201);
+    expect((await call('GET', '/consumers/bulk-1')).status).toBe(404);
+  });
+});

@@ -5,14 +5,22 @@ import { ArchwayError, ErrorCodes, type EntityName } from '@archway/schema';
 import type { EntityManager } from 'typeorm';
 import type { Change, Entity, EntityStore, WriteTx } from './entity-store';
 
+/** One INSERT of every change, as seven arrays (any number of changes, seven parameters). */
 export async function recordChanges(em: EntityManager, version: number, actor: string | null, changes: Change[]): Promise<void> {
-  const params: unknown[] = [];
-  const rows = changes.map((c) => {
-    params.push(version, c.entity, c.entity_id, c.op, c.before && JSON.stringify(c.before), c.after && JSON.stringify(c.after), actor);
-    const n = params.length;
-    return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}::jsonb, $${n - 1}::jsonb, $${n})`;
-  });
-  await em.query(`INSERT INTO config_changes (version, entity, entity_id, op, before, after, actor) VALUES ${rows.join(', ')}`, params);
+  await em.query(
+    `INSERT INTO config_changes (version, entity, entity_id, op, before, after, actor)
+     SELECT $1, entity, entity_id, op, before, after, $2
+       FROM unnest($3::text[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[]) AS c(entity, entity_id, op, before, after)`,
+    [
+      version,
+      actor,
+      changes.map((c) => c.entity),
+      changes.map((c) => c.entity_id),
+      changes.map((c) => c.op),
+      changes.map((c) => (c.before ? JSON.stringify(c.before) : null)),
+      changes.map((c) => (c.after ? JSON.stringify(c.after) : null)),
+    ],
+  );
 }
 
 export interface VersionSummary {
