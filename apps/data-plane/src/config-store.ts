@@ -15,6 +15,8 @@ export interface ConfigStoreOptions {
   logger: Logger;
   /** zone, health/circuit hooks (and, in specs, resolver/clock/probe) for the upstreams' balancers */
   balancing?: BalancingOptions;
+  /** write applied snapshots to the disk cache (default true; proxy workers leave it to their primary) */
+  persist?: boolean;
 }
 
 export function cacheFilePath(prefix: string): string {
@@ -28,9 +30,11 @@ export class ConfigStore {
   readonly #file: string;
   readonly #logger: Logger;
   readonly #balancing: BalancingOptions;
+  readonly #persistApplied: boolean;
 
   constructor(opts: ConfigStoreOptions) {
     this.#file = cacheFilePath(opts.prefix);
+    this.#persistApplied = opts.persist ?? true;
     this.#logger = opts.logger;
     this.#balancing = { logger: opts.logger.child({ component: 'balancer' }), ...opts.balancing };
   }
@@ -51,7 +55,7 @@ export class ConfigStore {
     if (rt && rt.version === snapshot.version && rt.hash === snapshot.hash) return;
     this.#swap(await this.#compile(snapshot));
     this.#logger.info('configuration applied', { config_version: snapshot.version, configuration_hash: snapshot.hash });
-    await this.#persist(snapshot);
+    if (this.#persistApplied) await this.#persist(snapshot);
   }
 
   /** Serves the cached snapshot if there is a valid one; a missing, corrupt or invalid cache is logged and ignored. */

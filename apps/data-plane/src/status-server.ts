@@ -11,9 +11,12 @@ export interface StatusSource {
   zone: string;
   config(): { version: number; hash: string } | null;
   controlPlane(): { state: string; address: string | null };
-  proxy(): ProxyStats;
+  /** the proxy's counters (a promise when the workers are asked over IPC) */
+  proxy(): ProxyStats | Promise<ProxyStats>;
   /** GET /upstreams/{name or id}/health: Kong's body, or null for an unknown upstream (404) */
   upstreamHealth?(key: string, balancerHealth: boolean): unknown;
+  /** true once a graceful shutdown began: /status/ready answers 503 so load balancers stop sending */
+  draining?(): boolean;
 }
 
 /** `/upstreams/{key}/health` -> the decoded key, else null */
@@ -82,25 +85,37 @@ export class StatusServer {
     const src = this.#opts.source;
     const config = src.config();
     if (path === '/status/ready') {
+      if (src.draining?.()) return send(res, 503, { message: 'draining' });
       return config
         ? send(res, 200, { message: 'ready' })
         : send(res, 503, { message: 'no configuration loaded' });
     }
-    send(res, 200, {
+    const body = {
       config_version: config?.version ?? null,
       configuration_hash: config?.hash ?? null,
       control_plane: src.controlPlane(),
       node_id: src.nodeId,
       zone: src.zone,
-      server: src.proxy(),
-    });
+    };
+    Promise.resolve(src.proxy()).then(
+      (server) => send(res, 200, { ...body, server }),
+      (err: unknown) => {
+        this.#opts.logger.warn('cannot read the proxy counters', { err });
+        send(res, 200, { ...body, server: null });
+      },
+    );
   }
 
   #upstreamHealth(req: IncomingMessage, res: ServerResponse, key: string, query: string): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
     const balancerHealth = new URLSearchParams(query).get('balancer_health') === '1';
-    const body = this.#opts.source.upstreamHealth?.(key, balancerHealth) ?? null;
-    if (body === null) return send(res, 404, { message: 'Not found' });
-    send(res, 200, body);
+    // with proxy workers the answer comes from a worker over IPC
+    Promise.resolve(this.#opts.source.upstreamHealth?.(key, balancerHealth) ?? null).then(
+      (body) => (body === null ? send(res, 404, { message: 'Not found' }) : send(res, 200, body)),
+      (err: unknown) => {
+        this.#opts.logger.warn('cannot read upstream health', { err });
+        send(res, 500, { message: 'An unexpected error occurred' });
+      },
+    );
   }
 }
