@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { PROXY_ERRORS, type ProxyErrorName } from '@archway/schema';
 import { ARCHWAY_VERSION } from '@archway/config';
+import { RESPONSE_HEADERS } from './response-headers-setting';
 
 type Format = 'json' | 'html' | 'xml' | 'text';
 
@@ -67,6 +68,13 @@ function cachedFormat(accept: string | undefined): Format {
 
 export const SERVER_HEADER = `archway/${ARCHWAY_VERSION}`;
 
+/** Server, X-Archway-Response-Latency and X-Archway-Request-Id, as far as ARCHWAY_HEADERS keeps them. */
+function addGatewayHeaders(out: Record<string, string | number>, requestId: string, startedAt: number): void {
+  if (RESPONSE_HEADERS.server) out.Server = SERVER_HEADER;
+  if (RESPONSE_HEADERS.responseLatency) out['X-Archway-Response-Latency'] = String(Math.round(performance.now() - startedAt));
+  if (RESPONSE_HEADERS.requestId) out['X-Archway-Request-Id'] = requestId;
+}
+
 /** Sends a gateway-generated error; `startedAt` is performance.now() when the request arrived. */
 export function sendGatewayError(
   res: ServerResponse,
@@ -96,14 +104,13 @@ export function sendError(
 ): void {
   const format = cachedFormat(accept);
   const body = TEMPLATES[format](message, requestId);
-  res.writeHead(status, {
+  const out: Record<string, string | number> = {
     ...extraHeaders,
     'Content-Type': CONTENT_TYPES[format],
     'Content-Length': Buffer.byteLength(body),
-    Server: SERVER_HEADER,
-    'X-Archway-Response-Latency': String(Math.round(performance.now() - startedAt)),
-    'X-Archway-Request-Id': requestId,
-  });
+  };
+  addGatewayHeaders(out, requestId, startedAt);
+  res.writeHead(status, out);
   res.end(body);
 }
 
@@ -121,11 +128,8 @@ export function sendExit(
 ): void {
   const isText = typeof body === 'string' || Buffer.isBuffer(body);
   const payload = body === null || body === undefined ? '' : isText ? body : JSON.stringify(body);
-  const out: Record<string, string | number> = {
-    Server: SERVER_HEADER,
-    'X-Archway-Response-Latency': String(Math.round(performance.now() - startedAt)),
-    'X-Archway-Request-Id': requestId,
-  };
+  const out: Record<string, string | number> = {};
+  addGatewayHeaders(out, requestId, startedAt);
   if (payload !== '' && !isText) out['Content-Type'] = 'application/json; charset=utf-8';
   Object.assign(out, headers);
   out['Content-Length'] = Buffer.byteLength(payload as string | Buffer);

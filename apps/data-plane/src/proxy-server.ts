@@ -4,11 +4,12 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { PROXY_ERRORS } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Dispatcher } from 'undici';
 import type { ConfigStore } from './config-store';
-import { SERVER_HEADER, sendGatewayError } from './gateway-response';
+import { sendGatewayError } from './gateway-response';
+import { clientErrorResponse, serverOptions, type DownstreamLimits } from './downstream-limits';
+import { isTrustedPeer } from './trusted-ips';
 import { PluginContext, type Chain } from '@archway/pipeline';
 import type { RouteMatch } from '@archway/router';
 import { PluginRun } from './plugin-run';
@@ -29,23 +30,13 @@ export interface ProxyServerOptions {
   logger: Logger;
   /** the TLS listener (HTTPS + HTTP/2, certificates by SNI); absent: plain HTTP only */
   tls?: { host: string; port: number } | null;
+  /** header size, request/headers/keep-alive timeouts (downstream-limits.ts; Kong's defaults when absent) */
+  limits?: Partial<DownstreamLimits>;
 }
 
 export interface ProxyStats {
   total_requests: number;
   connections_active: number;
-}
-
-/** Raw 400/431/408 for requests node's parser rejects: nothing reached a handler, so no ServerResponse exists. */
-function clientErrorResponse(code: string | undefined): string {
-  const name = code === 'HPE_HEADER_OVERFLOW' ? 'headersTooLarge' : 'badRequest';
-  const { status, message } = PROXY_ERRORS[name];
-  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-  const body = `{\n  "message":"${message}",\n  "request_id":"${newRequestId()}"\n}`;
-  return (
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\nServer: ${SERVER_HEADER}\r\n\r\n${body}`
-  );
 }
 
 /** Whether the request carries a body to stream (a body-less GET must not go out chunked). */
@@ -78,13 +69,15 @@ export class ProxyServer {
   readonly #store: ConfigStore;
   readonly #logger: Logger;
   readonly #opts: ProxyServerOptions;
+  /** set by close(): responses say `Connection: close` so keep-alive clients move elsewhere */
+  #draining = false;
 
   constructor(opts: ProxyServerOptions) {
     this.#opts = opts;
     this.#store = opts.store;
     this.#logger = opts.logger;
-    // Kong keeps client connections for 60 s (nginx keepalive_timeout)
-    this.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => this.#onRequest(req, res));
+    // header size, slow-client and keep-alive limits (Kong keeps idle client connections for 60 s)
+    this.server = createServer(serverOptions(opts.limits), (req, res) => this.#onRequest(req, res));
     this.server.on('connection', (socket: Socket) => {
       this.#connections++;
       socket.once('close', () => this.#connections--);
@@ -134,11 +127,15 @@ export class ProxyServer {
 
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what remains. */
   async close(graceMs = 10_000): Promise<void> {
+    this.#draining = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const tlsClosed = this.tls?.listening ? this.tls.stopAccepting() : null;
     this.server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
-    while (this.#counters.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.#counters.inFlight > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      this.server.closeIdleConnections(); // keep-alive connections whose last request just finished
+    }
     this.server.closeAllConnections();
     this.tls?.destroyAll();
     for (const socket of this.#upgraded) socket.destroy();
@@ -152,6 +149,7 @@ export class ProxyServer {
     this.#counters.inFlight++;
     (res as CountedResponse)[kCounters] = this.#counters;
     res.once('close', onResponseDone);
+    if (this.#draining) res.shouldKeepAlive = false;
     const requestId = newRequestId();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -190,9 +188,11 @@ export class ProxyServer {
       void this.#proxyWithPlugins(req, res, match, upstream, chain, requestId, startedAt, path, q === -1 ? '' : url.slice(q + 1));
       return;
     }
+    const clientIp = clientAddress(req);
     const headers = upstreamRequestHeaders(req.headers, {
       host: match.route.preserve_host && req.headers.host ? req.headers.host : upstream.hostHeader,
-      clientIp: clientAddress(req),
+      clientIp,
+      trusted: isTrustedPeer(clientIp),
       proxyPort: tls ? this.#tlsPort : this.#proxyPort,
       path,
       requestId,
@@ -266,6 +266,7 @@ export class ProxyServer {
       headers: upstreamRequestHeaders(headers, {
         host: match.route.preserve_host && req.headers.host ? req.headers.host : upstream.hostHeader,
         clientIp: ctx.clientIp,
+        trusted: isTrustedPeer(clientAddress(req)), // the direct peer, whatever a plugin set as client ip
         proxyPort: tls ? this.#tlsPort : this.#proxyPort,
         path,
         requestId,

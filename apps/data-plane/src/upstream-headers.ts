@@ -2,6 +2,7 @@
 // X-Real-IP / X-Forwarded-* set, Via appended. Lookup sets are built at module load, not per request.
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { ARCHWAY_VERSION } from '@archway/config';
+import { RESPONSE_HEADERS } from './response-headers-setting';
 
 export const VIA_TOKEN = `1.1 archway/${ARCHWAY_VERSION}`;
 
@@ -20,6 +21,7 @@ const REQUEST_SKIP = new Set([
   'x-forwarded-host',
   'x-forwarded-port',
   'x-forwarded-path',
+  'x-forwarded-prefix',
   'x-archway-request-id',
 ]);
 
@@ -37,6 +39,8 @@ export interface ForwardContext {
   requestId: string;
   /** 'https' on the TLS listener; default 'http' */
   proto?: 'http' | 'https';
+  /** the direct peer is in ARCHWAY_TRUSTED_IPS: its X-Forwarded-Proto/Host/Port/Path/Prefix are kept */
+  trusted?: boolean;
 }
 
 /** HTTP/2 pseudo-headers (`:authority`, `:path`...): never forwarded, the upstream request is HTTP/1.1. */
@@ -73,6 +77,11 @@ function hostOnly(host: string): string {
   return (end > 0 ? host.slice(0, end) : host).toLowerCase();
 }
 
+/** A client's X-Forwarded-* value, when the peer is trusted and sent one. */
+function trustedValue(trusted: boolean, value: string | string[] | undefined): string | undefined {
+  return trusted && value !== undefined ? joinValue(value) : undefined;
+}
+
 /** The upstream request's headers, as the flat [name, value, ...] list undici accepts. */
 export function upstreamRequestHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): string[] {
   const named = connectionTokens(headers.connection);
@@ -84,17 +93,21 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, ctx: Forwar
   }
   const xff = headers['x-forwarded-for'];
   const via = headers.via;
+  // client-supplied X-Forwarded-Proto/Host/Port/Path/Prefix are kept only from ARCHWAY_TRUSTED_IPS
+  // peers (Kong's trusted_ips, empty by default); X-Forwarded-For is appended to either way
+  const trusted = ctx.trusted === true;
   out.push(
     'x-real-ip', ctx.clientIp,
     'x-forwarded-for', xff ? `${joinValue(xff)}, ${ctx.clientIp}` : ctx.clientIp,
-    // client-supplied X-Forwarded-Proto/Host/Port are not trusted (Kong's trusted_ips is empty by default)
-    'x-forwarded-proto', ctx.proto ?? 'http',
-    'x-forwarded-host', hostOnly(headers.host ?? ctx.host),
-    'x-forwarded-port', ctx.proxyPort,
-    'x-forwarded-path', ctx.path,
+    'x-forwarded-proto', trustedValue(trusted, headers['x-forwarded-proto']) ?? ctx.proto ?? 'http',
+    'x-forwarded-host', trustedValue(trusted, headers['x-forwarded-host']) ?? hostOnly(headers.host ?? ctx.host),
+    'x-forwarded-port', trustedValue(trusted, headers['x-forwarded-port']) ?? ctx.proxyPort,
+    'x-forwarded-path', trustedValue(trusted, headers['x-forwarded-path']) ?? ctx.path,
     'via', via ? `${joinValue(via)}, ${VIA_TOKEN}` : VIA_TOKEN,
     'x-archway-request-id', ctx.requestId,
   );
+  const prefix = trustedValue(trusted, headers['x-forwarded-prefix']);
+  if (prefix !== undefined) out.push('x-forwarded-prefix', prefix);
   return out;
 }
 
@@ -111,10 +124,12 @@ export function clientResponseHeaders(
     if (RESPONSE_SKIP.has(name) || isProxyHeader(name) || (named !== null && named.has(name))) continue;
     out[name] = upstream[name];
   }
+  // ARCHWAY_HEADERS decides which of these are sent; an upstream's own Via passes either way
   const via = upstream.via;
-  out.via = via ? `${joinValue(via)}, ${VIA_TOKEN}` : VIA_TOKEN;
-  out['x-archway-upstream-latency'] = String(upstreamLatencyMs);
-  out['x-archway-proxy-latency'] = String(proxyLatencyMs);
-  out['x-archway-request-id'] = requestId;
+  if (RESPONSE_HEADERS.via) out.via = via ? `${joinValue(via)}, ${VIA_TOKEN}` : VIA_TOKEN;
+  else if (via !== undefined) out.via = via;
+  if (RESPONSE_HEADERS.upstreamLatency) out['x-archway-upstream-latency'] = String(upstreamLatencyMs);
+  if (RESPONSE_HEADERS.proxyLatency) out['x-archway-proxy-latency'] = String(proxyLatencyMs);
+  if (RESPONSE_HEADERS.requestId) out['x-archway-request-id'] = requestId;
   return out;
 }

@@ -14,6 +14,7 @@ import type { PluginRun } from './plugin-run';
 import { ProxyExchange } from './proxy-exchange';
 import type { Upstream } from './runtime-config';
 import { VIA_TOKEN } from './upstream-headers';
+import { RESPONSE_HEADERS } from './response-headers-setting';
 
 const kUpgrade = Symbol('archway.upgrade');
 
@@ -61,8 +62,12 @@ function switchingProtocolsHead(headers: IncomingHttpHeaders, requestId: string)
     for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${v}\r\n`;
   }
   const via = headers.via;
-  head += `via: ${via ? `${Array.isArray(via) ? via.join(', ') : via}, ` : ''}${VIA_TOKEN}\r\n`;
-  return `${head}x-archway-request-id: ${requestId}\r\n\r\n`;
+  const upstreamVia = via === undefined ? null : Array.isArray(via) ? via.join(', ') : via;
+  // ARCHWAY_HEADERS decides whether Via gains the gateway's token and whether the request id is sent
+  if (RESPONSE_HEADERS.via) head += `via: ${upstreamVia !== null ? `${upstreamVia}, ` : ''}${VIA_TOKEN}\r\n`;
+  else if (upstreamVia !== null) head += `via: ${upstreamVia}\r\n`;
+  if (RESPONSE_HEADERS.requestId) head += `x-archway-request-id: ${requestId}\r\n`;
+  return `${head}\r\n`;
 }
 
 /** ProxyExchange for a websocket handshake: everything but a 101 is relayed as ProxyExchange does. */

@@ -1,0 +1,98 @@
+// Downstream limits through the real proxy listener, with raw sockets: what a client that sends too
+// much, too slowly or garbage gets back, and that the proxy keeps serving afterwards.
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigStore } from './config-store';
+import type { DownstreamLimits } from './downstream-limits';
+import { ProxyServer } from './proxy-server';
+import { makeRoute, makeService, memoryLogger, send, snapshotOf, startUpstream, type Upstream } from './testing/fixtures';
+
+describe('downstream limits', () => {
+  let prefix: string;
+  let store: ConfigStore;
+  let proxy: ProxyServer;
+  let port: number;
+  let upstream: Upstream;
+
+  async function start(limits: Partial<DownstreamLimits>) {
+    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger: memoryLogger(), limits });
+    port = await proxy.listen();
+  }
+
+  beforeEach(async () => {
+    prefix = await mkdtemp(join(tmpdir(), 'archway-limits-'));
+    store = new ConfigStore({ prefix, logger: memoryLogger() });
+    upstream = await startUpstream();
+    const svc = makeService({ port: upstream.port });
+    await store.apply(snapshotOf(1, [svc], [makeRoute(svc, { paths: ['/echo'] })]));
+  });
+  afterEach(async () => {
+    await proxy.close(0);
+    await store.close(0);
+    await upstream.close();
+    await rm(prefix, { recursive: true, force: true });
+  });
+
+  /** Opens a raw connection, writes `data`, and collects everything until the server closes it. */
+  async function raw(data: string | null, socket?: Socket): Promise<string> {
+    const s = socket ?? connect(port, '127.0.0.1');
+    if (!socket) await once(s, 'connect');
+    let text = '';
+    s.on('data', (c: Buffer) => (text += c.toString()));
+    s.on('error', () => undefined);
+    if (data !== null) s.write(data);
+    await once(s, 'close');
+    return text;
+  }
+
+  it("answers 431 'Request header or cookie too large' when the headers exceed ARCHWAY_MAX_HEADER_SIZE, and keeps serving", async () => {
+    await start({ maxHeaderSize: 1024 });
+    const reply = await raw(`GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2000)}\r\n\r\n`);
+    expect(reply).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(reply).toMatch(/Connection: close/);
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).message).toBe('Request header or cookie too large');
+    expect((await send(port, { path: '/echo', headers: { 'x-small': 'a'.repeat(200) } })).status).toBe(200);
+  });
+
+  it("answers 408 'Request timeout' to a client whose headers do not arrive in time (slow-client protection)", async () => {
+    await start({ headersTimeoutMs: 300 });
+    const s = connect(port, '127.0.0.1');
+    await once(s, 'connect');
+    s.write('GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n'); // and nothing more
+    const reply = await raw(null, s);
+    expect(reply).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toMatchObject({ message: 'Request timeout' });
+    expect(upstream.seen).toHaveLength(0);
+  });
+
+  it('cuts a request whose body stalls past ARCHWAY_REQUEST_TIMEOUT', async () => {
+    await start({ requestTimeoutMs: 400, headersTimeoutMs: 400 });
+    const s = connect(port, '127.0.0.1');
+    await once(s, 'connect');
+    s.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-a-little');
+    const reply = await raw(null, s); // resolves: the proxy closed the connection
+    expect(reply).not.toMatch(/^HTTP\/1\.1 200/);
+    expect((await send(port, { path: '/echo' })).status).toBe(200);
+  });
+
+  it('answers 400 to malformed requests and never crashes', async () => {
+    await start({});
+    for (const garbage of ['NOT HTTP AT ALL\r\n\r\n', 'GET /echo HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 'GET /echo HTTP/9.9\r\n\r\n', '\x00\x01\x02\r\n\r\n']) {
+      const reply = await raw(garbage);
+      expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).message).toBe('Bad request');
+    }
+    expect((await send(port, { path: '/echo' })).status).toBe(200);
+  });
+
+  it('closes an idle keep-alive connection after ARCHWAY_KEEPALIVE_TIMEOUT', async () => {
+    await start({ keepAliveTimeoutMs: 200 });
+    const s = connect(port, '127.0.0.1');
+    await once(s, 'connect');
+    const reply = await raw('GET /echo HTTP/1.1\r\nHost: x\r\n\r\n', s); // resolves once the server closes it
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+});
