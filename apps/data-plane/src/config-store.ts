@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import { balancersReady, closeBalancers, type BalancingOptions } from './balancers';
-import { compileRuntime, type RuntimeConfig } from './runtime-config';
+import { compileRuntime, type PluginSet, type RuntimeConfig } from './runtime-config';
 import { UpstreamPools } from './upstream-pools';
 import { writeFileAtomic } from './write-file-atomic';
 
@@ -17,6 +17,8 @@ export interface ConfigStoreOptions {
   balancing?: BalancingOptions;
   /** write applied snapshots to the disk cache (default true; proxy workers leave it to their primary) */
   persist?: boolean;
+  /** the plugins this data plane runs (default: the bundled ones) */
+  plugins?: PluginSet;
 }
 
 export function cacheFilePath(prefix: string): string {
@@ -31,10 +33,12 @@ export class ConfigStore {
   readonly #logger: Logger;
   readonly #balancing: BalancingOptions;
   readonly #persistApplied: boolean;
+  readonly #plugins: PluginSet | undefined;
 
   constructor(opts: ConfigStoreOptions) {
     this.#file = cacheFilePath(opts.prefix);
     this.#persistApplied = opts.persist ?? true;
+    this.#plugins = opts.plugins;
     this.#logger = opts.logger;
     this.#balancing = { logger: opts.logger.child({ component: 'balancer' }), ...opts.balancing };
   }
@@ -92,7 +96,7 @@ export class ConfigStore {
 
   /** compile -> first DNS answers of the balancers -> their peers' pools opened; nothing swapped yet. */
   async #compile(snapshot: Snapshot): Promise<RuntimeConfig> {
-    const next = compileRuntime(snapshot, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime });
+    const next = compileRuntime(snapshot, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins);
     try {
       await balancersReady(next.balancers);
     } catch (err) {

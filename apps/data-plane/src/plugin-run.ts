@@ -79,7 +79,7 @@ export class PluginRun {
     this.#bytesBefore = res.socket?.bytesWritten ?? 0;
     ctx.requestUri = req.url ?? '/';
     try {
-      if (this.chain.readsRequestBody && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined))
+      if (this.chain.readsRequestBody && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) && this.#readsBody())
         ctx.body = await readBody(req);
       this.chain = await runRequestPhases(this.chain, ctx);
     } catch (err) {
@@ -97,6 +97,14 @@ export class PluginRun {
     const extra = headers as Record<string, string>;
     if (exit.error) sendError(res, exit.status, (exit.body as { message: string }).message, ctx.requestId, req.headers.accept, ctx.startedAt, extra);
     else sendExit(res, exit.status, exit.body, extra, ctx.requestId, ctx.startedAt);
+    return false;
+  }
+
+  /** Whether a plugin needs this request's body buffered (asked per request: e.g. only a chunked one). */
+  #readsBody(): boolean {
+    const steps = this.chain.access;
+    if (steps === null) return false;
+    for (const s of steps) if (s.handler.readsRequestBody?.(s.state, this.ctx)) return true;
     return false;
   }
 

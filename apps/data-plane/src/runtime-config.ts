@@ -1,10 +1,10 @@
 // Compiles a snapshot into everything per-request code needs: a validated config, a compiled router
 // and, per service, the upstream origin, Host header, timeouts and connection pool. Nothing here runs
 // per request; a snapshot that fails any step throws (the sync client NACKs it).
-import { compileChains, type ChainSet } from '@archway/pipeline';
+import { compileChains, type ChainSet, type PluginHandler } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
 import { compileRouter, type Router } from '@archway/router';
-import { CONFIG_COLLECTIONS, configHash, validateConfig, type ConfigSet, type Service, type Snapshot } from '@archway/schema';
+import { CONFIG_COLLECTIONS, configHash, validateConfig, type ConfigSet, type PluginLookup, type Service, type Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
 import { closeBalancers, compileBalancers, ServiceBalancer, upstreamsByName, type Balancers, type BalancingOptions } from './balancers';
@@ -59,6 +59,15 @@ export interface RuntimeConfig {
 export interface RuntimeBalancing extends BalancingOptions {
   previous?: RuntimeConfig | null;
 }
+
+/** The plugins a data plane can run: handlers by name, and the schemas their configs are checked with. */
+export interface PluginSet {
+  readonly handlers: ReadonlyMap<string, PluginHandler>;
+  readonly schemas: PluginLookup;
+}
+
+/** What every data plane runs; specs (and embedders) may pass a set with plugins of their own. */
+export const BUNDLED_PLUGIN_SET: PluginSet = { handlers: BUNDLED_HANDLERS, schemas: pluginSchema };
 
 export class ConfigRejectedError extends Error {
   readonly code = 'ARCHWAY_CONFIG_REJECTED';
@@ -140,13 +149,14 @@ export function compileRuntime(
   pools: UpstreamPools = new UpstreamPools(),
   logger?: Logger,
   balancing: RuntimeBalancing = {},
+  plugins: PluginSet = BUNDLED_PLUGIN_SET,
 ): RuntimeConfig {
   checkShape(snapshot);
   const actual = configHash(snapshot.config);
   if (actual !== snapshot.hash)
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: configuration hash mismatch (announced ${snapshot.hash}, computed ${actual})`);
   // plugin configs are checked by the bundled plugins' schemas, as the control plane checked them
-  const config = validateConfig(snapshot.config, pluginSchema);
+  const config = validateConfig(snapshot.config, plugins.schemas);
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
   const router = compileRouter(config.routes, config.services);
   let tls: TlsRuntime;
@@ -157,7 +167,7 @@ export function compileRuntime(
   }
   let chains: ChainSet;
   try {
-    chains = compileChains({ config, handlers: BUNDLED_HANDLERS, logger });
+    chains = compileChains({ config, handlers: plugins.handlers, logger });
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }

@@ -51,8 +51,13 @@ export interface PluginHandler<State = unknown> {
   needsResponseBody?(state: State, ctx?: PluginContext): boolean;
   /** after the response was sent, off the critical path */
   log?(ctx: PluginContext, state: State): PhaseResult;
-  /** the request body is needed in access (e.g. key-auth reading a key from the body) */
-  readsRequestBody?(state: State): boolean;
+  /**
+   * the request body is needed in access (e.g. key-auth reading a key from the body). Asked once
+   * without `ctx` when chains are compiled (may it ever need one?), and with `ctx` (headers known,
+   * before rewrite) for each request that has a body (does it need this one? e.g. request-size-limiting
+   * only when no Content-Length tells the size)
+   */
+  readsRequestBody?(state: State, ctx?: PluginContext): boolean;
   /**
    * releases what `configure` opened (connection pools, clients, timers) once a newer snapshot
    * replaced this one or the data plane stops; requests still in flight may finish

@@ -30,8 +30,9 @@ export const requestSizeLimitingHandler: PluginHandler<RequestSizeLimitingState>
       requireContentLength: config.require_content_length as boolean,
     };
   },
-  // the body is needed only for requests without Content-Length, which require_content_length refuses
-  readsRequestBody: (s) => !s.requireContentLength,
+  // the body is needed only for requests without a valid Content-Length (chunked), which
+  // require_content_length refuses; a Content-Length is checked before any of the body is read (as Kong)
+  readsRequestBody: (s, ctx) => !s.requireContentLength && (ctx === undefined || !DIGITS_RE.test(ctx.header('content-length') ?? '')),
   access(ctx, s) {
     const cl = ctx.header('content-length');
     if (cl !== undefined && DIGITS_RE.test(cl)) return checkSize(ctx, Number(cl), s);
