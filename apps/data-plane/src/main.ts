@@ -10,6 +10,11 @@ import { resolveNodeId } from './node-id';
 import { ProxyServer } from './proxy-server';
 import { StatusServer } from './status-server';
 import { SyncClient } from './sync/sync-client';
+import { DrainState, exitOnTermination } from './drain';
+import { limitsOf } from './downstream-limits';
+import { startPrimary } from './primary';
+import { configureResponseHeaders } from './response-headers-setting';
+import { configureTrustedIps } from './trusted-ips';
 
 export interface DataPlane {
   /** Stops accepting, lets in-flight requests finish (bounded), stops syncing, closes upstream pools. */
@@ -24,9 +29,6 @@ export class DataPlaneStartError extends Error {
   readonly code = 'ARCHWAY_DATA_PLANE_START';
 }
 
-/** How long close() lets in-flight requests run before cutting them. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
 async function listenOrExplain(listen: () => Promise<number>, what: string, env: string, addr: ListenAddress) {
   try {
     return await listen();
@@ -40,6 +42,10 @@ async function listenOrExplain(listen: () => Promise<number>, what: string, env:
 export async function startDataPlane(settings: Settings, logger: Logger): Promise<DataPlane> {
   const nodeId = await resolveNodeId(settings);
   const log = logger.child({ node_id: nodeId });
+  // process-wide, read per request: set before anything listens
+  configureResponseHeaders(settings.headers);
+  configureTrustedIps(settings.trustedIps);
+  const drain = new DrainState();
   let reporter: HealthReporter | null = null;
   const healthChanged = () => reporter?.changed();
   const store = new ConfigStore({
@@ -50,7 +56,13 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
   });
   await store.loadCache(); // serve the last-known-good config at once, before any control plane answers
 
-  const proxy = new ProxyServer({ ...settings.proxyListen, tls: settings.proxySslListen, store, logger: log.child({ component: 'proxy' }) });
+  const proxy = new ProxyServer({
+    ...settings.proxyListen,
+    tls: settings.proxySslListen,
+    limits: limitsOf(settings),
+    store,
+    logger: log.child({ component: 'proxy' }),
+  });
   const sync = new SyncClient({
     controlPlanes: settings.clusterControlPlane,
     node: { id: nodeId, hostname: hostname(), zone: settings.zone, version: ARCHWAY_VERSION, labels: {} },
@@ -75,6 +87,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
       config: () => store.current(),
       controlPlane: () => ({ state: sync.state, address: settings.clusterControlPlane.join(',') || null }),
       proxy: () => proxy.stats(),
+      draining: () => drain.draining,
       upstreamHealth: (key, balancerHealth) => {
         const balancer = findBalancer(store.runtime?.balancers, key);
         return balancer ? upstreamHealthBody(balancer, balancerHealth, nodeId) : null;
@@ -108,8 +121,9 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      log.info('data plane shutting down');
-      await proxy.close(SHUTDOWN_GRACE_MS);
+      log.info('data plane shutting down', { drain_timeout_ms: settings.drainTimeoutMs });
+      drain.begin(); // /status/ready answers 503 first, so load balancers stop sending
+      await proxy.close(settings.drainTimeoutMs);
       reporter?.close();
       await Promise.allSettled([sync.stop(), status.close()]);
       await store.close(1_000);
@@ -129,24 +143,14 @@ async function runFromCommandLine(): Promise<void> {
   const logger = createLogger({ level: settings.logLevel, bindings: { role: 'data-plane' } });
   let dp: DataPlane;
   try {
-    dp = await startDataPlane(settings, logger);
+    // ARCHWAY_WORKERS > 1: this process becomes the primary of that many proxy workers (primary.ts)
+    dp = settings.workers > 1 ? await startPrimary(settings, logger) : await startDataPlane(settings, logger);
   } catch (err) {
     logger.error('data plane failed to start', { err });
     process.stderr.write(`archway data-plane: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  const stop = (signal: string) => {
-    logger.info('signal received', { signal });
-    dp.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error('unclean shutdown', { err });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  exitOnTermination({ logger, stop: () => dp.close() });
 }
 
 if (require.main === module) void runFromCommandLine();

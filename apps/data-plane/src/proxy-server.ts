@@ -1,7 +1,7 @@
 // The proxy listener: route match, then hand the request to a ProxyExchange that streams it to the
 // upstream with undici. Everything config-derived comes precomputed from the store's RuntimeConfig.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@archway/telemetry';
@@ -44,6 +44,10 @@ function hasBody(req: IncomingMessage): boolean {
   const len = req.headers['content-length'];
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
+
+/** How long a draining proxy keeps idle keep-alive connections open for requests already sent on them. */
+const DRAIN_SETTLE_MS = 100;
+const netServerClose = NetServer.prototype.close;
 
 const kCounters = Symbol('archway.counters');
 interface Counters {
@@ -125,18 +129,25 @@ export class ProxyServer {
     return { total_requests: this.#totalRequests, connections_active: this.#connections };
   }
 
-  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what remains. */
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what remains. From
+   * now on responses say `Connection: close`; idle keep-alive connections are closed once requests
+   * already on the wire have had DRAIN_SETTLE_MS to arrive (they are served, not cut).
+   */
   async close(graceMs = 10_000): Promise<void> {
     this.#draining = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // net.Server's close stops accepting without http's pre-close, which would cut idle keep-alive
+    // connections at once and fail requests their clients sent just before the signal
+    const closed = this.server.listening ? new Promise<void>((resolve) => netServerClose.call(this.server, () => resolve())) : null;
     const tlsClosed = this.tls?.listening ? this.tls.stopAccepting() : null;
-    this.server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
-    while (this.#counters.inFlight > 0 && Date.now() < deadline) {
+    const settled = Date.now() + Math.min(graceMs, DRAIN_SETTLE_MS);
+    while (Date.now() < deadline && (this.#counters.inFlight > 0 || Date.now() < settled)) {
       await new Promise((r) => setTimeout(r, 20));
-      this.server.closeIdleConnections(); // keep-alive connections whose last request just finished
+      if (Date.now() >= settled) this.server.closeIdleConnections(); // connections whose last request finished
     }
     this.server.closeAllConnections();
+    this.server.close(() => undefined); // http's own close now: stops its connection-checking timer
     this.tls?.destroyAll();
     for (const socket of this.#upgraded) socket.destroy();
     await closed;

@@ -1,0 +1,99 @@
+// The data plane with ARCHWAY_WORKERS > 1: this process (the primary) holds the one sync connection,
+// the status listener and the disk cache; the proxy listeners run in the workers (workers.ts), which
+// node:cluster lets share the listening sockets. A snapshot is checked here (hash, schema), applied by
+// every worker, cached, then ACKed; see workers.ts for the rule when only some workers apply it.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { ARCHWAY_VERSION, type Settings } from '@archway/config';
+import type { Logger } from '@archway/telemetry';
+import { DrainState } from './drain';
+import type { DataPlane } from './main';
+import { resolveNodeId } from './node-id';
+import type { ProxyStats } from './proxy-server';
+import { checkSnapshot, SnapshotCache } from './snapshot-cache';
+import { StatusServer } from './status-server';
+import { SyncClient } from './sync/sync-client';
+import { clusterFork, WorkerPool, type WorkerHandle } from './workers';
+
+export class WorkersStartError extends Error {
+  readonly code = 'ARCHWAY_DATA_PLANE_START';
+}
+
+export interface PrimaryOptions {
+  /** how workers are made (default: node:cluster workers running worker-main.js) */
+  fork?: () => WorkerHandle;
+}
+
+export async function startPrimary(settings: Settings, logger: Logger, opts: PrimaryOptions = {}): Promise<DataPlane> {
+  const nodeId = await resolveNodeId(settings);
+  const log = logger.child({ node_id: nodeId });
+  const cache = new SnapshotCache(settings.prefix, log.child({ component: 'config' }));
+  const drain = new DrainState();
+  let sync: SyncClient | null = null;
+  const pool = new WorkerPool({
+    count: settings.workers,
+    // workers read the same environment; the node id is fixed here so they all report the same one
+    fork: opts.fork ?? clusterFork(join(__dirname, 'worker-main.js'), log, { ARCHWAY_NODE_ID: nodeId }),
+    logger: log.child({ component: 'workers' }),
+    initial: await cache.read(), // served by every worker at once, before any control plane answers
+    onHealth: (report) => sync?.reportHealth(report),
+  });
+  try {
+    await pool.start();
+  } catch (err) {
+    throw new WorkersStartError((err as Error).message);
+  }
+  const ports = pool.ports ?? { proxyPort: 0, proxySslPort: null };
+
+  sync = new SyncClient({
+    controlPlanes: settings.clusterControlPlane,
+    node: { id: nodeId, hostname: hostname(), zone: settings.zone, version: ARCHWAY_VERSION, labels: {} },
+    logger: log.child({ component: 'sync' }),
+    current: () => pool.current && { version: pool.current.version, hash: pool.current.hash },
+    apply: async (snapshot) => {
+      checkSnapshot(snapshot);
+      await pool.apply(snapshot);
+      log.info('configuration applied by every worker', { config_version: snapshot.version, configuration_hash: snapshot.hash });
+      await cache.write(snapshot);
+    },
+  });
+  const status = new StatusServer({
+    ...settings.statusListen,
+    logger: log.child({ component: 'status' }),
+    source: {
+      nodeId,
+      zone: settings.zone,
+      config: () => pool.current && { version: pool.current.version, hash: pool.current.hash },
+      controlPlane: () => ({ state: sync?.state ?? 'disconnected', address: settings.clusterControlPlane.join(',') || null }),
+      proxy: () => pool.stats() as Promise<unknown> as Promise<ProxyStats>,
+      upstreamHealth: (key, balancerHealth) => pool.upstreamHealth(key, balancerHealth),
+      draining: () => drain.draining,
+    },
+  });
+  let statusPort: number;
+  try {
+    statusPort = await status.listen();
+  } catch (err) {
+    await pool.shutdown(0);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new WorkersStartError(`cannot listen for status on ${settings.statusListen.host}:${settings.statusListen.port}: ${code ?? err}; choose another with ARCHWAY_STATUS_LISTEN`);
+  }
+  sync.on('state', (state) =>
+    state === 'connected'
+      ? log.info('control plane connection state changed', { state })
+      : log.debug('control plane connection state changed', { state }),
+  );
+  sync.start();
+  log.info('data plane started', { proxy_port: ports.proxyPort, proxy_ssl_port: ports.proxySslPort, status_port: statusPort, workers: settings.workers });
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      log.info('data plane draining', { drain_timeout_ms: settings.drainTimeoutMs });
+      drain.begin(); // /status/ready answers 503 from now on
+      await pool.shutdown(settings.drainTimeoutMs);
+      await Promise.allSettled([sync?.stop(), status.close(), cache.idle()]);
+      log.info('data plane stopped');
+    })());
+  return { close, proxyPort: ports.proxyPort, proxySslPort: ports.proxySslPort, statusPort };
+}

@@ -1,0 +1,67 @@
+// The primary's last-known-good cache (ARCHWAY_WORKERS > 1): the same file ConfigStore keeps in a
+// single process, checked (hash and schema) without compiling anything, since the workers compile.
+import { readFile } from 'node:fs/promises';
+import { pluginSchema } from '@archway/plugins';
+import { configHash, validateConfig, type Snapshot } from '@archway/schema';
+import type { Logger } from '@archway/telemetry';
+import { cacheFilePath } from './config-store';
+import { writeFileAtomic } from './write-file-atomic';
+
+/** Throws when `snapshot` is not one the workers could apply (wrong hash, invalid config). */
+export function checkSnapshot(snapshot: Snapshot): void {
+  if (typeof snapshot !== 'object' || snapshot === null || !Number.isSafeInteger(snapshot.version))
+    throw new Error('snapshot: expected an object with a version');
+  const actual = configHash(snapshot.config);
+  if (actual !== snapshot.hash)
+    throw new Error(`snapshot ${snapshot.version}: configuration hash mismatch (announced ${snapshot.hash}, computed ${actual})`);
+  validateConfig(snapshot.config, pluginSchema);
+}
+
+export class SnapshotCache {
+  readonly #file: string;
+  readonly #log: Logger;
+  #writes: Promise<void> = Promise.resolve();
+
+  constructor(prefix: string, logger: Logger) {
+    this.#file = cacheFilePath(prefix);
+    this.#log = logger;
+  }
+
+  /** The cached snapshot if there is a valid one; a missing, corrupt or invalid cache is logged and ignored. */
+  async read(): Promise<Snapshot | null> {
+    let text: string;
+    try {
+      text = await readFile(this.#file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.#log.warn('cannot read the configuration cache; starting without it', { file: this.#file, err });
+      return null;
+    }
+    try {
+      const snapshot = JSON.parse(text) as Snapshot;
+      checkSnapshot(snapshot);
+      this.#log.info('configuration loaded from cache', { file: this.#file, config_version: snapshot.version });
+      return snapshot;
+    } catch (err) {
+      this.#log.warn('ignoring a corrupt or invalid configuration cache; waiting for the control plane', { file: this.#file, err });
+      return null;
+    }
+  }
+
+  /** Writes are serialised so an older snapshot never overwrites a newer one. */
+  write(snapshot: Snapshot): Promise<void> {
+    const write = this.#writes.then(async () => {
+      try {
+        await writeFileAtomic(this.#file, JSON.stringify(snapshot));
+      } catch (err) {
+        this.#log.warn('cannot write the configuration cache', { file: this.#file, err });
+      }
+    });
+    this.#writes = write;
+    return write;
+  }
+
+  idle(): Promise<void> {
+    return this.#writes;
+  }
+}

@@ -1,0 +1,133 @@
+// A proxy worker process (ARCHWAY_WORKERS > 1), forked by the data plane's primary (workers.ts): it
+// compiles and serves the snapshots the primary sends over IPC, listens on the shared proxy sockets,
+// reports upstream health and counters when asked, and drains on the primary's word or on a signal.
+import { loadSettings, type Settings } from '@archway/config';
+import { createLogger, type Logger } from '@archway/telemetry';
+import { ConfigStore } from './config-store';
+import { exitOnTermination } from './drain';
+import { limitsOf } from './downstream-limits';
+import { HealthReporter } from './health-reporter';
+import { ProxyServer } from './proxy-server';
+import { configureResponseHeaders } from './response-headers-setting';
+import { configureTrustedIps } from './trusted-ips';
+import { findBalancer, upstreamHealthBody } from './upstream-health';
+import type { FromWorker, ToWorker } from './worker-messages';
+
+function send(msg: FromWorker): void {
+  if (process.connected) process.send?.(msg);
+}
+
+class Worker {
+  readonly #store: ConfigStore;
+  readonly #proxy: ProxyServer;
+  readonly #reporter: HealthReporter;
+  /** applies run one at a time, in the order the primary sent them */
+  #applies: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | null = null;
+
+  constructor(
+    readonly settings: Settings,
+    readonly log: Logger,
+  ) {
+    configureResponseHeaders(settings.headers);
+    configureTrustedIps(settings.trustedIps);
+    let reporter: HealthReporter | null = null;
+    const changed = () => reporter?.changed();
+    this.#store = new ConfigStore({
+      prefix: settings.prefix,
+      logger: log.child({ component: 'config' }),
+      persist: false, // the primary keeps the disk cache
+      balancing: { zone: settings.zone === 'default' ? null : settings.zone, onHealthChange: changed, onCircuitChange: changed },
+    });
+    this.#proxy = new ProxyServer({
+      ...settings.proxyListen,
+      tls: settings.proxySslListen,
+      limits: limitsOf(settings),
+      store: this.#store,
+      logger: log.child({ component: 'proxy' }),
+    });
+    this.#reporter = reporter = new HealthReporter({
+      balancers: () => this.#store.runtime?.balancers,
+      send: (report) => send({ type: 'health', report }),
+      logger: log.child({ component: 'health' }),
+    });
+  }
+
+  onMessage(msg: ToWorker): void {
+    switch (msg.type) {
+      case 'start':
+        void this.#start(msg.snapshot);
+        return;
+      case 'apply':
+        this.#applies = this.#applies.then(() =>
+          this.#store.apply(msg.snapshot).then(
+            () => {
+              this.#reporter.changed();
+              send({ type: 'applied', seq: msg.seq, error: null });
+            },
+            (err: unknown) => send({ type: 'applied', seq: msg.seq, error: err instanceof Error ? err.message : String(err) }),
+          ),
+        );
+        return;
+      case 'query': {
+        const body =
+          msg.what === 'stats' ? this.#proxy.stats() : this.#upstreamHealth(msg.key, msg.balancerHealth);
+        send({ type: 'answer', seq: msg.seq, body });
+        return;
+      }
+      case 'drain':
+        void this.close(msg.graceMs).then(() => process.exit(0));
+        return;
+    }
+  }
+
+  #upstreamHealth(key: string, balancerHealth: boolean): unknown {
+    const balancer = findBalancer(this.#store.runtime?.balancers, key);
+    return balancer ? upstreamHealthBody(balancer, balancerHealth, this.settings.nodeId ?? '') : null;
+  }
+
+  /** Serves the primary's current snapshot first, so a replaced worker never answers from an empty config. */
+  async #start(snapshot: Parameters<ConfigStore['apply']>[0] | null): Promise<void> {
+    if (snapshot) {
+      try {
+        await this.#store.apply(snapshot);
+      } catch (err) {
+        this.log.error('cannot apply the current configuration; serving none until the next one', { err });
+      }
+    }
+    try {
+      const proxyPort = await this.#proxy.listen();
+      const proxySslPort = this.settings.proxySslListen ? await this.#proxy.listenTls() : null;
+      this.#reporter.start();
+      send({ type: 'listening', proxyPort, proxySslPort });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : String(err);
+      send({ type: 'start-failed', message: `cannot listen for proxy traffic: ${why}; choose other addresses with ARCHWAY_PROXY_LISTEN / ARCHWAY_PROXY_SSL_LISTEN` });
+      await this.close(0);
+      process.exit(1);
+    }
+  }
+
+  close(graceMs: number): Promise<void> {
+    return (this.#closing ??= (async () => {
+      await this.#proxy.close(graceMs);
+      this.#reporter.close();
+      await this.#store.close(1_000);
+    })());
+  }
+}
+
+function runWorker(): void {
+  const settings = loadSettings('data-plane');
+  const logger = createLogger({ level: settings.logLevel, bindings: { role: 'data-plane', worker_pid: process.pid } });
+  const worker = new Worker(settings, logger);
+  process.on('message', (msg: ToWorker) => worker.onMessage(msg));
+  // the primary died (or closed the channel): nothing will feed or drain this worker any more
+  process.on('disconnect', () => void worker.close(settings.drainTimeoutMs).then(() => process.exit(0)));
+  // a signal sent to the whole process group (Ctrl-C) reaches workers too: they drain like the primary asks
+  exitOnTermination({ logger, stop: () => worker.close(settings.drainTimeoutMs) });
+  send({ type: 'up' });
+}
+
+if (require.main === module) runWorker();
