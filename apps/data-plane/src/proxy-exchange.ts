@@ -35,6 +35,9 @@ const ERROR_RESPONSES: Record<string, ProxyErrorName> = {
   UND_ERR_DESTROYED: 'unavailable',
 };
 
+/** PluginError's code (@archway/pipeline): the exchange was aborted because a plugin threw. */
+const PLUGIN_FAILED = 'ARCHWAY_PLUGIN_FAILED';
+
 export function errorCode(err: unknown): string {
   const e = err as { code?: unknown; errors?: { code?: unknown }[] };
   if (typeof e?.code === 'string') return e.code;
@@ -230,6 +233,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       return;
     }
     const code = errorCode(err);
+    if (code === PLUGIN_FAILED) {
+      // a header filter threw (and was logged): the upstream answered fine, so no 502 and no health penalty
+      this.#detach();
+      sendGatewayError(this.res, 'internal', this.requestId, this.req.headers.accept, this.startedAt);
+      return;
+    }
     this.plugins?.upstreamFailed(ERROR_RESPONSES[code] ?? 'badGateway');
     // passive health and the circuit breaker count the failure (a no-op once the peer had answered)
     this.pick?.failed(ERROR_RESPONSES[code] === 'timeout', performance.now() - this.#sentAt);

@@ -1,0 +1,170 @@
+// The plugin pipeline's own rules through the real proxy: Kong's precedence (the most specific
+// instance of a plugin runs, consumer-scoped ones join once a consumer is identified), priority order,
+// anonymous consumers, and error isolation (a throwing plugin costs its request a 500, nothing more).
+import type { PluginHandler } from '@archway/pipeline';
+import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
+import type { PluginDefinition } from '@archway/schema';
+import { makeRoute, send } from './testing/fixtures';
+import { acl, keyAuth, makeConsumer, startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
+
+const alice = makeConsumer('alice');
+const bob = makeConsumer('bob');
+const anon = makeConsumer('anonymous');
+const people = {
+  consumers: [alice, bob, anon],
+  keyauth_credentials: [keyAuth(alice, 'k-alice'), keyAuth(bob, 'k-bob')],
+  acls: [acl(alice, 'admins'), acl(anon, 'guests')],
+};
+
+describe('precedence and ordering', () => {
+  let px: PluginProxy;
+  beforeEach(async () => {
+    px = await startPluginProxy();
+  });
+  afterEach(async () => {
+    await px.close();
+  });
+
+  const tag = (value: string, scope: Record<string, unknown>) => ({ name: 'request-transformer', config: { add: { headers: [`x-scope:${value}`] } }, ...scope });
+
+  it("runs the route's instance over the service's and the global one; other routes get the service's", async () => {
+    const other = makeRoute(px.service, { paths: ['/q'] });
+    await px.apply(
+      [tag('global', { route: null }), tag('service', { route: null, service: { id: px.service.id } }), tag('route', {})],
+      { routes: [other] },
+    );
+    await send(px.port, { path: '/p' });
+    await send(px.port, { path: '/q' });
+    expect(px.upstream.seen.map((s) => s.headers['x-scope'])).toEqual(['route', 'service']);
+  });
+
+  it('runs a global plugin on every route that has no more specific instance', async () => {
+    const other = makeRoute(px.service, { paths: ['/q'] });
+    await px.apply([tag('global', { route: null }), tag('route', {})], { routes: [other] });
+    await send(px.port, { path: '/q' });
+    expect(px.upstream.seen[0].headers['x-scope']).toBe('global');
+  });
+
+  it("replaces the route's rate-limiting with the consumer's once key-auth identifies that consumer", async () => {
+    await px.apply(
+      [
+        { name: 'key-auth' },
+        { name: 'rate-limiting', config: { hour: 1 } },
+        { name: 'rate-limiting', route: null, consumer: { id: alice.id }, config: { hour: 100 } },
+      ],
+      people,
+    );
+    const asAlice = [await send(px.port, { path: '/p', headers: { apikey: 'k-alice' } }), await send(px.port, { path: '/p', headers: { apikey: 'k-alice' } })];
+    expect(asAlice.map((r) => [r.status, r.headers['x-ratelimit-limit-hour']])).toEqual([[200, '100'], [200, '100']]);
+    const asBob = [await send(px.port, { path: '/p', headers: { apikey: 'k-bob' } }), await send(px.port, { path: '/p', headers: { apikey: 'k-bob' } })];
+    expect(asBob.map((r) => [r.status, r.headers['x-ratelimit-limit-hour']])).toEqual([[200, '1'], [429, '1']]);
+    expect(JSON.parse(asBob[1].body).message).toBe('API rate limit exceeded');
+  });
+
+  it('runs cors (2000) before key-auth (1250): a preflight without a key gets its CORS answer', async () => {
+    await px.apply([{ name: 'key-auth' }, { name: 'cors', config: { origins: ['https://app.test'] } }], people);
+    const preflight = await send(px.port, { method: 'OPTIONS', path: '/p', headers: { origin: 'https://app.test', 'access-control-request-method': 'GET' } });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.test');
+    // key-auth's 401 still passes through cors's header filter, so the browser can read it
+    const refused = await send(px.port, { path: '/p', headers: { origin: 'https://app.test' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['access-control-allow-origin']).toBe('https://app.test');
+    expect(px.upstream.seen).toHaveLength(0);
+  });
+
+  it('runs key-auth (1250) before request-termination (2): no key is a 401, a key gets the termination', async () => {
+    await px.apply([{ name: 'request-termination', config: { status_code: 503, message: 'maintenance' } }, { name: 'key-auth' }], people);
+    expect((await send(px.port, { path: '/p' })).status).toBe(401);
+    const res = await send(px.port, { path: '/p', headers: { apikey: 'k-alice' } });
+    expect([res.status, JSON.parse(res.body)]).toEqual([503, { message: 'maintenance' }]);
+  });
+
+  it("lets acl judge key-auth's anonymous consumer by its own groups", async () => {
+    await px.apply([{ name: 'key-auth', config: { anonymous: 'anonymous' } }, { name: 'acl', config: { allow: ['guests', 'admins'] } }], people);
+    const guest = await send(px.port, { path: '/p' });
+    expect(guest.status).toBe(200);
+    const seen = px.upstream.seen[0].headers;
+    expect([seen['x-anonymous-consumer'], seen['x-consumer-username'], seen['x-consumer-groups'], seen['x-credential-identifier']]).toEqual([
+      'true', 'anonymous', 'guests', undefined,
+    ]);
+    await px.apply([{ name: 'key-auth', config: { anonymous: 'anonymous' } }, { name: 'acl', config: { allow: ['admins'] } }], people);
+    const refused = await send(px.port, { path: '/p' });
+    expect([refused.status, JSON.parse(refused.body).message]).toEqual([403, 'You cannot consume this service']);
+    expect((await send(px.port, { path: '/p', headers: { apikey: 'k-alice' } })).status).toBe(200);
+  });
+});
+
+describe('a plugin that throws', () => {
+  // a test plugin beside the bundled ones: it throws (or rejects) in the phase its config names
+  const boomSchema: PluginDefinition = {
+    name: 'boom',
+    config: {
+      type: 'record',
+      fields: {
+        phase: { type: 'string', required: true, default: 'access', oneOf: ['access', 'headerFilter', 'log'] },
+        async: { type: 'boolean', required: true, default: false },
+      },
+    },
+  };
+  const fail = (s: { async: boolean }) => (s.async ? Promise.reject(new Error('boom: async')) : (() => { throw new Error('boom: sync'); })());
+  const boom: PluginHandler<{ phase: string; async: boolean }> = {
+    name: 'boom',
+    priority: 900,
+    version: '0.1.0',
+    configure: (config) => ({ phase: config.phase as string, async: config.async as boolean }),
+    access: (_ctx, s) => (s.phase === 'access' ? fail(s) : undefined),
+    headerFilter: (_ctx, s) => (s.phase === 'headerFilter' ? fail(s) : undefined),
+    log: (_ctx, s) => (s.phase === 'log' ? fail(s) : undefined),
+  };
+  const handlers = new Map<string, PluginHandler>([...BUNDLED_HANDLERS, ['boom', boom as PluginHandler]]);
+  const schemas = (name: string) => (name === 'boom' ? boomSchema : pluginSchema(name));
+
+  let px: PluginProxy;
+  beforeEach(async () => {
+    px = await startPluginProxy({ plugins: { handlers, schemas } });
+  });
+  afterEach(async () => {
+    await px.close();
+  });
+
+  const errorsLogged = () => px.logger.lines.filter((l) => l.level === 'error');
+
+  it.each([false, true])("answers 500 with the request id when access throws (async: %s), logs it, and keeps serving", async (async) => {
+    const other = makeRoute(px.service, { paths: ['/q'] });
+    await px.apply([{ name: 'boom', config: { async } }], { routes: [other] });
+    const res = await send(px.port, { path: '/p' });
+    expect(res.status).toBe(500);
+    const requestId = res.headers['x-archway-request-id'];
+    expect(JSON.parse(res.body)).toEqual({ message: 'An unexpected error occurred', request_id: requestId });
+    expect(px.upstream.seen).toHaveLength(0);
+    expect(errorsLogged()).toEqual([
+      expect.objectContaining({ msg: 'plugin failed', plugin: 'boom', phase: 'access', request_id: requestId, err: expect.objectContaining({ code: 'ARCHWAY_PLUGIN_FAILED' }) }),
+    ]);
+    // the same route fails again the same way; the others are served
+    expect((await send(px.port, { path: '/p' })).status).toBe(500);
+    expect((await send(px.port, { path: '/q' })).status).toBe(200);
+  });
+
+  it('answers 500 with the request id when the header filter throws, and keeps serving', async () => {
+    const other = makeRoute(px.service, { paths: ['/q'] });
+    await px.apply([{ name: 'boom', config: { phase: 'headerFilter' } }], { routes: [other] });
+    const res = await send(px.port, { path: '/p' });
+    expect(res.status).toBe(500);
+    const requestId = res.headers['x-archway-request-id'];
+    expect(JSON.parse(res.body)).toEqual({ message: 'An unexpected error occurred', request_id: requestId });
+    // logged once, as the plugin's failure (not as a failed upstream: it answered fine)
+    expect(errorsLogged()).toEqual([
+      expect.objectContaining({ msg: 'plugin failed in header filter', request_id: requestId, err: expect.objectContaining({ message: "plugin 'boom' failed in headerFilter: boom: sync" }) }),
+    ]);
+    expect((await send(px.port, { path: '/q' })).status).toBe(200);
+  });
+
+  it('leaves the response alone when the log phase throws, and logs the error', async () => {
+    await px.apply([{ name: 'boom', config: { phase: 'log' } }]);
+    const res = await send(px.port, { path: '/p' });
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 20)); // the log phase runs after the response
+    expect(errorsLogged()).toEqual([expect.objectContaining({ msg: 'plugin failed in log phase', plugin: 'boom', request_id: res.headers['x-archway-request-id'] })]);
+  });
+});
