@@ -1,0 +1,134 @@
+// SIGTERM to a real data-plane process (from the build) under steady keep-alive load: every request
+// started before the signal succeeds, /status/ready turns 503 while it drains, and it exits 0.
+// Run with one process and with two proxy workers (ARCHWAY_WORKERS).
+import { emptyConfig, makeSnapshot, routeSchema, serviceSchema, validateEntity, type Route, type Service } from '@archway/schema';
+import { silentLogger } from '@archway/telemetry';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
+import { eventually, freePort, ROOT } from '../support/processes';
+
+jest.setTimeout(120_000);
+
+const LOOPS = 8;
+const MAX_REQUESTS_PER_LOOP = 2_000;
+
+interface Outcome {
+  beforeSigterm: boolean;
+  ok: boolean;
+  detail: string;
+}
+
+function get(port: number, path: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+let sync: SyncServer;
+let upstream: Server;
+let upstreamPort: number;
+let clusterPort: number;
+
+beforeAll(async () => {
+  // a slow upstream, so requests are in flight when the signal comes
+  upstream = createServer((req, res) => setTimeout(() => res.end('ok'), 50));
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  upstreamPort = (upstream.address() as { port: number }).port;
+  sync = new SyncServer({ logger: silentLogger, softwareVersion: 'test' });
+  clusterPort = await sync.listen('127.0.0.1', 0);
+  const service = validateEntity<Service>(serviceSchema, { name: 'slow', url: `http://127.0.0.1:${upstreamPort}` }, 'create');
+  const route = validateEntity<Route>(routeSchema, { paths: ['/slow'], service: { id: service.id } }, 'create');
+  sync.publish(makeSnapshot(1, { ...emptyConfig(), services: [service], routes: [route] }));
+});
+
+afterAll(async () => {
+  await sync?.close();
+  upstream?.closeAllConnections();
+  await new Promise((r) => upstream?.close(r));
+});
+
+describe.each([1, 2])('graceful drain with ARCHWAY_WORKERS=%i', (workers) => {
+  let prefix: string;
+  let child: ChildProcess;
+  const log: string[] = [];
+  afterEach(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(prefix, { recursive: true, force: true });
+  });
+
+  it('finishes every request started before SIGTERM, turns unready, and exits 0', async () => {
+    prefix = mkdtempSync(join(tmpdir(), 'archway-e2e-drain-'));
+    const [proxyPort, statusPort] = [await freePort(), await freePort()];
+    const env = {
+      ...process.env,
+      ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+      ARCHWAY_PROXY_SSL_LISTEN: 'off',
+      ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+      ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${clusterPort}`,
+      ARCHWAY_PREFIX: prefix,
+      ARCHWAY_WORKERS: String(workers),
+      ARCHWAY_DRAIN_TIMEOUT: '10s',
+    };
+    delete env.ARCHWAY_DATABASE_URL;
+    child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'data-plane', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (c: Buffer) => log.push(...c.toString().split('\n').filter(Boolean)));
+    const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+    const tail = () => log.slice(-30).join('\n');
+    await eventually('the data plane to serve /slow', async () => (await fetch(`http://127.0.0.1:${proxyPort}/slow`)).status === 200, 30_000).catch((err) => {
+      throw new Error(`${err}\n${tail()}`);
+    });
+
+    const agent = new Agent({ keepAlive: true, maxSockets: LOOPS });
+    const outcomes: Outcome[] = [];
+    let sigterm = false;
+    let exitedYet = false;
+    const loop = async () => {
+      for (let i = 0; i < MAX_REQUESTS_PER_LOOP && !exitedYet; i++) {
+        const beforeSigterm = !sigterm;
+        try {
+          const status = await get(proxyPort, '/slow', agent);
+          outcomes.push({ beforeSigterm, ok: status === 200, detail: String(status) });
+        } catch (err) {
+          outcomes.push({ beforeSigterm, ok: false, detail: String(err) });
+          if (sigterm) return; // the listener is gone, as it should be
+        }
+      }
+    };
+    const loops = Array.from({ length: LOOPS }, loop);
+
+    await new Promise((r) => setTimeout(r, 500)); // steady load
+    const readiness: number[] = [];
+    sigterm = true;
+    child.kill('SIGTERM');
+    const poll = (async () => {
+      while (!exitedYet) {
+        const status = await fetch(`http://127.0.0.1:${statusPort}/status/ready`).then((r) => r.status, () => 0);
+        readiness.push(status);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const [code, signal] = await exited;
+    exitedYet = true;
+    await Promise.all([...loops, poll]);
+    agent.destroy();
+
+    const before = outcomes.filter((o) => o.beforeSigterm);
+    expect(before.length).toBeGreaterThan(LOOPS);
+    expect(before.filter((o) => !o.ok).map((o) => o.detail)).toEqual([]);
+    expect(readiness).toContain(503);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(log.some((l) => l.includes('signal received'))).toBe(true);
+  });
+});
