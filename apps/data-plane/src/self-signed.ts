@@ -68,7 +68,9 @@ const SIGNATURE_ALGORITHMS = {
 function issue(privateKey: KeyObject, publicKey: KeyObject, kind: 'rsa' | 'ec', days: number): PemPair {
   const now = Date.now();
   const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  // positive and minimal in DER: top bit clear, first byte non-zero (a leading 0x00 before a byte
+  // below 0x80 is a non-minimal INTEGER that OpenSSL refuses to parse, once in ~128 certificates)
+  serial[0] = (serial[0] & 0x7f) | 0x40;
   const extensions = seq(
     seq(oid('2.5.29.19'), TRUE, octets(seq())), // basicConstraints: critical, not a CA
     seq(oid('2.5.29.17'), octets(seq(tlv(0x82, Buffer.from('localhost'))))), // subjectAltName DNS:localhost
