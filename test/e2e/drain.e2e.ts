@@ -71,7 +71,7 @@ describe.each([1, 2])('graceful drain with ARCHWAY_WORKERS=%i', (workers) => {
   it('finishes every request started before SIGTERM, turns unready, and exits 0', async () => {
     prefix = mkdtempSync(join(tmpdir(), 'archway-e2e-drain-'));
     const [proxyPort, statusPort] = [await freePort(), await freePort()];
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
       ARCHWAY_PROXY_SSL_LISTEN: 'off',
