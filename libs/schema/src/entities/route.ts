@@ -1,6 +1,7 @@
 // The routes entity (kong/db/schema/entities/routes.lua).
 import type { EntitySchema } from '../entity';
 import type { FieldErrors } from '../errors';
+import { regexSafetyProblem } from '../regex-safety';
 import { isValidHostname, id, protocols, tags, timestamp, utf8Name } from './typedefs';
 
 const METHOD_RE = /^[A-Z]+$/;
@@ -12,7 +13,8 @@ function checkRoutePath(v: string): string | null {
     } catch {
       return `invalid regex: '${v.slice(1)}'`;
     }
-    return null;
+    // the router anchors a path regex with `^`; a pattern that can backtrack for ever is refused
+    return regexSafetyProblem(v.slice(1), { anchored: true });
   }
   if (!v.startsWith('/')) return 'should start with: / (fixed path) or ~/ (regex path)';
   if (/[^\x21-\x7e]/.test(v)) return 'invalid path: must contain only printable ascii characters';
@@ -32,6 +34,24 @@ function checkRouteHost(v: string): string | null {
     return isValidHostname(rest) ? null : `invalid hostname: ${v}`;
   }
   return isValidHostname(name) ? null : `invalid hostname: ${v}`;
+}
+
+/** A header's single `~*` value is a case-insensitive regex searched anywhere in the value (as the router compiles it). */
+function headerRegexErrors(headers: Record<string, string[]>): FieldErrors | null {
+  const errors: FieldErrors = {};
+  for (const [name, values] of Object.entries(headers)) {
+    if (values.length !== 1 || !values[0].startsWith('~*')) continue;
+    const source = values[0].slice(2);
+    let problem: string | null;
+    try {
+      new RegExp(source, 'i');
+      problem = regexSafetyProblem(source, { ignoreCase: true });
+    } catch {
+      problem = `invalid regex: '${source}'`;
+    }
+    if (problem) errors[name] = [problem];
+  }
+  return Object.keys(errors).length ? errors : null;
 }
 
 export const routeSchema: EntitySchema = {
@@ -84,6 +104,10 @@ export const routeSchema: EntitySchema = {
     const headers = route.headers as Record<string, string[]> | null;
     if (headers && 'host' in headers)
       errors.headers = "cannot contain 'host' header, which must be specified in the 'hosts' attribute";
+    else if (headers) {
+      const regexErrors = headerRegexErrors(headers);
+      if (regexErrors) errors.headers = regexErrors;
+    }
     const protos = route.protocols as string[];
     const isSet = (f: string) => {
       const v = route[f];
