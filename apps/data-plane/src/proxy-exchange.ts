@@ -76,6 +76,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #head: { status: number; message: string | undefined; headers: OutgoingHttpHeaders } | null = null;
   /** the upstream response has ended */
   #ended = false;
+  /** trailers the upstream sent after a chunked body, relayed at the end */
+  #trailers: IncomingHttpHeaders | null = null;
   /** balanced services (upstream.balancer), set before start(): each attempt goes to the peer this picks */
   pick: BalancedPick | null = null;
 
@@ -146,6 +148,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.pick.responded(statusCode, now - this.#sentAt);
       if (this.pick.setCookie !== null) addSetCookie(out, this.pick.setCookie);
     }
+    // Trailer announces trailers; node refuses it (throws) on a response it will not send chunked
+    if (headers.trailer !== undefined && out['content-length'] === undefined && this.#chunkedReply(statusCode))
+      out.trailer = headers.trailer;
     if (this.plugins) return this.#pluginHead(controller, statusCode, statusMessage, out);
     this.#writeHead(controller, statusCode, statusMessage, out);
   }
@@ -195,8 +200,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     else if (!this.res.write(chunk)) controller.pause();
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.#ended = true;
+    if (trailers !== undefined && Object.keys(trailers).length > 0) this.#trailers = trailers;
     if (this.#held && !this.#head) return; // the header filter is still running; it finishes
     this.#finish();
   }
@@ -204,6 +210,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #finish(): void {
     const head = this.#head;
     if (!head) {
+      if (this.#trailers !== null) this.#relayTrailers(this.#trailers);
       this.res.end();
       this.#detach();
       return;
@@ -225,6 +232,20 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
         sendGatewayError(this.res, 'internal', this.requestId, this.req.headers.accept, this.startedAt);
       },
     );
+  }
+
+  /** Whether node will send the client's response chunked: HTTP/1.1 or later, a body allowed. */
+  #chunkedReply(status: number): boolean {
+    return this.req.httpVersion !== '1.0' && this.req.method !== 'HEAD' && status !== 204 && status !== 304;
+  }
+
+  /** Upstream trailers go out after the last chunk (node drops them when the reply is not chunked). */
+  #relayTrailers(trailers: IncomingHttpHeaders): void {
+    try {
+      this.res.addTrailers(trailers as OutgoingHttpHeaders);
+    } catch (err) {
+      this.logger.warn('upstream response trailers rejected', { request_id: this.requestId, err });
+    }
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
