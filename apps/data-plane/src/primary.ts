@@ -38,13 +38,8 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
     initial: await cache.read(), // served by every worker at once, before any control plane answers
     onHealth: (report) => sync?.reportHealth(report),
   });
-  try {
-    await pool.start();
-  } catch (err) {
-    throw new WorkersStartError((err as Error).message);
-  }
-  const ports = pool.ports ?? { proxyPort: 0, proxySslPort: null };
-
+  let started = false;
+  const served = () => (started && pool.current ? { version: pool.current.version, hash: pool.current.hash } : null);
   sync = new SyncClient({
     controlPlanes: settings.clusterControlPlane,
     node: { id: nodeId, hostname: hostname(), zone: settings.zone, version: ARCHWAY_VERSION, labels: {} },
@@ -57,13 +52,14 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
       await cache.write(snapshot);
     },
   });
+  // the status listener first, as the proxy's workers start serving one by one: not ready until all listen
   const status = new StatusServer({
     ...settings.statusListen,
     logger: log.child({ component: 'status' }),
     source: {
       nodeId,
       zone: settings.zone,
-      config: () => pool.current && { version: pool.current.version, hash: pool.current.hash },
+      config: served,
       controlPlane: () => ({ state: sync?.state ?? 'disconnected', address: settings.clusterControlPlane.join(',') || null }),
       proxy: () => pool.stats() as Promise<unknown> as Promise<ProxyStats>,
       upstreamHealth: (key, balancerHealth) => pool.upstreamHealth(key, balancerHealth),
@@ -74,10 +70,17 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
   try {
     statusPort = await status.listen();
   } catch (err) {
-    await pool.shutdown(0);
     const code = (err as NodeJS.ErrnoException).code;
     throw new WorkersStartError(`cannot listen for status on ${settings.statusListen.host}:${settings.statusListen.port}: ${code ?? err}; choose another with ARCHWAY_STATUS_LISTEN`);
   }
+  try {
+    await pool.start();
+  } catch (err) {
+    await status.close();
+    throw new WorkersStartError((err as Error).message);
+  }
+  started = true;
+  const ports = pool.ports ?? { proxyPort: 0, proxySslPort: null };
   sync.on('state', (state) =>
     state === 'connected'
       ? log.info('control plane connection state changed', { state })
