@@ -26,12 +26,37 @@ function tempPrefix(label) {
   return dir;
 }
 
-function spawnRole(app, env) {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+/** Starts a role from the build; `opts.nodeArgs` go before the script (e.g. --cpu-prof), `opts.stdio` overrides. */
+function spawnRole(app, env, opts = {}) {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
     env: { ...process.env, ARCHWAY_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: opts.stdio ?? ['ignore', 'ignore', 'inherit'],
   });
   return child;
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
+async function stopChild(child, graceMs = 15_000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** median, min and max of a list of numbers (rounds of one measurement). */
+function rounds(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return { median: s[Math.floor((s.length - 1) / 2)], min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+/** "median (min–max)" with `digits` decimals. */
+function fmtRange(r, digits = 2) {
+  if (!r || Number.isNaN(r.median)) return 'n/a';
+  return r.n > 1 ? `${r.median.toFixed(digits)} (${r.min.toFixed(digits)}–${r.max.toFixed(digits)})` : r.median.toFixed(digits);
 }
 
 async function waitFor(what, check, timeoutMs = 60_000) {
@@ -76,4 +101,6 @@ function writeSection(name, markdown) {
   writeFileSync(file, doc);
 }
 
-module.exports = { ROOT, freePort, tempPrefix, spawnRole, waitFor, summarize, machine, writeSection };
+module.exports = {
+  ROOT, freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, percentile, machine, writeSection, sleep, rounds, fmtRange,
+};

@@ -1,0 +1,172 @@
+'use strict';
+// Config propagation at scale: one control plane (embedded Postgres unless ARCHWAY_DATABASE_URL is set),
+// N in-process data planes (real SyncClients doing the full validate/compile before their ACK) for
+// N = 1, 10, 50, and one real data-plane process. Measures write → all ACKed, snapshot build, apply,
+// bytes on the wire, and the real proxy's latency while big snapshots are applied.
+// Usage: node --max-old-space-size=12288 test/bench/sync.js
+//   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=10 (10,000-route config)
+const http = require('node:http');
+const { rmSync } = require('node:fs');
+const { freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, machine, writeSection } = require('./lib');
+const fx = require('./fixtures');
+const { Fleet } = require('./sync-fleet');
+const { applyBreakdown, latencyDuringApply } = require('./sync-measures');
+
+const WRITES = Number(process.env.BENCH_SYNC_WRITES || 100);
+const LARGE_WRITES = Number(process.env.BENCH_SYNC_LARGE_WRITES || 10);
+const FLEETS = (process.env.BENCH_SYNC_FLEETS || '1,10,50').split(',').map(Number);
+const SMALL = 100;
+const LARGE = 10_000;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+
+function call(method, url, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(url, { method, agent, headers: data ? { 'content-type': 'application/json', ...headers } : headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Kong's declarative document: one service, `routes` mixed routes, and for the big one consumers + key-auth. */
+function declarative(upstreamPort, routes, consumers) {
+  const svc = fx.service({ name: 'bench', port: upstreamPort });
+  const doc = { _format_version: '3.0', services: [{ name: 'bench', url: `http://127.0.0.1:${upstreamPort}`, routes: [] }], consumers: [], plugins: [] };
+  for (let i = 0; i < routes; i++) doc.services[0].routes.push({ name: `r${i}`, ...fx.mixedRoute(svc, i)[0] });
+  for (let i = 0; i < consumers; i++) doc.consumers.push({ username: `user-${i}`, keyauth_credentials: [{ key: `key-${i}` }] });
+  if (consumers) doc.plugins.push({ name: 'key-auth' });
+  return doc;
+}
+
+/** The control plane's 'snapshot published' lines (build_ms), read from its log as they come. */
+function watchBuilds(child) {
+  const builds = [];
+  let buf = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c) => {
+    buf += c;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (!line.includes('snapshot published')) {
+        if (/"level":"(error|fatal)"/.test(line)) process.stderr.write(`${line}\n`);
+        continue;
+      }
+      try {
+        const rec = JSON.parse(line);
+        builds.push({ version: rec.config_version, ms: rec.build_ms });
+      } catch {
+        // not a JSON log line
+      }
+    }
+  });
+  return builds;
+}
+
+/** `writes` sequential route additions; per write: the Admin API write, → all ACKed, → the real proxy serves it. */
+async function measureWrites(ctx, label, writes) {
+  const out = { write: [], acked: [], first: [], served: [] };
+  for (let i = 0; i < writes; i++) {
+    const name = `w-${label}-${i}`;
+    const t0 = process.hrtime.bigint();
+    const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}`] });
+    const t1 = process.hrtime.bigint();
+    if (res.status !== 201) throw new Error(`write answered ${res.status}: ${res.body}`);
+    const id = JSON.parse(res.body).id;
+    const acks = ctx.fleet.waitRoute(id);
+    const served = (async () => {
+      while ((await fx.get(ctx.proxyPort, `/${name}`, ctx.probeHeaders)) !== 200) await new Promise((r) => setTimeout(r, 2));
+      return process.hrtime.bigint();
+    })();
+    const times = await Promise.all(acks);
+    const ms = (t) => Number(t - t1) / 1e6;
+    out.write.push(Number(t1 - t0) / 1e6);
+    out.acked.push(Math.max(...times.map(ms)));
+    out.first.push(Math.min(...times.map(ms)));
+    out.served.push(ms(await served));
+  }
+  return out;
+}
+
+async function phase(ctx, routes, consumers, writes, fleets) {
+  const t0 = Date.now();
+  const res = await call('POST', `${ctx.admin}/config`, declarative(ctx.upstreamPort, routes, consumers));
+  if (res.status !== 201) throw new Error(`POST /config answered ${res.status}: ${res.body.slice(0, 500)}`);
+  const loadMs = Date.now() - t0;
+  ctx.probeHeaders = consumers ? { apikey: 'key-1' } : {};
+  const results = [];
+  // the last route of the loaded config tells that a data plane has it
+  const last = fx.mixedRoute(fx.service({ name: 'probe' }), routes - 1)[1];
+  const lastProbe = { ...ctx.probeHeaders, host: last.host ?? 'other.example.org', ...last.headers };
+  ctx.loadPath = last.path;
+  ctx.loadHeaders = lastProbe;
+  for (const n of fleets) {
+    if (n > ctx.fleet.size) ctx.fleet.grow(n);
+    else await ctx.fleet.shrink(n);
+    // everyone on the loaded config before the clock starts
+    await ctx.fleet.waitAll((s) => s.config.routes.some((r) => r.name === `r${routes - 1}`));
+    await waitFor('the real data plane to serve the loaded config', async () => (await fx.get(ctx.proxyPort, last.path, lastProbe)) === 200, 300_000);
+    const buildsBefore = ctx.builds.length;
+    const r = await measureWrites(ctx, `${routes}-${n}`, writes);
+    r.builds = ctx.builds.slice(buildsBefore).map((b) => b.ms);
+    results.push({ n, ...r });
+    process.stdout.write(`${routes} routes, N=${n}: acked p50 ${summarize(r.acked).p50.toFixed(1)} ms, p99 ${summarize(r.acked).p99.toFixed(1)} ms\n`);
+  }
+  return { routes, consumers, loadMs, results };
+}
+
+async function main() {
+  const upstream = http.createServer((_, res) => res.end('ok')).listen(0, '127.0.0.1');
+  await new Promise((r) => upstream.once('listening', r));
+  const prefixes = [tempPrefix('cp'), tempPrefix('dp')];
+  const ports = { admin: await freePort(), cluster: await freePort(), proxy: await freePort() };
+  const cp = spawnRole(
+    'control-plane',
+    { ARCHWAY_ADMIN_LISTEN: `127.0.0.1:${ports.admin}`, ARCHWAY_CLUSTER_LISTEN: `127.0.0.1:${ports.cluster}`, ARCHWAY_PREFIX: prefixes[0], ARCHWAY_LOG_LEVEL: 'info' },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const ctx = { admin: `http://127.0.0.1:${ports.admin}`, upstreamPort: upstream.address().port, proxyPort: ports.proxy, builds: watchBuilds(cp) };
+  let dp = null;
+  ctx.fleet = new Fleet(`127.0.0.1:${ports.cluster}`);
+  try {
+    await waitFor('the Admin API', async () => (await call('GET', `${ctx.admin}/status`)).status === 200, 120_000);
+    dp = spawnRole('data-plane', {
+      ARCHWAY_PROXY_LISTEN: `127.0.0.1:${ports.proxy}`,
+      ARCHWAY_PROXY_SSL_LISTEN: 'off',
+      ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+      ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${ports.cluster}`,
+      ARCHWAY_PREFIX: prefixes[1],
+      ARCHWAY_WORKERS: '1',
+    });
+    ctx.dpPid = dp.pid;
+    const small = await phase(ctx, SMALL, 0, WRITES, FLEETS);
+    const large = await phase(ctx, LARGE, LARGE, LARGE_WRITES, [...FLEETS].reverse());
+    await ctx.fleet.shrink(0);
+    const breakdown = applyBreakdown(ctx.fleet.lastSnapshot ?? null, 3);
+    const during = await latencyDuringApply(ctx, call, 3);
+    const md = require('./sync-report').render({ small, large, breakdown, during, WRITES, LARGE_WRITES, machine: machine() });
+    process.stdout.write(`\n${md}\n`);
+    writeSection('sync', md);
+  } finally {
+    await ctx.fleet.close();
+    await stopChild(dp);
+    await stopChild(cp, 30_000);
+    upstream.close();
+    agent.destroy();
+    for (const p of prefixes) rmSync(p, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err.stack || err}\n`);
+    process.exit(1);
+  },
+);
