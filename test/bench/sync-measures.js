@@ -70,10 +70,10 @@ async function latencyDuringApply(ctx, call, writes, { rate = 200, steadyMs = 50
     await sleep(steadyMs);
     for (let i = 0; i < writes; i++) {
       const name = `w-apply-${i}`;
-      const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}`] });
+      const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
       if (res.status !== 201) throw new Error(`write answered ${res.status}`);
       const from = process.hrtime.bigint();
-      while ((await fx.get(ctx.proxyPort, `/${name}`, ctx.probeHeaders)) !== 200) await sleep(2);
+      while ((await fx.get(ctx.proxyPort, `/${name}/`, ctx.probeHeaders)) !== 200) await sleep(2);
       windows.push([from, process.hrtime.bigint()]);
       await sleep(pauseMs);
     }

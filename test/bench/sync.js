@@ -17,12 +17,12 @@ const LARGE_WRITES = Number(process.env.BENCH_SYNC_LARGE_WRITES || 10);
 const FLEETS = (process.env.BENCH_SYNC_FLEETS || '1,10,50').split(',').map(Number);
 const SMALL = 100;
 const LARGE = 10_000;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
+/** One Admin API call on a fresh connection (writes can be a minute apart: a kept-alive socket would have timed out). */
 function call(method, url, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(url, { method, agent, headers: data ? { 'content-type': 'application/json', ...headers } : headers }, (res) => {
+    const req = http.request(url, { method, agent: false, headers: data ? { 'content-type': 'application/json', ...headers } : headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (text += c));
@@ -69,19 +69,21 @@ function watchBuilds(child) {
   return builds;
 }
 
-/** `writes` sequential route additions; per write: the Admin API write, → all ACKed, → the real proxy serves it. */
+/**
+ * `writes` sequential route additions (paths end in '/' so no route is a prefix of a later one); per write: the Admin API write, → all ACKed, → the real proxy serves it.
+ */
 async function measureWrites(ctx, label, writes) {
   const out = { write: [], acked: [], first: [], served: [] };
   for (let i = 0; i < writes; i++) {
     const name = `w-${label}-${i}`;
     const t0 = process.hrtime.bigint();
-    const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}`] });
+    const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
     const t1 = process.hrtime.bigint();
     if (res.status !== 201) throw new Error(`write answered ${res.status}: ${res.body}`);
     const id = JSON.parse(res.body).id;
     const acks = ctx.fleet.waitRoute(id);
     const served = (async () => {
-      while ((await fx.get(ctx.proxyPort, `/${name}`, ctx.probeHeaders)) !== 200) await new Promise((r) => setTimeout(r, 2));
+      while ((await fx.get(ctx.proxyPort, `/${name}/`, ctx.probeHeaders)) !== 200) await new Promise((r) => setTimeout(r, 2));
       return process.hrtime.bigint();
     })();
     const times = await Promise.all(acks);
@@ -158,7 +160,6 @@ async function main() {
     await stopChild(dp);
     await stopChild(cp, 30_000);
     upstream.close();
-    agent.destroy();
     for (const p of prefixes) rmSync(p, { recursive: true, force: true });
   }
 }
