@@ -74,3 +74,9 @@ describe('Admin API body decoding (Kong arguments_decoder)', () => {
     expect(pageArgs({})).toEqual({ size: 100, sizeGiven: false, offset: undefined });
   });
 });
+
+describe('conflicting form keys', () => {
+  it('answers 400 when a key is used both as a value and as a record', () => {
+    expect(() => decodeForm('a[1]=x&a[1].b=y')).toThrow(/conflicting values/);
+  });
+});

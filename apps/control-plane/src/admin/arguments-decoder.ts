@@ -48,6 +48,8 @@ function assign(tree: Tree, path: (string | number)[], value: string): void {
     const part = path[i];
     const last = i === path.length - 1;
     const nextIsIndex = !last && (typeof path[i + 1] === 'number' || path[i + 1] === '');
+    // `a[1]=x&a[1].b=y`: a key cannot be both a value and a record
+    if (node === null || typeof node !== 'object') throw new BodyError(400, `conflicting values for key '${path.join('.')}'`);
     if (Array.isArray(node)) {
       const index = part === '' ? node.length : typeof part === 'number' ? part - 1 : NaN;
       if (!Number.isInteger(index) || index < 0) throw new BodyError(400, `invalid array index in key '${path.join('.')}'`);
