@@ -4,10 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pluginSchema } from '@archway/plugins';
-import { emptyConfig, makeSnapshot, validatePlugin, type ConfigSet, type Plugin, type Route, type Service } from '@archway/schema';
+import {
+  emptyConfig, makeSnapshot, targetSchema, upstreamSchema, validateEntity, validatePlugin, type ConfigSet, type Plugin, type Route, type Service, type Target,
+  type Upstream as UpstreamEntity,
+} from '@archway/schema';
 import { ConfigStore } from './config-store';
 import { ProxyServer } from './proxy-server';
-import { makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
+import { closedPort, makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
 import { openWebSocket, startEchoServer, type EchoServer } from './testing/websocket-fixtures';
 
 const consumer = { id: '11111111-1111-4111-8111-111111111111', created_at: 1, updated_at: 1, username: 'alice', custom_id: null, tags: null };
@@ -109,12 +112,89 @@ describe('WebSocket proxying', () => {
     expect(JSON.parse(ws.body).message).toBe('no Route matched with those values');
   });
 
+  it('closes both sides once the client left, even when the upstream keeps its half open (as nginx does)', async () => {
+    await apply();
+    const ws = await openWebSocket(port, '/ws');
+    ws.send('ping');
+    expect(await ws.next()).toBe('echo: ping');
+    expect(proxy.stats().connections_active).toBe(1);
+    ws.close(); // the echo server ignores the FIN the proxy passes on: only the proxy can end the tunnel
+    for (let i = 0; i < 100 && proxy.stats().connections_active > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.stats().connections_active).toBe(0);
+  });
+
   it('shutting the proxy down cuts websockets still open after the grace period', async () => {
     await apply();
     const ws = await openWebSocket(port, '/ws');
     ws.send('ping');
     expect(await ws.next()).toBe('echo: ping');
     await proxy.close(50); // resolves: the upgraded connection does not hold the listener open
+  });
+
+  describe('to a balanced service (host names an upstream)', () => {
+    let other: EchoServer;
+    beforeEach(async () => (other = await startEchoServer()));
+    afterEach(() => other.close());
+
+    async function balance(targets: string[], fields: Record<string, unknown> = {}) {
+      const upstream = validateEntity<UpstreamEntity>(upstreamSchema, { name: 'ws-pool', ...fields }, 'create');
+      const ts = targets.map((target) => validateEntity<Target>(targetSchema, { upstream: { id: upstream.id }, target }, 'create'));
+      const s = makeService({ host: 'ws-pool', port: 80 });
+      const r = makeRoute(s, { paths: ['/ws'] });
+      await store.apply(makeSnapshot(++version, { ...emptyConfig(), services: [s], routes: [r], upstreams: [upstream], targets: ts }));
+    }
+
+    const until = async (check: () => boolean, what: string) => {
+      for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+      if (!check()) throw new Error(`timed out waiting for ${what}`);
+    };
+
+    it('least-connections counts an open websocket on its target until it closes, then forgets it', async () => {
+      await balance([`127.0.0.1:${echo.port}`, `127.0.0.1:${other.port}`], { algorithm: 'least-connections' });
+      const ws = await openWebSocket(port, '/ws');
+      expect(ws.status).toBe(101);
+      const [busy, idle] = echo.handshakes.length === 1 ? [echo, other] : [other, echo];
+      // while it is open, its target has one connection more: plain requests go to the other one
+      for (let i = 0; i < 4; i++) expect((await send(port, { path: '/ws' })).status).toBe(403);
+      expect([busy.plainRequests, idle.plainRequests]).toEqual([0, 4]);
+      ws.close();
+      await until(() => proxy.stats().connections_active === 0, 'the proxy to close the websocket');
+      // closed: both targets are idle again, and requests spread over both
+      for (let i = 0; i < 4; i++) await send(port, { path: '/ws' });
+      expect(busy.plainRequests).toBe(2);
+      expect(idle.plainRequests).toBe(6);
+    });
+
+    it('sends the hash cookie with the 101 (hash_on cookie), and the websocket sticks to a target with it', async () => {
+      await balance([`127.0.0.1:${echo.port}`, `127.0.0.1:${other.port}`], { algorithm: 'consistent-hashing', hash_on: 'cookie', hash_on_cookie: 'lb' });
+      const first = await openWebSocket(port, '/ws');
+      expect(first.status).toBe(101);
+      first.close();
+      const cookie = first.headers['set-cookie'] ?? '';
+      expect(cookie).toMatch(/^lb=[0-9a-f-]+; Path=\/; Same-Site=Lax; HttpOnly$/);
+      const owner = echo.handshakes.length === 1 ? echo : other;
+      for (let i = 0; i < 3; i++) {
+        const ws = await openWebSocket(port, '/ws', { headers: { cookie: cookie.split(';')[0] } });
+        expect(ws.headers['set-cookie']).toBeUndefined();
+        ws.close();
+      }
+      expect(owner.handshakes).toHaveLength(4);
+    });
+
+    it("passive health counts a target refusing the websocket's connection; the retry upgrades on the other one", async () => {
+      const dead = await closedPort();
+      await balance([`127.0.0.1:${dead}`, `127.0.0.1:${echo.port}`], { healthchecks: { passive: { unhealthy: { tcp_failures: 1 } } } });
+      for (let i = 0; i < 2; i++) {
+        const ws = await openWebSocket(port, '/ws');
+        expect(ws.status).toBe(101);
+        ws.close();
+      }
+      const health = store.runtime?.balancers.values().next().value?.health() ?? [];
+      expect(Object.fromEntries(health.map((t) => [t.target, t.health]))).toEqual({
+        [`127.0.0.1:${dead}`]: 'UNHEALTHY',
+        [`127.0.0.1:${echo.port}`]: 'HEALTHY',
+      });
+    });
   });
 
   describe('other upgrades', () => {

@@ -52,8 +52,11 @@ export function upgradeResponse(req: IncomingMessage, socket: Duplex, head: Buff
   return res;
 }
 
-/** `HTTP/1.1 101` plus the upstream's headers (Upgrade, Connection, Sec-WebSocket-*) and Via. */
-function switchingProtocolsHead(headers: IncomingHttpHeaders, requestId: string): string {
+/**
+ * `HTTP/1.1 101` plus the upstream's headers (Upgrade, Connection, Sec-WebSocket-*), Via, and the
+ * balancer's hash cookie when it generated one (hash_on cookie).
+ */
+function switchingProtocolsHead(headers: IncomingHttpHeaders, requestId: string, setCookie: string | null): string {
   let head = 'HTTP/1.1 101 Switching Protocols\r\n';
   for (const name in headers) {
     if (name === 'via') continue;
@@ -67,12 +70,15 @@ function switchingProtocolsHead(headers: IncomingHttpHeaders, requestId: string)
   if (RESPONSE_HEADERS.via) head += `via: ${upstreamVia !== null ? `${upstreamVia}, ` : ''}${VIA_TOKEN}\r\n`;
   else if (upstreamVia !== null) head += `via: ${upstreamVia}\r\n`;
   if (RESPONSE_HEADERS.requestId) head += `x-archway-request-id: ${requestId}\r\n`;
+  if (setCookie !== null) head += `set-cookie: ${setCookie}\r\n`;
   return `${head}\r\n`;
 }
 
 /** ProxyExchange for a websocket handshake: everything but a 101 is relayed as ProxyExchange does. */
 export class WebSocketExchange extends ProxyExchange {
   #upgraded = false;
+  /** when the attempt in progress was sent (each retry restarts it) */
+  #sentAt = 0;
   readonly #client: UpgradeState;
 
   constructor(
@@ -91,6 +97,11 @@ export class WebSocketExchange extends ProxyExchange {
     this.#client = client;
   }
 
+  override start(): void {
+    this.#sentAt = performance.now();
+    super.start();
+  }
+
   override clientGone(): void {
     if (!this.#upgraded) super.clientGone();
   }
@@ -98,22 +109,37 @@ export class WebSocketExchange extends ProxyExchange {
   onRequestUpgrade(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, upstream: Duplex): void {
     this.#upgraded = true;
     const { socket, head } = this.#client;
+    // a balanced service: the peer answered (passive health, circuit breaker, latency learn it); it
+    // stays counted as in flight (least-connections) for as long as the tunnel is open, as in Kong,
+    // whose balancer releases a websocket's peer only when the connection ends
+    const pick = this.pick;
+    pick?.responded(statusCode, performance.now() - this.#sentAt);
     if (socket.destroyed) {
       upstream.destroy();
+      pick?.done(false);
       return;
     }
     this.logger.debug('websocket upgraded', { request_id: this.requestId, upstream: this.upstream.origin, status: statusCode });
-    socket.write(switchingProtocolsHead(headers, this.requestId));
+    socket.write(switchingProtocolsHead(headers, this.requestId, pick?.setCookie ?? null));
     if (head.length > 0) upstream.write(head);
     // nginx's proxy_read_timeout: a websocket idle that long in both directions is closed
     const idle = this.upstream.bodyTimeout;
     if (idle > 0) (upstream as Socket).setTimeout(idle, () => upstream.destroy());
+    let open = true;
     const closeBoth = () => {
+      if (!open) return;
+      open = false;
       socket.destroy();
       upstream.destroy();
+      pick?.done(false);
     };
     upstream.on('error', closeBoth).on('close', closeBoth);
     socket.on('error', closeBoth).on('close', closeBoth);
+    // nginx ends the tunnel once either side closed and what it sent was passed on: the pipe ends
+    // the other side (a FIN), and its 'finish' closes both, so no half-open pair lingers until the
+    // idle timeout (both servers allow half-open sockets, so neither would close on its own)
+    upstream.on('finish', closeBoth);
+    socket.on('finish', closeBoth);
     upstream.pipe(socket);
     socket.pipe(upstream);
   }

@@ -40,6 +40,8 @@ export interface EchoServer {
   port: number;
   /** handshake request headers the upstream saw */
   handshakes: IncomingHttpHeaders[];
+  /** plain (non-upgrade) requests it answered 403 */
+  readonly plainRequests: number;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,11 @@ export interface EchoServer {
 export async function startEchoServer(): Promise<EchoServer> {
   const handshakes: IncomingHttpHeaders[] = [];
   const sockets = new Set<Duplex>();
-  const server: Server = createServer((_req, res) => res.writeHead(403).end('no upgrade'));
+  const echo = { plainRequests: 0 };
+  const server: Server = createServer((_req, res) => {
+    echo.plainRequests++;
+    res.writeHead(403).end('no upgrade');
+  });
   server.on('upgrade', (req, socket: Duplex) => {
     handshakes.push(req.headers);
     if (req.headers['x-refuse'] === 'yes') {
@@ -74,6 +80,9 @@ export async function startEchoServer(): Promise<EchoServer> {
   return {
     port: (server.address() as AddressInfo).port,
     handshakes,
+    get plainRequests() {
+      return echo.plainRequests;
+    },
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
