@@ -5,7 +5,8 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { PROXY_ERRORS, type ProxyErrorName } from '@archway/schema';
-import { PluginContext, runBodyFilter, runHeaderFilter, runLog, runRequestPhases, type Chain, PluginError } from '@archway/pipeline';
+import type { Peer } from '@archway/balancer';
+import { PluginContext, runBodyFilter, runHeaderFilter, runLog, runRequestPhases, type Chain, PluginError, type UpstreamTry } from '@archway/pipeline';
 import type { Logger } from '@archway/telemetry';
 import { sendError, sendExit, sendGatewayError } from './gateway-response';
 
@@ -121,10 +122,21 @@ export class PluginRun {
     return runBodyFilter(this.chain, this.ctx, body);
   }
 
-  /** The ProxyExchange starts an attempt to reach `origin` (Kong's balancer tries). */
-  upstreamTry(origin: string): void {
+  /**
+   * The ProxyExchange starts an attempt (Kong's balancer tries): to `peer` when the service is balanced,
+   * else to the service's `origin`. `startedAt` (performance.now()) is when the balancer began to pick.
+   */
+  upstreamTry(origin: string, peer: Peer | null, startedAt: number): void {
     const ctx = this.ctx;
-    const entry = { ...originParts(origin), balancer_start: Date.now(), balancer_latency: 0 };
+    const pickNs = Math.round((performance.now() - startedAt) * 1e6);
+    const startMs = performance.timeOrigin + startedAt;
+    const entry: UpstreamTry = {
+      ...(peer !== null ? { ip: peer.host, port: peer.port } : originParts(origin)),
+      balancer_start: Math.round(startMs),
+      balancer_start_ns: Math.round(startMs * 1e6),
+      balancer_latency: Math.round(pickNs / 1e6),
+      balancer_latency_ns: pickNs,
+    };
     if (ctx.tries) ctx.tries.push(entry);
     else ctx.tries = [entry];
   }

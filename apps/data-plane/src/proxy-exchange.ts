@@ -98,7 +98,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   start(): void {
     this.#sentAt = performance.now();
-    this.plugins?.upstreamTry(this.upstream.origin);
     let pool = this.upstream.pool;
     if (this.pick !== null) {
       pool = this.pick.next(this.options.headers as string[]);
@@ -108,6 +107,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
         return;
       }
     }
+    // the log record's tries name the address tried: the picked peer's on a balanced service
+    this.plugins?.upstreamTry(this.upstream.origin, this.pick?.peer ?? null, this.#sentAt);
     try {
       if (pool === null) throw Object.assign(new Error('balanced service without a peer picker'), { code: 'UND_ERR_CLOSED' });
       pool.dispatch(this.options, this);

@@ -8,7 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pluginSchema } from '@archway/plugins';
-import { emptyConfig, makeSnapshot, validatePlugin, type ConfigSet, type Plugin, type Route, type Service } from '@archway/schema';
+import {
+  emptyConfig, makeSnapshot, targetSchema, upstreamSchema, validateEntity, validatePlugin, type ConfigSet, type Plugin, type Route, type Service, type Target,
+  type Upstream as UpstreamEntity,
+} from '@archway/schema';
 import { ConfigStore } from './config-store';
 import { ProxyServer } from './proxy-server';
 import { closedPort, makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
@@ -150,6 +153,45 @@ describe('proxy with logging and caching plugins', () => {
       const record = collector.deliveries[0].body as LogRecord;
       expect(record).toMatchObject({ source: 'error', response: { status: 502 }, upstream_status: '502, 502' });
       expect(record.tries).toEqual([expect.objectContaining({ state: 'failed', code: 502 }), expect.objectContaining({ state: 'failed', code: 502 })]);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it("http-log's tries name the balanced target's address actually tried, a refused one as failed, with Kong's timing fields", async () => {
+    const collector = await startCollector();
+    try {
+      const dead = await closedPort();
+      const pool = validateEntity<UpstreamEntity>(upstreamSchema, { name: 'logged-pool', algorithm: 'round-robin' }, 'create');
+      const targets = [`127.0.0.1:${dead}`, `127.0.0.1:${upstream.port}`].map((target) =>
+        validateEntity<Target>(targetSchema, { upstream: { id: pool.id }, target }, 'create'),
+      );
+      const balanced = makeService({ host: 'logged-pool', port: 80, retries: 1 });
+      const balancedRoute = makeRoute(balanced, { paths: ['/lb'] });
+      const plugin = validatePlugin({ name: 'http-log', route: { id: balancedRoute.id }, config: { http_endpoint: collector.url } }, 'create', pluginSchema);
+      await store.apply(
+        makeSnapshot(++version, { ...emptyConfig(), services: [balanced], routes: [balancedRoute], upstreams: [pool], targets, plugins: [plugin] } as ConfigSet),
+      );
+      // round-robin over [dead, live]: one request goes to the dead target first and is retried on the live one
+      for (let i = 0; i < 2; i++) expect((await send(port, { path: '/lb' })).status).toBe(200);
+      await until(() => collector.deliveries.length === 2);
+      const tries = collector.deliveries.map((d) => (d.body as LogRecord).tries as Record<string, unknown>[]);
+      const retried = tries.find((t) => t.length === 2) ?? [];
+      const direct = tries.find((t) => t.length === 1) ?? [];
+      expect(retried).toEqual([
+        expect.objectContaining({ ip: '127.0.0.1', port: dead, state: 'failed', code: 502 }),
+        expect.objectContaining({ ip: '127.0.0.1', port: upstream.port }),
+      ]);
+      expect(retried[1].state).toBeUndefined();
+      expect(direct).toEqual([expect.objectContaining({ ip: '127.0.0.1', port: upstream.port })]);
+      for (const t of [...retried, ...direct]) {
+        expect(Object.keys(t).sort()).toEqual(
+          expect.arrayContaining(['balancer_latency', 'balancer_latency_ns', 'balancer_start', 'balancer_start_ns', 'ip', 'port']),
+        );
+        expect(Math.abs((t.balancer_start as number) - Date.now())).toBeLessThan(60_000);
+        expect(Math.round((t.balancer_start_ns as number) / 1e6)).toBeCloseTo(t.balancer_start as number, -1);
+        expect(t.balancer_latency_ns as number).toBeGreaterThanOrEqual(0);
+      }
     } finally {
       await collector.close();
     }

@@ -38,12 +38,16 @@ export interface UpstreamOverride {
 
 /** One attempt to reach the upstream (Kong's balancer_data.tries entry, as log records carry it). */
 export interface UpstreamTry {
+  /** the address tried: the balanced target's ip, else the service's host */
   ip: string;
   port: number;
   /** epoch milliseconds when the attempt started */
   balancer_start: number;
+  /** the same in epoch nanoseconds (a float, as Kong's time_ns) */
+  balancer_start_ns: number;
   /** milliseconds spent choosing the target */
   balancer_latency: number;
+  balancer_latency_ns: number;
   /** 'failed' with the status Kong would answer when the attempt did not get a response */
   state?: 'failed';
   code?: number;

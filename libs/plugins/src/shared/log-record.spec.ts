@@ -13,7 +13,7 @@ function proxied() {
   ctx.serverPort = 8000;
   ctx.requestSize = 120;
   ctx.responseSize = 345;
-  ctx.tries = [{ ip: '127.0.0.1', port: 9000, balancer_start: 1, balancer_latency: 0 }];
+  ctx.tries = [{ ip: '127.0.0.1', port: 9000, balancer_start: 1, balancer_start_ns: 1e6, balancer_latency: 0, balancer_latency_ns: 0 }];
   ctx.upstreamStatus = 200;
   ctx.upstreamLatencyMs = 12;
   ctx.status = 200;
@@ -37,7 +37,7 @@ describe("Kong's log record", () => {
     expect(r.upstream_uri).toBe('/users?page=2&tag=a&tag=b&flag');
     expect(r.upstream_status).toBe('200');
     expect(r.response).toEqual({ status: 200, size: 345, headers: { 'content-type': 'application/json', 'content-length': '345' } });
-    expect(r.tries).toEqual([{ ip: '127.0.0.1', port: 9000, balancer_start: 1, balancer_latency: 0 }]);
+    expect(r.tries).toEqual([{ ip: '127.0.0.1', port: 9000, balancer_start: 1, balancer_start_ns: 1e6, balancer_latency: 0, balancer_latency_ns: 0 }]);
     expect(r.latencies.proxy).toBe(12);
     expect(r.latencies.request).toBeGreaterThanOrEqual(0);
     expect(r.route).toBe(route);
@@ -74,8 +74,8 @@ describe("Kong's log record", () => {
 
     const failed = contextFor({ path: '/x' });
     failed.tries = [
-      { ip: '10.0.0.1', port: 80, balancer_start: 1, balancer_latency: 0, state: 'failed', code: 502 },
-      { ip: '10.0.0.1', port: 80, balancer_start: 2, balancer_latency: 0, state: 'failed', code: 502 },
+      { ip: '10.0.0.1', port: 80, balancer_start: 1, balancer_start_ns: 1e6, balancer_latency: 0, balancer_latency_ns: 0, state: 'failed', code: 502 },
+      { ip: '10.0.0.1', port: 80, balancer_start: 2, balancer_start_ns: 2e6, balancer_latency: 0, balancer_latency_ns: 0, state: 'failed', code: 502 },
     ];
     failed.status = 502;
     expect(logRecord(failed)).toMatchObject({ source: 'error', upstream_uri: '/x', upstream_status: '502, 502' });
