@@ -29,6 +29,8 @@ export class ConfigStore {
   #runtime: RuntimeConfig | null = null;
   #pools = new UpstreamPools();
   #writes: Promise<void> = Promise.resolve();
+  /** plugin disposals still under way (a replaced config's http-log queue sending what it held) */
+  readonly #disposing = new Set<Promise<void>>();
   readonly #file: string;
   readonly #logger: Logger;
   readonly #balancing: BalancingOptions;
@@ -86,6 +88,28 @@ export class ConfigStore {
     }
   }
 
+  /**
+   * Releases the serving config's plugin instances and waits, for up to `timeoutMs`, until they and
+   * those of configs replaced earlier are done (http-log queues sent, clients closed). Called at
+   * shutdown once no request is served any more; false (and a warning) when time ran out first.
+   */
+  async flushPlugins(timeoutMs: number): Promise<boolean> {
+    this.#disposeChains(this.#runtime);
+    if (this.#disposing.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = await Promise.race([
+      Promise.all(this.#disposing).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs)))),
+    ]);
+    clearTimeout(timer);
+    if (!flushed)
+      this.#logger.warn('plugins did not finish sending their queued entries before the drain timeout; what is left is lost', {
+        plugins_pending: this.#disposing.size,
+        timeout_ms: timeoutMs,
+      });
+    return flushed;
+  }
+
   /** Closes upstream pools, letting in-flight requests finish for up to `graceMs`. */
   async close(graceMs?: number): Promise<void> {
     await this.#writes;
@@ -129,8 +153,15 @@ export class ConfigStore {
     this.#disposeChains(previous);
   }
 
+  /** Disposes `rt`'s plugin instances (once); flushPlugins waits for those still under way. */
   #disposeChains(rt: RuntimeConfig | null): void {
-    rt?.chains.dispose((err, plugin) => this.#logger.warn('plugin failed to release its resources', { plugin: plugin.name, plugin_id: plugin.id, err }));
+    if (!rt) return;
+    const done = rt.chains.dispose((err, plugin) =>
+      this.#logger.warn('plugin failed to release its resources', { plugin: plugin.name, plugin_id: plugin.id, err }),
+    );
+    if (this.#disposing.has(done)) return;
+    this.#disposing.add(done);
+    void done.then(() => this.#disposing.delete(done));
   }
 
   /** Writes are serialised so an older snapshot never overwrites a newer one; stale ones are skipped. */

@@ -123,9 +123,11 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
     (closing ??= (async () => {
       log.info('data plane shutting down', { drain_timeout_ms: settings.drainTimeoutMs });
       drain.begin(); // /status/ready answers 503 first, so load balancers stop sending
+      const deadline = Date.now() + settings.drainTimeoutMs;
       await proxy.close(settings.drainTimeoutMs);
       reporter?.close();
-      await Promise.allSettled([sync.stop(), status.close()]);
+      // plugin queues (http-log) send what the last requests logged, in what is left of the drain timeout
+      await Promise.allSettled([store.flushPlugins(deadline - Date.now()), sync.stop(), status.close()]);
       await store.close(1_000);
       log.info('data plane stopped');
     })());

@@ -111,8 +111,11 @@ class Worker {
 
   close(graceMs: number): Promise<void> {
     return (this.#closing ??= (async () => {
+      const deadline = Date.now() + graceMs;
       await this.#proxy.close(graceMs);
       this.#reporter.close();
+      // plugin queues (http-log) send what the last requests logged, in what is left of the drain timeout
+      await this.#store.flushPlugins(deadline - Date.now());
       await this.#store.close(1_000);
     })());
   }

@@ -146,6 +146,25 @@ describe('plugin chains (Kong precedence)', () => {
     expect(released).toEqual(['c']);
   });
 
+  it('resolves dispose once every asynchronous disposal (a queue flushing) settled, a failing one included', async () => {
+    const flushed: string[] = [];
+    let release: () => void = () => undefined;
+    const slow = recorder('limit', 910, {
+      dispose: (s) => (s === 'slow' ? new Promise<void>((r) => (release = r)).then(() => void flushed.push('slow')) : Promise.reject(new Error('gone'))),
+    });
+    const chains = compileChains({ config: config([plugin('limit', { route: route.id }, { tag: 'slow' }), plugin('limit', {}, { tag: 'bad' })]), handlers: new Map([['limit', slow]]) });
+    const failures: unknown[] = [];
+    let done = false;
+    const disposed = chains.dispose((err) => failures.push(err)).then(() => (done = true));
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    release();
+    await disposed;
+    expect(flushed).toEqual(['slow']);
+    expect(failures).toEqual([new Error('gone')]);
+    expect(chains.dispose()).toBe(chains.dispose());
+  });
+
   it("hands configure the plugin entity, for its scope (Kong's conf.route_id / service_id)", () => {
     const seen: Plugin[] = [];
     const scoped = recorder('limit', 910, { configure: (_c, _env, p) => void seen.push(p as Plugin) });

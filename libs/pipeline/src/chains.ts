@@ -81,8 +81,12 @@ class CompiledChain implements Chain {
 export interface ChainSet {
   /** the chain for requests matched to `route` (null: no route, global plugins only) */
   forRoute(route: Route | null): Chain;
-  /** calls every configured instance's `dispose` once (the snapshot was replaced); failures are passed to `onError` */
-  dispose(onError?: (err: unknown, plugin: Plugin) => void): void;
+  /**
+   * Calls every configured instance's `dispose` once (the snapshot was replaced, or the data plane
+   * stops); failures are passed to `onError`. Resolves once every disposal settled (queues flushed,
+   * clients closed); calling it again returns the same promise.
+   */
+  dispose(onError?: (err: unknown, plugin: Plugin) => void): Promise<void>;
 }
 
 export interface CompileChainsInput {
@@ -107,16 +111,18 @@ function makeEnv(config: ConfigSet, logger: PluginLogger = SILENT): ConfigureEnv
   };
 }
 
-function disposeInstances(instances: Map<string, Map<Key, Step>>, onError?: (err: unknown, plugin: Plugin) => void): void {
+function disposeInstances(instances: Map<string, Map<Key, Step>>, onError?: (err: unknown, plugin: Plugin) => void): Promise<void> {
+  const pending: Promise<void>[] = [];
   for (const byScope of instances.values())
     for (const { plugin, handler, state } of byScope.values()) {
       if (!handler.dispose) continue;
       try {
-        void Promise.resolve(handler.dispose(state)).catch((err: unknown) => onError?.(err, plugin));
+        pending.push(Promise.resolve(handler.dispose(state)).catch((err: unknown) => onError?.(err, plugin)));
       } catch (err) {
         onError?.(err, plugin);
       }
     }
+  return Promise.all(pending).then(noop);
 }
 
 /** Configures every enabled plugin once and returns per-route chains. Throws when a plugin has no handler here. */
@@ -139,7 +145,7 @@ export function compileChains({ config, handlers, logger }: CompileChainsInput):
       if (plugin.consumer) consumerScoped.add(plugin.name);
     }
   } catch (err) {
-    disposeInstances(instances);
+    void disposeInstances(instances);
     throw err;
   }
 
@@ -173,13 +179,11 @@ export function compileChains({ config, handlers, logger }: CompileChainsInput):
   const chains = new Map<string, Chain>();
   for (const route of config.routes) chains.set(route.id, build(route.id, route.service?.id ?? null));
   const noRoute = build(null, null);
-  let disposed = false;
+  let disposed: Promise<void> | null = null;
   return {
     forRoute: (route) => (route ? (chains.get(route.id) ?? noRoute) : noRoute),
     dispose(onError) {
-      if (disposed) return;
-      disposed = true;
-      disposeInstances(instances, onError);
+      return (disposed ??= disposeInstances(instances, onError));
     },
   };
 }
