@@ -64,17 +64,32 @@ describe('downstream limits', () => {
     s.write('GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n'); // and nothing more
     const reply = await raw(null, s);
     expect(reply).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
-    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toMatchObject({ message: 'Request timeout' });
+    const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { message: string; request_id: string };
+    expect(body.message).toBe('Request timeout');
+    expect(reply).toContain(`X-Archway-Request-Id: ${body.request_id}\r\n`);
     expect(upstream.seen).toHaveLength(0);
   });
 
-  it('cuts a request whose body stalls past ARCHWAY_REQUEST_TIMEOUT', async () => {
+  it("answers 408 'Request timeout' in the client's Accept format, with its request id, when the body stalls past ARCHWAY_REQUEST_TIMEOUT", async () => {
     await start({ requestTimeoutMs: 400, headersTimeoutMs: 400 });
-    const s = connect(port, '127.0.0.1');
-    await once(s, 'connect');
-    s.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-a-little');
-    const reply = await raw(null, s); // resolves: the proxy closed the connection
-    expect(reply).not.toMatch(/^HTTP\/1\.1 200/);
+    for (const [accept, type, pattern] of [
+      ['text/html', 'text/html', /<p>Request timeout\.<\/p>\n {4}<p>request_id: ([0-9a-f]{32})<\/p>/],
+      ['text/plain', 'text/plain', /^Request timeout\nrequest_id: ([0-9a-f]{32})\n$/],
+      ['application/json', 'application/json', /^\{\n {2}"message":"Request timeout",\n {2}"request_id":"([0-9a-f]{32})"\n\}$/],
+    ] as const) {
+      const s = connect(port, '127.0.0.1');
+      await once(s, 'connect');
+      s.write(`POST /echo HTTP/1.1\r\nHost: x\r\nAccept: ${accept}\r\nContent-Length: 100\r\n\r\nonly-a-little`);
+      const reply = await raw(null, s); // resolves: the proxy answered and closed the connection
+      expect(reply).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(reply).toMatch(/\r\nConnection: close\r\n/i);
+      expect(reply).toContain(`Content-Type: ${type}; charset=utf-8`);
+      const id = pattern.exec(reply.slice(reply.indexOf('\r\n\r\n') + 4))?.[1];
+      expect(id).toBeDefined();
+      expect(reply).toContain(`X-Archway-Request-Id: ${id}\r\n`);
+    }
+    // the upstream never got a whole request, and the proxy keeps serving
+    expect(upstream.seen).toHaveLength(0);
     expect((await send(port, { path: '/echo' })).status).toBe(200);
   });
 

@@ -1,10 +1,11 @@
 // Limits on what clients send (Kong/nginx: large_client_header_buffers, client_header_timeout,
 // keepalive_timeout): node's server options computed once at start, and the raw answers to requests
 // node's parser refuses before any handler runs (400 malformed, 408 too slow, 431 headers too large).
-import type { ServerOptions } from 'node:http';
+import type { ServerOptions, ServerResponse } from 'node:http';
 import { PROXY_ERRORS } from '@archway/schema';
-import { SERVER_HEADER } from './gateway-response';
-import { newRequestId } from './request-id';
+import { SERVER_HEADER, sendGatewayError } from './gateway-response';
+import { abandonExchange } from './proxy-exchange';
+import { newRequestId, requestIdOf } from './request-id';
 import { RESPONSE_HEADERS } from './response-headers-setting';
 
 export interface DownstreamLimits {
@@ -42,15 +43,28 @@ export function serverOptions(limits: Partial<DownstreamLimits> = {}): ServerOpt
   };
 }
 
-/** Kong's body for 408 (kong/error_handlers.lua); PROXY_ERRORS has no entry for it. */
-const REQUEST_TIMEOUT = { status: 408, message: 'Request timeout' } as const;
-
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
 function clientErrorOf(code: string | undefined): { status: number; message: string } {
   if (code === 'HPE_HEADER_OVERFLOW') return PROXY_ERRORS.headersTooLarge;
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return REQUEST_TIMEOUT;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return PROXY_ERRORS.requestTimeout;
   return PROXY_ERRORS.badRequest;
+}
+
+/**
+ * The request on `res` did not arrive in time (its body stalled past the request timeout): Kong's 408
+ * in the format its Accept header asks for, with its request id, and the connection closes. The
+ * upstream exchange, if one started, is dropped (the client's fault, not the upstream's); a response
+ * already under way can only be cut.
+ */
+export function answerRequestTimeout(res: ServerResponse): void {
+  abandonExchange(res);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.shouldKeepAlive = false;
+  sendGatewayError(res, 'requestTimeout', requestIdOf(res) ?? newRequestId(), res.req.headers.accept, performance.now());
 }
 
 /** The raw response for a request node's parser rejected (no ServerResponse exists); the connection closes after it. */

@@ -65,6 +65,14 @@ function onResponseClose(this: TaggedResponse): void {
   if (ex && !this.writableFinished) ex.clientGone();
 }
 
+/**
+ * The client is being answered by someone else (a 408 for a request body that stalled): the exchange
+ * proxying to `res`, if any, stops as if the client had gone (no upstream health penalty, no 502).
+ */
+export function abandonExchange(res: ServerResponse): void {
+  (res as TaggedResponse)[kExchange]?.clientGone();
+}
+
 export class ProxyExchange implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | null = null;
   #requestStarted = false;

@@ -8,7 +8,7 @@ import type { Logger } from '@archway/telemetry';
 import type { Dispatcher } from 'undici';
 import type { ConfigStore } from './config-store';
 import { sendGatewayError } from './gateway-response';
-import { clientErrorResponse, serverOptions, type DownstreamLimits } from './downstream-limits';
+import { answerRequestTimeout, clientErrorResponse, serverOptions, type DownstreamLimits } from './downstream-limits';
 import { isTrustedPeer } from './trusted-ips';
 import { PluginContext, type Chain } from '@archway/pipeline';
 import type { RouteMatch } from '@archway/router';
@@ -16,7 +16,7 @@ import { PluginRun } from './plugin-run';
 import { ProxyExchange } from './proxy-exchange';
 import { BalancedPick } from './balanced-pick';
 import type { Upstream } from './runtime-config';
-import { newRequestId } from './request-id';
+import { newRequestId, tagRequestId } from './request-id';
 import { clientAddress, upstreamRequestHeaders } from './upstream-headers';
 import { resolveUpstreamOverride } from './upstream-override';
 import { sendHttpsRequired } from './https-redirect';
@@ -162,6 +162,7 @@ export class ProxyServer {
     res.once('close', onResponseDone);
     if (this.#draining) res.shouldKeepAlive = false;
     const requestId = newRequestId();
+    tagRequestId(res, requestId);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -313,7 +314,9 @@ export class ProxyServer {
 
   #onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     // a response already under way on this socket cannot be replaced by a raw one
-    const busy = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+    const busy = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    // a routed request whose body stalled: its 408 goes through its response (Accept, request id)
+    if (busy && err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.writable) return answerRequestTimeout(busy);
     if (err.code === 'ECONNRESET' || !socket.writable || busy) {
       socket.destroy();
       return;

@@ -15,3 +15,16 @@ export function newRequestId(): string {
   offset += 16;
   return id;
 }
+
+const kRequestId = Symbol('archway.requestId');
+type Tagged = { [kRequestId]?: string };
+
+/** Remembers the request id on the client response, for answers given outside the request's own flow (a 408). */
+export function tagRequestId(res: object, id: string): void {
+  (res as Tagged)[kRequestId] = id;
+}
+
+/** The id tagRequestId gave the response; undefined before the request was routed. */
+export function requestIdOf(res: object): string | undefined {
+  return (res as Tagged)[kRequestId];
+}

@@ -7,6 +7,8 @@ export const PROXY_ERRORS = {
   nameResolutionFailed: { status: 503, message: 'name resolution failed' },
   timeout: { status: 504, message: 'The upstream server is timing out' },
   badRequest: { status: 400, message: 'Bad request' },
+  /** the client did not send its request (headers, or body) in time: slow-client protection */
+  requestTimeout: { status: 408, message: 'Request timeout' },
   headersTooLarge: { status: 431, message: 'Request header or cookie too large' },
   internal: { status: 500, message: 'An unexpected error occurred' },
 } as const;
