@@ -93,6 +93,7 @@ export class ProxyServer {
           ...opts.tls,
           store: opts.store,
           logger: opts.logger,
+          limits: opts.limits,
           onRequest: (req, res) => this.#onRequest(req, res),
           onUpgrade: (req, socket, head) => this.#onUpgrade(req, socket, head),
           onClientError: (err, socket) => this.#onClientError(err, socket),

@@ -12,7 +12,9 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from '@archway/telemetry';
 import { MAX_HELLO_RECORD, serverNameOf } from './client-hello';
 import type { ConfigStore } from './config-store';
+import type { DownstreamLimits } from './downstream-limits';
 import { defaultCertificates } from './self-signed';
+import { applyHttp1Limits, Http2Limits, resolveLimits, stopHttp1Limits } from './tls-limits';
 
 export interface TlsListenerOptions {
   host: string;
@@ -23,9 +25,11 @@ export interface TlsListenerOptions {
   onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   onClientError(err: NodeJS.ErrnoException, socket: Socket): void;
   onConnection(socket: Socket): void;
+  /** the plain listener's header size, slow-client and keep-alive limits (Kong's defaults when absent) */
+  limits?: Partial<DownstreamLimits>;
 }
 
-/** A client that has not finished its ClientHello after this long is dropped (slowloris). */
+/** A client that has not finished its ClientHello after this long is dropped (slowloris); the headers timeout when shorter. */
 const HELLO_TIMEOUT_MS = 10_000;
 
 /** node:tls reads the server context from here for each connection it wraps (tlsConnectionListener). */
@@ -52,22 +56,33 @@ export class TlsListener {
   readonly #builtIn: SecureContext;
   readonly #sessions = new Set<ServerHttp2Session>();
   readonly #sockets = new Set<Socket>();
+  readonly #helloTimeoutMs: number;
 
   constructor(opts: TlsListenerOptions) {
     this.#opts = opts;
     const builtIn = defaultCertificates();
     const pems = { cert: builtIn.map((p) => p.cert), key: builtIn.map((p) => p.key) };
     this.#builtIn = createSecureContext(pems);
-    this.server = createSecureServer({ allowHTTP1: true, ...pems }, (req, res) => {
-      if (req.httpVersionMajor === 2) adaptHttp2(req);
+    const limits = resolveLimits(opts.limits);
+    const h2Limits = new Http2Limits(limits);
+    // nginx bounds the TLS handshake by client_header_timeout too
+    const headersTimeout = limits.headersTimeoutMs > 0 ? limits.headersTimeoutMs : undefined;
+    this.#helloTimeoutMs = Math.min(HELLO_TIMEOUT_MS, headersTimeout ?? HELLO_TIMEOUT_MS);
+    this.server = createSecureServer({ allowHTTP1: true, ...pems, handshakeTimeout: headersTimeout, settings: h2Limits.settings }, (req, res) => {
+      if (req.httpVersionMajor === 2) {
+        adaptHttp2(req);
+        if (!h2Limits.admit(req, res)) return;
+      }
       opts.onRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse);
     });
     const creds = (this.server as Partial<TlsServerInternals>)._sharedCreds;
     if (typeof creds !== 'object' || creds === null)
       throw new Error('this Node.js version does not expose the TLS server context the listener needs');
+    applyHttp1Limits(this.server, limits);
     this.server.on('session', (session: ServerHttp2Session) => {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
+      h2Limits.watch(session);
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => opts.onUpgrade(req, socket, head));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => opts.onClientError(err, socket));
@@ -100,6 +115,7 @@ export class TlsListener {
   destroyAll(): void {
     for (const session of this.#sessions) session.destroy();
     for (const socket of this.#sockets) socket.destroy();
+    stopHttp1Limits(this.server);
   }
 
   #accept(socket: Socket): void {
@@ -107,7 +123,7 @@ export class TlsListener {
     socket.once('close', () => this.#sockets.delete(socket));
     this.#opts.onConnection(socket);
     socket.on('error', () => socket.destroy());
-    socket.setTimeout(HELLO_TIMEOUT_MS, () => socket.destroy());
+    socket.setTimeout(this.#helloTimeoutMs, () => socket.destroy());
     let buffered: Buffer | null = null;
     const onData = (chunk: Buffer) => {
       const buf: Buffer = buffered === null ? chunk : Buffer.concat([buffered, chunk]);
