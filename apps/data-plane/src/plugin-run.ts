@@ -12,22 +12,35 @@ import { sendError, sendExit, sendGatewayError } from './gateway-response';
 
 /** The most a plugin may make the gateway buffer of a request body (request-size-limiting guards more). */
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
+const BODY_TOO_LARGE = 'ARCHWAY_BODY_TOO_LARGE';
+const DIGITS = /^\s*\d+\s*$/;
 
+function bodyTooLarge(): Error {
+  return Object.assign(new Error('request body too large to buffer'), { code: BODY_TOO_LARGE });
+}
+
+/**
+ * Buffers the request body; rejects (code ARCHWAY_BODY_TOO_LARGE) once it passes `limit`. What the
+ * client still sends then is read and dropped rather than left unread (closing a socket with unread
+ * bytes resets the connection, and the client could lose the 413 it is sent), and node reads the
+ * rest of it after the response.
+ */
 export function readBody(req: IncomingMessage, limit = MAX_BUFFERED_BODY): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        reject(Object.assign(new Error('request body too large to buffer'), { code: 'ARCHWAY_BODY_TOO_LARGE' }));
-        req.destroy();
+        req.off('data', onData).off('end', onEnd);
+        chunks.length = 0;
+        reject(bodyTooLarge());
         return;
       }
       chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData).on('end', onEnd).on('error', reject);
   });
 }
 
@@ -80,10 +93,19 @@ export class PluginRun {
     this.#bytesBefore = res.socket?.bytesWritten ?? 0;
     ctx.requestUri = req.url ?? '/';
     try {
-      if (this.chain.readsRequestBody && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) && this.#readsBody())
+      const length = req.headers['content-length'];
+      if (this.chain.readsRequestBody && (length !== undefined || req.headers['transfer-encoding'] !== undefined) && this.#readsBody()) {
+        // an announced length over the buffer is refused before any of the body is read (nginx's client_max_body_size)
+        if (length !== undefined && DIGITS.test(length) && Number(length) > MAX_BUFFERED_BODY) throw bodyTooLarge();
         ctx.body = await readBody(req);
+      }
       this.chain = await runRequestPhases(this.chain, ctx);
     } catch (err) {
+      if ((err as { code?: unknown }).code === BODY_TOO_LARGE) {
+        // 413, and nothing of the request goes upstream
+        sendGatewayError(res, 'requestTooLarge', ctx.requestId, req.headers.accept, ctx.startedAt);
+        return false;
+      }
       this.#fail(res, err);
       return false;
     }

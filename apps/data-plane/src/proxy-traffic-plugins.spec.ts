@@ -1,6 +1,7 @@
 // Traffic plugins through the real proxy: ip-restriction, cors (preflight answered by the gateway,
 // headers on actual responses), correlation-id (upstream header, echo_downstream) and
-// request-size-limiting (by Content-Length and by the chunked body), with Kong's statuses and messages.
+// request-size-limiting (by Content-Length and by the chunked body), with Kong's statuses and messages;
+// a body a plugin needs buffered beyond the gateway's 16 MiB buffer is refused with 413.
 import { request } from 'node:http';
 import { send, type Reply } from './testing/fixtures';
 import { startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
@@ -181,5 +182,57 @@ describe('request-size-limiting', () => {
       req.flushHeaders();
     });
     expect(res.status).toBe(413);
+  });
+});
+
+describe('a request body a plugin needs, beyond the 16 MiB the gateway buffers', () => {
+  const MiB = 1024 * 1024;
+
+  /**
+   * POSTs `sent` MiB of a body chunked, or announced as `length` MiB, and ends it only when `end`: an
+   * unended upload waits for the answer, so no byte is in flight when the proxy closes the connection.
+   */
+  function upload(port: number, sent: number, opts: { length?: number; end: boolean }): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = opts.length === undefined ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(opts.length * MiB) };
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/p', headers, agent: false }, (res) => {
+        const body: Buffer[] = [];
+        res.on('data', (c: Buffer) => body.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(body).toString() }));
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(MiB, 120);
+      let n = 0;
+      const pump = () => {
+        while (n < sent) {
+          n++;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        if (opts.end) req.end();
+      };
+      pump();
+    });
+  }
+
+  it("answers 413 'Request size limit exceeded' to a chunked body over the buffer, and the upstream sees nothing", async () => {
+    // the default allowed_payload_size (128 MB) admits it; the gateway cannot buffer it
+    await px.apply([{ name: 'request-size-limiting' }]);
+    const res = await upload(px.port, 17, { end: false });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body)).toEqual({ message: 'Request size limit exceeded', request_id: res.headers['x-archway-request-id'] });
+    expect(px.upstream.seen).toHaveLength(0);
+    // the proxy serves on, and a body within the buffer still goes through whole
+    const within = await upload(px.port, 2, { end: true });
+    expect(within.status).toBe(200);
+    expect(px.upstream.seen.map((s) => s.body.length)).toEqual([2 * MiB]);
+  });
+
+  it('refuses a Content-Length over the buffer before reading the body, when a plugin would read it', async () => {
+    await px.apply([{ name: 'request-transformer', config: { add: { body: ['extra:1'] } } }]);
+    // 1 MiB of the announced 17 is sent: the answer does not wait for the rest
+    const res = await upload(px.port, 1, { length: 17, end: false });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).message).toBe('Request size limit exceeded');
+    expect(px.upstream.seen).toHaveLength(0);
   });
 });

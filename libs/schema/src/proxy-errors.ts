@@ -10,6 +10,12 @@ export const PROXY_ERRORS = {
   /** the client did not send its request (headers, or body) in time: slow-client protection */
   requestTimeout: { status: 408, message: 'Request timeout' },
   headersTooLarge: { status: 431, message: 'Request header or cookie too large' },
+  /**
+   * a request body a plugin needs is larger than the gateway buffers: request-size-limiting's text,
+   * so a refusal reads the same whichever limit refused it (Kong's nginx says 'Payload too large'
+   * for its client_max_body_size, which is unlimited by default)
+   */
+  requestTooLarge: { status: 413, message: 'Request size limit exceeded' },
   internal: { status: 500, message: 'An unexpected error occurred' },
 } as const;
 
