@@ -92,6 +92,15 @@ describe('rate-limiting schema (Kong 3.9 shape, redis nested)', () => {
     expect(r.value).toMatchObject({ minute: 2.5, redis: { host: 'cache', port: 7000 } });
   });
 
+  it('refuses a sync_rate other than -1 on the field: batched syncing to Redis is not implemented', () => {
+    const redis = { policy: 'redis', redis: { host: 'r' } };
+    for (const syncRate of [0.02, 1, 10])
+      expect(configOf(rateLimitingSchema, { minute: 1, sync_rate: syncRate, ...redis }).error).toEqual({
+        sync_rate: 'not supported: only -1 (every request counted in Redis at once) is implemented',
+      });
+    expect(configOf(rateLimitingSchema, { minute: 1, sync_rate: -1, ...redis }).error).toBeUndefined();
+  });
+
   it('allows sync_rate only with redis', () => {
     expect(configOf(rateLimitingSchema, { minute: 1, sync_rate: 1 }).error).toBe('sync_rate can only be used with the redis policy');
     expect(configOf(rateLimitingSchema, { minute: 1, sync_rate: 0.01, policy: 'redis', redis: { host: 'r' } }).error).toBe(

@@ -106,6 +106,9 @@ export const PLUGIN_CASES: PluginCase[] = [
         config: { header_name: REQUIRED },
       }],
       ['an hour limit lower than the minute one', { minute: 10, hour: 5 }, { config: 'The limit for hour(5.0) cannot be lower than the limit for minute(10.0)' }],
+      ['a batched sync_rate (not implemented)', { minute: 5, policy: 'redis', redis: { host: 'cache' }, sync_rate: 10 }, {
+        config: { sync_rate: 'not supported: only -1 (every request counted in Redis at once) is implemented' },
+      }],
     ],
   },
   {

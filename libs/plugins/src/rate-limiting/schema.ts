@@ -1,6 +1,6 @@
 // rate-limiting (kong/plugins/rate-limiting/schema.lua, Kong 3.9 shape: Redis settings nested under
 // `config.redis`, the pre-3.6 flat `redis_*` fields accepted as write-only shorthands).
-import { configChecks, atLeastOneOf, requiredWhen } from '../checks';
+import { configChecks, atLeastOneOf, requiredWhen, setFieldError, type ConfigCheck } from '../checks';
 import { BUNDLED_PLUGIN_VERSION, PROTOCOLS_HTTP, type PluginSchema } from '../plugin-schema';
 import { redisConfig, redisShorthands } from '../redis';
 import { headerName, path } from '../typedefs';
@@ -27,6 +27,17 @@ function validatePeriods(config: Record<string, unknown>): string | null {
     return 'sync_rate must be greater than 0.02, or -1 to disable';
   return null;
 }
+
+/**
+ * Kong's batched mode (sync_rate > 0: count locally, push the deltas to Redis every sync_rate seconds)
+ * is not implemented: a value Kong would accept is refused on the field, so a config never silently
+ * counts differently than it says. Values Kong itself refuses get Kong's messages (validatePeriods).
+ */
+const syncRateSupported: ConfigCheck = (config, errors) => {
+  const syncRate = config.sync_rate;
+  if (config.policy === 'redis' && typeof syncRate === 'number' && syncRate !== SYNC_RATE_REALTIME && syncRate >= 0.02)
+    setFieldError(errors, 'sync_rate', 'not supported: only -1 (every request counted in Redis at once) is implemented');
+};
 
 const limit = { type: 'number', gt: 0 } as const;
 
@@ -59,7 +70,7 @@ export const rateLimitingSchema: PluginSchema = {
       hide_client_headers: { type: 'boolean', required: true, default: false },
       error_code: { type: 'number', default: 429, gt: 0 },
       error_message: { type: 'string', default: 'API rate limit exceeded' },
-      /** seconds between syncs to Redis; -1 = synchronous */
+      /** seconds between syncs to Redis; -1 = synchronous, the only value Archway implements */
       sync_rate: { type: 'number', required: true, default: SYNC_RATE_REALTIME },
     },
     shorthands: redisShorthands,
@@ -71,6 +82,7 @@ export const rateLimitingSchema: PluginSchema = {
         requiredWhen('policy', 'redis', 'redis.timeout'),
         requiredWhen('limit_by', 'header', 'header_name'),
         requiredWhen('limit_by', 'path', 'path'),
+        syncRateSupported,
       ],
       validatePeriods,
     ),
