@@ -4,6 +4,7 @@
 // lower-cased header values. Testing a request allocates nothing.
 import { ArchwayError, ErrorCodes, type Route, type Service } from '@archway/schema';
 import { normalizePath } from './normalize-path';
+import { regexLiteralPrefix } from './regex-prefix';
 
 export enum HostKind {
   Exact,
@@ -116,6 +117,11 @@ export class Matcher {
     /** index of the path within the route, a last tie-break */
     readonly pathIndex: number,
     readonly snis: readonly SniCondition[] | null = null,
+    /**
+     * Text every path this matcher accepts starts with: the prefix, or a regex's literal prefix
+     * (regex-prefix.ts); '' when unknown or there is no path. The path trie indexes the matcher by it.
+     */
+    readonly pathKey: string = prefix ?? '',
   ) {}
 
   /** Whether every hosts entry is exact, so the matcher can live in the exact-host table. */
@@ -234,7 +240,8 @@ export function compileRoute(route: Route, service: Service): Matcher[] {
     // Kong anchors a regex path by prefixing `^` (kong/router/transform.lua `path_val_transform`).
     const re = regex ? compileRegex(route, 'paths', `^${(path as string).slice(1)}`, '') : null;
     const prefix = path !== null && !regex ? normalizePath(path) : null;
-    return new Matcher(route, service, methods, hosts, headers, prefix, re, priority, index, snis);
+    const pathKey = regex ? regexLiteralPrefix((path as string).slice(1)) : (prefix ?? '');
+    return new Matcher(route, service, methods, hosts, headers, prefix, re, priority, index, snis, pathKey);
   });
 }
 

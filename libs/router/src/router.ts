@@ -1,11 +1,15 @@
 // compileRouter: routes + services -> a Router whose `match` picks the route Kong 3.x's
 // traditional_compatible router would pick. Compilation does all the config-dependent work; `match`
-// normalises the path, splits the Host header, and walks two candidate indexes (exact hosts, then
-// everything else), keeping the best-ranked matcher that satisfies every field it sets.
+// normalises the path, splits the Host header, and searches only the sections (route-index.ts) its host
+// and headers lead to, then the any-host one; in each it walks the path trie (section.ts) along the
+// path, keeping the best-ranked matcher that satisfies every field it sets. Sections and trie lists are
+// in rank order, so a search stops as soon as nothing left can beat the best match so far.
 import { type Route, type Service, foreignKeyViolation } from '@archway/schema';
 import { Matcher, compareMatchers, compileRoute } from './matcher';
 import { escapePath, normalizePath } from './normalize-path';
-import { Section, type TrieNode } from './section';
+import type { PackedTrie } from './packed-trie';
+import { type HeaderSections, RouteIndex } from './route-index';
+import type { Section } from './section';
 import { upstreamPathV0 } from './upstream-path';
 
 export interface RouterRequest {
@@ -51,8 +55,7 @@ function servedHere(route: Route): boolean {
 }
 
 class CompiledRouter implements Router {
-  readonly #byHost: Map<string, Section>;
-  readonly #anyHost: Section;
+  readonly #index: RouteIndex;
   // Scratch state for the match in progress: `match` is synchronous, so one set per router is enough.
   #host = '';
   #port = -1;
@@ -63,18 +66,12 @@ class CompiledRouter implements Router {
     matchers: Matcher[],
     readonly size: number,
   ) {
-    this.#byHost = new Map();
-    this.#anyHost = new Section();
+    this.#index = new RouteIndex();
     matchers.forEach((m, rank) => {
       m.rank = rank;
-      if (!m.exactHostsOnly) return this.#anyHost.add(m);
-      // a route with several exact hosts is indexed under each of them
-      for (const h of new Set(m.hosts?.map((x) => x.value))) {
-        let section = this.#byHost.get(h);
-        if (section === undefined) this.#byHost.set(h, (section = new Section()));
-        section.add(m);
-      }
+      this.#index.add(m);
     });
+    this.#index.freeze();
   }
 
   match(req: RouterRequest): RouteMatch | null {
@@ -82,11 +79,19 @@ class CompiledRouter implements Router {
     this.#splitHost(req.host);
     this.#best = null;
     this.#bestLength = 1;
-    if (this.#host !== '' && this.#byHost.size > 0) {
-      const section = this.#byHost.get(this.#host);
-      if (section !== undefined) this.#search(section, req, path);
+    const index = this.#index;
+    const host = this.#host;
+    if (host !== '') {
+      if (index.byHost.size > 0) {
+        const section = index.byHost.get(host);
+        if (section !== undefined) this.#search(section, req, path);
+      }
+      this.#searchWildcards(index.wildcards, index.suffixRoot, true, req, path);
+      this.#searchWildcards(index.wildcards, index.prefixRoot, false, req, path);
     }
-    this.#search(this.#anyHost, req, path);
+    const byHeader = index.byHeader;
+    for (let i = 0; i < byHeader.length; i++) this.#searchHeader(byHeader[i], req, path);
+    this.#search(index.anyHost, req, path);
 
     const best = this.#best as Matcher | null; // set by #search (TS cannot see it)
     if (best === null) return null;
@@ -126,22 +131,63 @@ class CompiledRouter implements Router {
     this.#host = upper ? host.toLowerCase() : host;
   }
 
-  #search(section: Section, req: RouterRequest, path: string): void {
-    const others = section.others;
-    for (let i = 0; i < others.length; i++) {
-      if (this.#best !== null && others[i].rank >= this.#best.rank) break;
-      if (this.#accept(others[i], req, path)) break;
+  /** Searches the section of every wildcard the host ends with (`reversed`) or starts with. */
+  #searchWildcards(trie: PackedTrie<Section>, root: number, reversed: boolean, req: RouterRequest, path: string): void {
+    const host = this.#host;
+    const values = trie.values;
+    let n = root;
+    let i = 0;
+    for (;;) {
+      if (!trie.labelAt(n, host, i, reversed)) return;
+      i += trie.labelLength(n);
+      const section = values[n];
+      if (section !== null) this.#search(section, req, path);
+      if (i >= host.length) return;
+      n = trie.child(n, host.charCodeAt(reversed ? host.length - 1 - i : i));
+      if (n < 0) return;
+      i++;
     }
-    let node: TrieNode | undefined = section.root;
-    for (let i = 0; i < path.length; i++) {
-      node = node.children?.get(path.charCodeAt(i));
-      if (node === undefined) return;
-      const list = node.matchers;
-      if (list === null) continue;
-      for (let j = 0; j < list.length; j++) {
-        if (this.#best !== null && list[j].rank >= this.#best.rank) break;
-        if (this.#accept(list[j], req, path)) break;
-      }
+  }
+
+  /** Searches the section of the request's value(s) of one indexed header. */
+  #searchHeader(entry: HeaderSections, req: RouterRequest, path: string): void {
+    const value = req.headers[entry.name];
+    if (value === undefined) return;
+    if (typeof value === 'string') {
+      const section = entry.byValue.get(lowerCased(value));
+      if (section !== undefined) this.#search(section, req, path);
+      return;
+    }
+    for (let i = 0; i < value.length; i++) {
+      const section = entry.byValue.get(lowerCased(value[i]));
+      if (section !== undefined) this.#search(section, req, path);
+    }
+  }
+
+  /** Walks the section's path trie along `path`, trying the matchers of every node on the way. */
+  #search(section: Section, req: RouterRequest, path: string): void {
+    if (this.#best !== null && section.minRank >= this.#best.rank) return;
+    const trie = section.trie;
+    const values = trie.values;
+    let n = section.root;
+    let i = 0;
+    for (;;) {
+      if (!trie.labelAt(n, path, i, false)) return;
+      i += trie.labelLength(n);
+      const list = values[n];
+      if (list !== null) this.#tryList(list, req, path);
+      if (i >= path.length) return;
+      n = trie.child(n, path.charCodeAt(i));
+      if (n < 0) return;
+      i++;
+    }
+  }
+
+  /** `list` is in rank order: stop at the first match, or at a matcher that cannot beat the best so far. */
+  #tryList(list: Matcher[], req: RouterRequest, path: string): void {
+    for (let j = 0; j < list.length; j++) {
+      if (this.#best !== null && list[j].rank >= this.#best.rank) return;
+      if (this.#accept(list[j], req, path)) return;
     }
   }
 
@@ -162,6 +208,15 @@ class CompiledRouter implements Router {
     this.#bestLength = length;
     return true;
   }
+}
+
+/** `value` lower-cased, without allocating when it already is (the common case). */
+function lowerCased(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || c >= 0x80) return value.toLowerCase();
+  }
+  return value;
 }
 
 /**

@@ -1,0 +1,103 @@
+import type { Route } from '@archway/schema';
+import { type Matcher, compareMatchers, compileRoute } from './matcher';
+import { escapePath, normalizePath } from './normalize-path';
+import { type RouterRequest, compileRouter } from './router';
+import { makeRoute, makeService } from './test-fixtures';
+import { upstreamPathV0 } from './upstream-path';
+
+// The router's indexes (exact and wildcard hosts, header values, the path trie with regexes filed under
+// their literal start) only decide which routes it looks at. This compares it with the plain definition
+// of Kong's choice: every route path in priority order, the first that matches every field wins.
+const svc = makeService({ path: '/s' });
+
+/** Deterministic PRNG (mulberry32), so a failure can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PATHS = ['/', '/a', '/ab', '/a/b', '/api', '/api/v1', '/b', '/x/y', '/a%2Fb'];
+const REGEXES = ['~/a.*', '~/a/\\d+$', '~/ab?', '~.*b$', '~/a|/b', '~/(?:a|x)', '~/api/v\\d+', '~[/]a', '~/[ab]+$', '~\\/x', '~/a/b'];
+const HOSTS = ['a.com', 'b.com', '*.a.com', '*.com', 'a.*', 'x.a.*', 'a.com:8000', '*.a.com:8000'];
+const HEADERS: Record<string, string[]>[] = [
+  { 'x-v': ['1'] },
+  { 'x-v': ['1', '2'] },
+  { 'x-v': ['~*^1'] },
+  { 'x-w': ['A'] },
+  { 'x-v': ['2'], 'x-w': ['a'] },
+  { x_v: ['2'] },
+];
+const METHODS = [['GET'], ['POST'], ['GET', 'POST']];
+
+const REQUEST_PATHS = ['/', '/a', '/ab', '/a/b', '/a/1', '/a/12x', '/api/v2/x', '/b', '/xb', '/x/y/z', '/abab', '/a%2fb', '/%61b'];
+const REQUEST_HOSTS = ['a.com', 'A.com:8000', 'x.a.com', 'y.x.a.com:8000', 'a.org', 'x.a.org', 'b.com', 'com', undefined];
+const REQUEST_HEADERS: RouterRequest['headers'][] = [{}, { 'x-v': '1' }, { 'x-v': '2', 'x-w': 'A' }, { 'x-v': ['3', '1'] }, { 'x-w': 'a', 'x-v': '12' }, { 'x-w': ['B', 'A'], 'x-v': ['2'] }];
+
+function pick<T>(rand: () => number, from: readonly T[]): T {
+  return from[Math.floor(rand() * from.length)];
+}
+
+function randomRoute(rand: () => number, i: number): Route {
+  const fields: Record<string, unknown> = { name: `r${i}`, created_at: 1_700_000_000 + Math.floor(rand() * 5) };
+  if (rand() < 0.4) fields.hosts = [pick(rand, HOSTS), ...(rand() < 0.3 ? [pick(rand, HOSTS)] : [])];
+  if (rand() < 0.3) fields.headers = pick(rand, HEADERS);
+  if (rand() < 0.3) fields.methods = pick(rand, METHODS);
+  if (rand() < 0.8 || Object.keys(fields).length === 2) {
+    const n = rand() < 0.2 ? 2 : 1;
+    fields.paths = Array.from({ length: n }, () => (rand() < 0.5 ? pick(rand, REGEXES) : pick(rand, PATHS)));
+  }
+  if (rand() < 0.3) fields.regex_priority = pick(rand, [-1, 1, 2]);
+  if (rand() < 0.2) fields.strip_path = false;
+  return makeRoute(svc, fields);
+}
+
+/** Kong's choice by definition: the first matcher in priority order that matches every field. */
+function expected(matchers: Matcher[], req: RouterRequest): { name: string; upstreamPath: string } | null {
+  const path = normalizePath(req.path);
+  const raw = req.host ?? '';
+  const colon = raw.indexOf(':');
+  const hasPort = colon !== -1 && /^\d+$/.test(raw.slice(colon + 1));
+  const host = (hasPort ? raw.slice(0, colon) : raw).toLowerCase();
+  const port = hasPort ? Number(raw.slice(colon + 1)) : -1;
+  for (const m of matchers) {
+    if (!m.matchesMethod(req.method) || !m.matchesHost(host, port) || !m.matchesHeaders(req.headers)) continue;
+    let length = 1;
+    if (m.regex !== null) {
+      const found = m.regex.exec(path);
+      if (found === null) continue;
+      length = found[0].length;
+    } else if (m.prefix !== null) {
+      if (!path.startsWith(m.prefix)) continue;
+      length = m.prefix.length;
+    }
+    const upstreamPath = escapePath(upstreamPathV0(m.service.path, m.route.strip_path, length, path));
+    return { name: m.route.name as string, upstreamPath };
+  }
+  return null;
+}
+
+describe('the indexed router picks what a scan of every route in priority order picks', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('random route set %i: 40 routes, 300 requests', (seed) => {
+    const rand = prng(seed);
+    const routes = Array.from({ length: 40 }, (_, i) => randomRoute(rand, i));
+    const router = compileRouter(routes, [svc]);
+    const matchers = routes.flatMap((r) => compileRoute(r, svc)).sort(compareMatchers);
+    for (let i = 0; i < 300; i++) {
+      const req: RouterRequest = {
+        method: rand() < 0.7 ? 'GET' : 'POST',
+        host: pick(rand, REQUEST_HOSTS),
+        path: pick(rand, REQUEST_PATHS),
+        headers: pick(rand, REQUEST_HEADERS),
+      };
+      const got = router.match(req);
+      const want = expected(matchers, req);
+      expect([req, got && { name: got.route.name, upstreamPath: got.upstreamPath }]).toEqual([req, want]);
+    }
+  });
+});
