@@ -5,7 +5,8 @@ const STRIDE = 4;
 const LABEL_START = 0;
 const LABEL_LENGTH = 1;
 const FIRST_CHILD = 2;
-const CHILD_COUNT = 3;
+/** child count << 1 | 1 when something is stored at the node (so a lookup reads `values` only then) */
+const CHILDREN_AND_VALUE = 3;
 
 /**
  * Tries, compressed and packed for lookups, several to an instance (one per section: allocating a few
@@ -17,7 +18,7 @@ const CHILD_COUNT = 3;
  * fast when 10,000 routes no longer fit in the CPU caches.
  */
 export class PackedTrie<T> {
-  /** per node: label start, label length, first child, child count */
+  /** per node: label start, label length, first child, child count and whether a value is stored */
   readonly #nodes: Int32Array;
   /** label code units: for the root all of its label, for other nodes the label after the code unit that leads there */
   readonly #chars: Uint16Array;
@@ -61,7 +62,7 @@ export class PackedTrie<T> {
           queue.push({ lo, hi: next, depth: end + 1, key: c });
           lo = next;
         }
-        nodes.push(chars.length - (end - depth), end - depth, firstChild, queue.length - firstChild);
+        nodes.push(chars.length - (end - depth), end - depth, firstChild, ((queue.length - firstChild) << 1) | (value === null ? 0 : 1));
         keys.push(key);
         this.values.push(value);
       }
@@ -87,6 +88,11 @@ export class PackedTrie<T> {
     return true;
   }
 
+  /** What is stored at node `n`, or null. */
+  valueAt(n: number): T | null {
+    return (this.#nodes[n * STRIDE + CHILDREN_AND_VALUE] & 1) === 0 ? null : this.values[n];
+  }
+
   labelLength(n: number): number {
     return this.#nodes[n * STRIDE + LABEL_LENGTH];
   }
@@ -94,7 +100,7 @@ export class PackedTrie<T> {
   /** The child of node `n` that code unit `c` leads to, or -1. */
   child(n: number, c: number): number {
     const first = this.#nodes[n * STRIDE + FIRST_CHILD];
-    const end = first + this.#nodes[n * STRIDE + CHILD_COUNT];
+    const end = first + (this.#nodes[n * STRIDE + CHILDREN_AND_VALUE] >> 1);
     const keys = this.#keys;
     for (let i = first; i < end; i++) if (keys[i] === c) return i;
     return -1;

@@ -76,7 +76,7 @@ export class RouteIndex {
   #hostSection(kind: HostKind, value: string): Section {
     if (kind === HostKind.Exact) {
       let section = this.byHost.get(value);
-      if (section === undefined) this.byHost.set(value, (section = this.#newSection()));
+      if (section === undefined) this.byHost.set(value, (section = this.#newSection(true)));
       return section;
     }
     // a suffix is reversed by code unit, as the lookup reads the host from its end
@@ -95,8 +95,8 @@ export class RouteIndex {
     return section;
   }
 
-  #newSection(): Section {
-    const section = new Section();
+  #newSection(exactHost = false): Section {
+    const section = new Section(exactHost);
     this.#sections.push(section);
     return section;
   }

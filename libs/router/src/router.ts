@@ -96,7 +96,7 @@ class CompiledRouter implements Router {
     const best = this.#best as Matcher | null; // set by #search (TS cannot see it)
     if (best === null) return null;
     this.#best = null;
-    const joined = upstreamPathV0(best.service.path, best.route.strip_path, this.#bestLength, path);
+    const joined = upstreamPathV0(best.servicePath, best.stripPath, this.#bestLength, path);
     return { route: best.route, service: best.service, upstreamPath: escapePath(joined) };
   }
 
@@ -134,13 +134,12 @@ class CompiledRouter implements Router {
   /** Searches the section of every wildcard the host ends with (`reversed`) or starts with. */
   #searchWildcards(trie: PackedTrie<Section>, root: number, reversed: boolean, req: RouterRequest, path: string): void {
     const host = this.#host;
-    const values = trie.values;
     let n = root;
     let i = 0;
     for (;;) {
       if (!trie.labelAt(n, host, i, reversed)) return;
       i += trie.labelLength(n);
-      const section = values[n];
+      const section = trie.valueAt(n);
       if (section !== null) this.#search(section, req, path);
       if (i >= host.length) return;
       n = trie.child(n, host.charCodeAt(reversed ? host.length - 1 - i : i));
@@ -168,14 +167,14 @@ class CompiledRouter implements Router {
   #search(section: Section, req: RouterRequest, path: string): void {
     if (this.#best !== null && section.minRank >= this.#best.rank) return;
     const trie = section.trie;
-    const values = trie.values;
+    const hostKnown = section.exactHost;
     let n = section.root;
     let i = 0;
     for (;;) {
       if (!trie.labelAt(n, path, i, false)) return;
       i += trie.labelLength(n);
-      const list = values[n];
-      if (list !== null) this.#tryList(list, req, path);
+      const list = trie.valueAt(n);
+      if (list !== null) this.#tryList(list, hostKnown, req, path);
       if (i >= path.length) return;
       n = trie.child(n, path.charCodeAt(i));
       if (n < 0) return;
@@ -184,20 +183,24 @@ class CompiledRouter implements Router {
   }
 
   /** `list` is in rank order: stop at the first match, or at a matcher that cannot beat the best so far. */
-  #tryList(list: Matcher[], req: RouterRequest, path: string): void {
+  #tryList(list: Matcher[], hostKnown: boolean, req: RouterRequest, path: string): void {
     for (let j = 0; j < list.length; j++) {
       if (this.#best !== null && list[j].rank >= this.#best.rank) return;
-      if (this.#accept(list[j], req, path)) return;
+      if (this.#accept(list[j], hostKnown, req, path)) return;
     }
   }
 
-  /** Tests every field but the prefix (the trie already matched it); records the match when it passes. */
-  #accept(m: Matcher, req: RouterRequest, path: string): boolean {
-    if (!m.matchesMethod(req.method) || !m.matchesHost(this.#host, this.#port) || !m.matchesHeaders(req.headers))
-      return false;
+  /**
+   * Tests every field but the prefix (the trie already matched it); records the match when it passes.
+   * `hostKnown`: `m` was found under the request's exact host, so only a port could still fail it.
+   */
+  #accept(m: Matcher, hostKnown: boolean, req: RouterRequest, path: string): boolean {
+    if (!m.matchesMethod(req.method)) return false;
+    if (!(hostKnown && m.anyPort) && !m.matchesHost(this.#host, this.#port)) return false;
+    if (!m.matchesHeaders(req.headers)) return false;
     // Kong (#6425): a route's snis only count for https requests; plain http ignores them
     if (m.snis !== null && req.scheme === 'https' && !m.matchesSni(req.sni)) return false;
-    let length = m.prefix === null ? 1 : m.prefix.length;
+    let length = m.prefixLength;
     if (m.regex !== null) {
       const found = m.regex.exec(path);
       if (found === null) return false;

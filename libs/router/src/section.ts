@@ -8,6 +8,9 @@ import { EMPTY_TRIE, PackedTrie } from './packed-trie';
 import type { Matcher } from './matcher';
 
 export class Section {
+  /** @param exactHost whether the section holds the matchers of one exact host (the request's, when searched) */
+  constructor(readonly exactHost = false) {}
+
   /** path key → matchers, until `RouteIndex.freeze` packs them into `trie` */
   readonly byKey = new Map<string, Matcher[]>();
   /** the packed trie this section's root lives in (shared with other sections), and that root */
