@@ -1,5 +1,5 @@
 import type { PluginDefinition } from '../entities/plugin';
-import { makeCert } from '../entities/test-certs';
+import { makeCert } from '../testing/test-certs';
 import type { FieldDef } from '../fields';
 import {
   DeclarativeConfigError,

@@ -1,7 +1,7 @@
 import { validateEntity } from '../entity';
 import { caCertificateSchema } from './ca-certificate';
 import type { CaCertificate } from './ca-certificate';
-import { makeCert, opensslSha256 } from './test-certs';
+import { makeCert, opensslSha256 } from '../testing/test-certs';
 import { fieldsOf } from '../testing/violations';
 
 const create = (input: Record<string, unknown>) =>

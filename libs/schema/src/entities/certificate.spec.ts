@@ -1,7 +1,7 @@
 import { validateEntity } from '../entity';
 import { certificateSchema } from './certificate';
 import type { Certificate } from './certificate';
-import { makeCert } from './test-certs';
+import { makeCert } from '../testing/test-certs';
 import { fieldsOf } from '../testing/violations';
 
 const create = (input: Record<string, unknown>, fromForm = false) =>
