@@ -1,18 +1,9 @@
 // The Admin API over real HTTP against a real Postgres: Kong's shapes, defaults and errors.
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(60_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object, type?: string) => admin.call(method, path, body, type);
-
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
+const { call } = useAdminHarness();
 
 async function configVersion(): Promise<number> {
   // the version advances in the write's transaction; the snapshot follows within the debounce

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 import { parseIfMatch } from './etag';
 
 jest.setTimeout(60_000);
@@ -12,19 +12,10 @@ jest.setTimeout(60_000);
 const ETAG = /^"[0-9a-f]{64}"$/;
 const PRECONDITION_FAILED = { message: 'Precondition failed: the entity changed since you read it' };
 
-let admin: AdminHarness;
+const { call: adminCall, latestVersion } = useAdminHarness();
 const call = (method: string, path: string, body?: object, headers: Record<string, string> = {}) =>
-  admin.call(method, path, body, undefined, headers);
+  adminCall(method, path, body, undefined, headers);
 const etag = async (path: string) => (await call('GET', path)).headers.get('etag') as string;
-const latestVersion = async () => (await call('GET', '/config/versions?size=1')).body.data[0]?.version ?? 0;
-
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
 
 describe('If-Match parsing', () => {
   it('reads *, a list of strong tags, and keeps weak tags apart', () => {

@@ -66,3 +66,36 @@ export async function startAdminHarness(env: Record<string, string> = {}): Promi
     },
   };
 }
+
+export interface SpecAdmin {
+  /** the running harness (between this helper's beforeAll and afterAll) */
+  harness(): AdminHarness;
+  call: AdminHarness['call'];
+  /** The newest version in GET /config/versions; 0 before any write. */
+  latestVersion(): Promise<number>;
+}
+
+/**
+ * One control plane for the enclosing describe block (or the whole spec file): started in beforeAll,
+ * closed in afterAll. Call it before any beforeAll that writes through it, as hooks run in order.
+ */
+export function useAdminHarness(env: Record<string, string> = {}): SpecAdmin {
+  let running: AdminHarness | undefined;
+  // a fresh database and its migrations can take a while on a busy machine
+  beforeAll(async () => {
+    running = await startAdminHarness(env);
+  }, 120_000);
+  afterAll(async () => {
+    await running?.close();
+  }, 120_000);
+  const harness = (): AdminHarness => {
+    if (!running) throw new Error('the admin harness is not running: use it inside a test or a later hook');
+    return running;
+  };
+  const call: AdminHarness['call'] = (...args) => harness().call(...args);
+  return {
+    harness,
+    call,
+    latestVersion: async () => (await call('GET', '/config/versions?size=1')).body.data[0]?.version ?? 0,
+  };
+}
