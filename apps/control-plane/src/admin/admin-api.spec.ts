@@ -3,12 +3,22 @@ import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(60_000);
 
-const { call } = useAdminHarness();
+const { call, latestVersion } = useAdminHarness();
 
+/**
+ * The configuration_version GET /status reports once the snapshot of the newest committed version is
+ * published (the version advances in the write's transaction; the snapshot follows it), waited for
+ * rather than slept for, so a busy machine cannot make it stale.
+ */
 async function configVersion(): Promise<number> {
-  // the version advances in the write's transaction; the snapshot follows within the debounce
-  await new Promise((r) => setTimeout(r, 50));
-  return (await call('GET', '/status')).body.configuration_version;
+  const committed = await latestVersion();
+  let reported: unknown;
+  for (let i = 0; i < 400; i++) {
+    reported = (await call('GET', '/status')).body.configuration_version;
+    if (reported === committed) return committed;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`GET /status still reports configuration_version ${String(reported)}, not the committed ${committed}`);
 }
 
 describe('Admin API: node information', () => {
