@@ -77,7 +77,7 @@ describe('forwarded and informational headers', () => {
   it('sends Via, latency and request id headers by default, and none of them with ARCHWAY_HEADERS=off', async () => {
     const on = await send(port, { path: '/echo' });
     expect(on.headers).toMatchObject({ via: expect.stringMatching(/archway/), 'x-archway-request-id': expect.any(String) });
-    expect(on.headers['x-archway-upstream-latency']).toBeDefined();
+    expect(on.headers['x-archway-upstream-latency']).toMatch(/^\d+$/);
     configureResponseHeaders(flags({}));
     const proxied = await send(port, { path: '/echo' });
     expect(proxied.status).toBe(200);
@@ -99,7 +99,7 @@ describe('forwarded and informational headers', () => {
     expect(timed.headers.via).toBeUndefined();
     expect(Number(timed.headers['x-archway-proxy-latency'])).toBeGreaterThanOrEqual(0);
     const generated = await send(port, { path: '/nowhere' });
-    expect(generated.headers['x-archway-response-latency']).toBeDefined();
+    expect(generated.headers['x-archway-response-latency']).toMatch(/^\d+$/);
     expect(generated.headers.server).toBeUndefined();
   });
 });

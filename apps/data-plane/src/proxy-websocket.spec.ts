@@ -3,7 +3,7 @@
 import { targetSchema, upstreamSchema, validateEntity, type ConfigSet, type Target, type Upstream as UpstreamEntity } from '@archway/schema';
 import { closedPort, makeRoute, makeService, send, startUpstream, type Upstream } from './testing/fixtures';
 import { keyAuth, makeConsumer, startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
-import { openWebSocket, startEchoServer, type EchoServer } from './testing/websocket-fixtures';
+import { acceptKey, openWebSocket, startEchoServer, type EchoServer } from './testing/websocket-fixtures';
 
 const consumer = makeConsumer('alice');
 const credential = keyAuth(consumer, 'k-alice');
@@ -28,7 +28,7 @@ describe('WebSocket proxying', () => {
     const ws = await openWebSocket(px.port, '/ws/chat');
     expect(ws.status).toBe(101);
     expect(ws.headers.upgrade).toBe('websocket');
-    expect(ws.headers['sec-websocket-accept']).toBeDefined();
+    expect(ws.headers['sec-websocket-accept']).toBe(acceptKey(ws.key));
     ws.send('hello');
     expect(await ws.next()).toBe('echo: hello');
     ws.send('again');
@@ -95,6 +95,7 @@ describe('WebSocket proxying', () => {
     ws.send('ping');
     expect(await ws.next()).toBe('echo: ping');
     await px.proxy.close(50); // resolves: the upgraded connection does not hold the listener open
+    await ws.closed; // the client sees its websocket cut (the test times out otherwise)
   });
 
   describe('to a balanced service (host names an upstream)', () => {
