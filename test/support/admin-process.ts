@@ -1,10 +1,10 @@
 // A control plane started from the build on a fresh database, and a small Admin API client for
 // black-box tests (test/e2e/admin-*.e2e.ts).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../../apps/control-plane/src/testing/test-database';
+export { selfSigned } from '../../apps/control-plane/src/testing/self-signed';
 import { eventually, freePort, role, type RoleProcess } from './processes';
 
 export interface AdminReply {
@@ -76,20 +76,6 @@ export async function startAdminProcess(env: Record<string, string> = {}): Promi
   };
 }
 
-/** A self-signed EC certificate (a CA when `ca`), made by the openssl CLI. */
-export function selfSigned(ca = false, cn = 'example.test'): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'archway-e2e-cert-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', `/CN=${cn}`,
-      '-addext', ca ? 'basicConstraints=critical,CA:TRUE' : `subjectAltName=DNS:${cn}`,
-    ], { stdio: 'pipe' });
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Every page of a list endpoint, following `offset` as a Kong client does. */
 export async function allPages(admin: AdminProcess, path: string, size: number): Promise<{ pages: number; data: { id: string }[] }> {

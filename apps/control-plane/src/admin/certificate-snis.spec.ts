@@ -1,29 +1,14 @@
 // A certificate's `snis` over real HTTP against a real Postgres, after Kong's
 // spec/02-integration/04-admin_api/06-certificates_routes_spec.lua; and multipart bodies.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { useAdminHarness } from '../testing/admin-harness';
+import { selfSigned } from '../testing/self-signed';
 
 jest.setTimeout(60_000);
 
-/** A self-signed EC certificate and its key, made by the openssl CLI. */
-function makeCert(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'archway-sni-'));
-  try {
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=example.test'], { stdio: 'pipe' });
-    return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const { call, harness } = useAdminHarness();
-const pair = makeCert();
-const other = makeCert();
+const pair = selfSigned();
+const other = selfSigned();
 
 let counter = 0;
 const name = () => `sni-${++counter}.test`;

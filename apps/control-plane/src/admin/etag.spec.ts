@@ -1,10 +1,7 @@
 // ETag and If-Match on the Admin API's entities: optimistic writes that refuse to overwrite a change
 // the client has not seen.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { useAdminHarness } from '../testing/admin-harness';
+import { selfSigned } from '../testing/self-signed';
 import { parseIfMatch } from './etag';
 
 jest.setTimeout(60_000);
@@ -131,12 +128,7 @@ describe('If-Match', () => {
   });
 
   it('covers a certificate itself, not its snis (entities of their own), so If-Match works on it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'archway-etag-'));
-    const [keyFile, certFile] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=etag.test'], { stdio: 'pipe' });
-    const [cert, key] = [readFileSync(certFile, 'utf8'), readFileSync(keyFile, 'utf8')];
-    rmSync(dir, { recursive: true, force: true });
+    const { cert, key } = selfSigned(false, 'etag.test');
 
     const created = await call('POST', '/certificates', { cert, key, snis: ['etag.test'] });
     expect(created.status).toBe(201);

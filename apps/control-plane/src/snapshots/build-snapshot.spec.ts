@@ -1,27 +1,11 @@
 // The control plane publishes every collection: entities written through the Admin API reach a data
 // plane over real gRPC, typed, with a hash the data plane recomputes, and validate there as they are.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pluginSchema } from '@archway/plugins';
 import { CONFIG_COLLECTIONS, basicAuthHash, configHash, validateConfig, type Snapshot } from '@archway/schema';
 import { createConfigSyncClient, snapshotFromProto, type SyncResponse__Output } from '@archway/sync';
 import { useAdminHarness } from '../testing/admin-harness';
+import { selfSigned } from '../testing/self-signed';
 
-function selfSigned(ca: boolean): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'archway-snap-cert-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=example.test',
-      '-addext', ca ? 'basicConstraints=critical,CA:TRUE' : 'subjectAltName=DNS:example.test',
-    ], { stdio: 'pipe' });
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Connects as a data plane and ACKs every snapshot until one satisfies `done`. */
 async function receiveUntil(port: number, done: (s: Snapshot) => boolean): Promise<Snapshot> {
