@@ -77,8 +77,44 @@ export async function startAdminProcess(env: Record<string, string> = {}): Promi
 }
 
 
+export interface SpecAdminProcess {
+  /** the running control plane (between this helper's beforeAll and afterAll) */
+  harness(): AdminProcess;
+  call: AdminProcess['call'];
+  /** POSTs `body` to `path` and returns the created entity; throws unless the answer is 201. */
+  created(path: string, body: string | object): Promise<AdminReply['body']>;
+}
+
+/**
+ * One control plane from the build for the whole test file: started in beforeAll, stopped in
+ * afterAll. Call it before any beforeAll that writes through it, as hooks run in order.
+ */
+export function useAdminProcess(env: Record<string, string> = {}): SpecAdminProcess {
+  let running: AdminProcess | undefined;
+  beforeAll(async () => {
+    running = await startAdminProcess(env);
+  }, 180_000);
+  afterAll(async () => {
+    await running?.close();
+  }, 180_000);
+  const harness = (): AdminProcess => {
+    if (!running) throw new Error('the control plane is not running: use it inside a test or a later hook');
+    return running;
+  };
+  const call: AdminProcess['call'] = (...args) => harness().call(...args);
+  return {
+    harness,
+    call,
+    async created(path, body) {
+      const res = await call('POST', path, body);
+      if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${res.text}`);
+      return res.body;
+    },
+  };
+}
+
 /** Every page of a list endpoint, following `offset` as a Kong client does. */
-export async function allPages(admin: AdminProcess, path: string, size: number): Promise<{ pages: number; data: { id: string }[] }> {
+export async function allPages(admin: Pick<AdminProcess, 'call'>, path: string, size: number): Promise<{ pages: number; data: { id: string }[] }> {
   const data: { id: string }[] = [];
   let pages = 0;
   let offset: string | undefined;
