@@ -4,38 +4,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../../apps/control-plane/src/testing/test-database';
-export { selfSigned } from '../../apps/control-plane/src/testing/self-signed';
+import { adminClient, keptForBlock, type AdminCall, type AdminReply } from '../../apps/control-plane/src/testing/admin-client';
 import { eventually, freePort, role, type RoleProcess } from './processes';
 
-export interface AdminReply {
-  status: number;
-  headers: Headers;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
-  body: any;
-}
+export type { AdminReply };
+export { selfSigned } from '../../apps/control-plane/src/testing/self-signed';
 
 export interface AdminProcess {
   base: string;
   proc: RoleProcess;
-  /** JSON for objects, form-urlencoded for strings (as `curl --data`), FormData as multipart, or raw bytes with `type` */
-  call(method: string, path: string, body?: string | object | FormData | Buffer, type?: string, headers?: Record<string, string>): Promise<AdminReply>;
+  call: AdminCall;
   close(): Promise<void>;
-}
-
-function encode(body: string | object | FormData | Buffer | undefined, type: string | undefined, headers: Record<string, string>) {
-  if (body === undefined) return undefined;
-  if (body instanceof FormData) return body; // fetch sets the multipart boundary
-  if (Buffer.isBuffer(body)) {
-    if (type) headers['content-type'] = type;
-    return body;
-  }
-  if (typeof body === 'string') {
-    headers['content-type'] ??= type ?? 'application/x-www-form-urlencoded';
-    return body;
-  }
-  headers['content-type'] ??= type ?? 'application/json';
-  return JSON.stringify(body);
 }
 
 export async function startAdminProcess(env: Record<string, string> = {}): Promise<AdminProcess> {
@@ -55,19 +34,7 @@ export async function startAdminProcess(env: Record<string, string> = {}): Promi
   return {
     base,
     proc,
-    async call(method, path, body, type, extra = {}) {
-      const headers: Record<string, string> = { ...extra };
-      const payload = encode(body, type, headers);
-      const res = await fetch(base + path, { method, headers, body: payload });
-      const text = await res.text();
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = text;
-      }
-      return { status: res.status, headers: res.headers, text, body: parsed };
-    },
+    call: adminClient(base),
     async close() {
       await proc.stop();
       await db.drop();
@@ -75,7 +42,6 @@ export async function startAdminProcess(env: Record<string, string> = {}): Promi
     },
   };
 }
-
 
 export interface SpecAdminProcess {
   /** the running control plane (between this helper's beforeAll and afterAll) */
@@ -85,22 +51,9 @@ export interface SpecAdminProcess {
   created(path: string, body: string | object): Promise<AdminReply['body']>;
 }
 
-/**
- * One control plane from the build for the whole test file: started in beforeAll, stopped in
- * afterAll. Call it before any beforeAll that writes through it, as hooks run in order.
- */
+/** One control plane from the build for the whole test file (or describe block), see keptForBlock. */
 export function useAdminProcess(env: Record<string, string> = {}): SpecAdminProcess {
-  let running: AdminProcess | undefined;
-  beforeAll(async () => {
-    running = await startAdminProcess(env);
-  }, 180_000);
-  afterAll(async () => {
-    await running?.close();
-  }, 180_000);
-  const harness = (): AdminProcess => {
-    if (!running) throw new Error('the control plane is not running: use it inside a test or a later hook');
-    return running;
-  };
+  const harness = keptForBlock(() => startAdminProcess(env), 'the control plane');
   const call: AdminProcess['call'] = (...args) => harness().call(...args);
   return {
     harness,

@@ -5,20 +5,15 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../main';
+import { adminClient, keptForBlock, type AdminCall, type AdminReply } from './admin-client';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
-export interface AdminResponse {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
-  body: any;
-}
+export type AdminResponse = AdminReply;
 
 export interface AdminHarness {
   base: string;
   cp: ControlPlane;
-  /** JSON for objects, form-urlencoded for strings (as `curl --data`), or an explicit content type */
-  call(method: string, path: string, body?: string | object, type?: string, headers?: Record<string, string>): Promise<AdminResponse>;
+  call: AdminCall;
   close(): Promise<void>;
 }
 
@@ -39,26 +34,7 @@ export async function startAdminHarness(env: Record<string, string> = {}): Promi
   return {
     base,
     cp,
-    async call(method, path, body, type, extra = {}) {
-      const headers: Record<string, string> = { ...extra };
-      let payload: string | undefined;
-      if (typeof body === 'string') {
-        payload = body;
-        headers['content-type'] ??= type ?? 'application/x-www-form-urlencoded';
-      } else if (body !== undefined) {
-        payload = JSON.stringify(body);
-        headers['content-type'] ??= 'application/json';
-      }
-      const res = await fetch(base + path, { method, headers, body: payload });
-      const text = await res.text();
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = text;
-      }
-      return { status: res.status, headers: res.headers, body: parsed };
-    },
+    call: adminClient(base),
     async close() {
       await cp.close();
       await db.drop();
@@ -75,23 +51,9 @@ export interface SpecAdmin {
   latestVersion(): Promise<number>;
 }
 
-/**
- * One control plane for the enclosing describe block (or the whole spec file): started in beforeAll,
- * closed in afterAll. Call it before any beforeAll that writes through it, as hooks run in order.
- */
+/** One control plane for the enclosing describe block (or the whole spec file), see keptForBlock. */
 export function useAdminHarness(env: Record<string, string> = {}): SpecAdmin {
-  let running: AdminHarness | undefined;
-  // a fresh database and its migrations can take a while on a busy machine
-  beforeAll(async () => {
-    running = await startAdminHarness(env);
-  }, 120_000);
-  afterAll(async () => {
-    await running?.close();
-  }, 120_000);
-  const harness = (): AdminHarness => {
-    if (!running) throw new Error('the admin harness is not running: use it inside a test or a later hook');
-    return running;
-  };
+  const harness = keptForBlock(() => startAdminHarness(env), 'the admin harness');
   const call: AdminHarness['call'] = (...args) => harness().call(...args);
   return {
     harness,
