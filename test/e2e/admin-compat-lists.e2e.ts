@@ -1,26 +1,12 @@
 // Kong Admin API compatibility, black-box against a control plane started from the build: pagination
 // over many pages, tag filters and /tags, form, multipart and JSON bodies, and cascading deletes, after
 // Kong's spec/02-integration/04-admin_api/{10-services,14-tags,03-consumers}_routes_spec.lua.
-import { allPages, selfSigned, startAdminProcess, type AdminProcess } from '../support/admin-process';
+import { allPages, selfSigned, useAdminProcess } from '../support/admin-process';
 
 jest.setTimeout(180_000);
 
-let admin: AdminProcess;
-const call = (method: string, path: string, body?: string | object, type?: string) => admin.call(method, path, body, type);
-
-async function created(path: string, body: string | object) {
-  const res = await call('POST', path, body);
-  if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${res.text}`);
-  return res.body;
-}
-
-beforeAll(async () => {
-  admin = await startAdminProcess();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
+const admin = useAdminProcess();
+const { call, created } = admin;
 
 describe('pagination (Kong: "paginates a set")', () => {
   const ids = new Set<string>();

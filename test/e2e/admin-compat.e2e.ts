@@ -2,28 +2,14 @@
 // url shorthand, PUT upserts, nested endpoints and every error shape, after Kong's
 // spec/02-integration/04-admin_api/*_routes_spec.lua. Lists, tags, bodies and cascades are in
 // admin-compat-lists.e2e.ts.
-import { selfSigned, startAdminProcess, type AdminProcess } from '../support/admin-process';
+import { selfSigned, useAdminProcess } from '../support/admin-process';
 
 jest.setTimeout(120_000);
 
-let admin: AdminProcess;
-const call = (method: string, path: string, body?: string | object, type?: string) => admin.call(method, path, body, type);
+const admin = useAdminProcess();
+const { call, created } = admin;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MISSING = '0b7d5a4e-8c1f-4e2a-9d3b-6f5e4d3c2b1a';
-
-async function created(path: string, body: string | object) {
-  const res = await call('POST', path, body);
-  if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${res.text}`);
-  return res.body;
-}
-
-beforeAll(async () => {
-  admin = await startAdminProcess();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
 
 describe('defaults of every entity (kong/db/schema/entities/*.lua)', () => {
   it('creates a service with Kong defaults: http, port 80, 5 retries, 60000 ms timeouts, nulls elsewhere', async () => {

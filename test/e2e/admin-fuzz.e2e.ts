@@ -3,7 +3,7 @@
 // 5xx, every 4xx body has Kong's `message`, and a rejected write changes nothing (same config version,
 // same entity counts). ARCHWAY_FUZZ_SEED=<n> replays a run; a failure prints its seed.
 import { fuzzRequest, Rng } from '../support/fuzz-bodies';
-import { selfSigned, startAdminProcess, type AdminProcess } from '../support/admin-process';
+import { selfSigned, useAdminProcess } from '../support/admin-process';
 
 jest.setTimeout(600_000);
 
@@ -12,30 +12,24 @@ const BUDGET_MS = 240_000;
 const seed = Number(process.env.ARCHWAY_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const COUNTED = ['services', 'routes', 'consumers', 'plugins', 'upstreams', 'targets', 'certificates', 'snis', 'ca_certificates', 'key-auths', 'basic-auths', 'jwts', 'acls'];
 
-let admin: AdminProcess;
+const admin = useAdminProcess();
 /** endpoint parameter ({services}, {v}, …) -> values that name something, and some that don't */
 const params = new Map<string, string[]>();
 
-async function created(path: string, body: object) {
-  const res = await admin.call('POST', path, body);
-  if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${res.text}`);
-  return res.body;
-}
-
 /** One of each entity, so nested and entity paths reach real rows. */
 async function seedFixtures() {
-  const svc = await created('/services', { name: 'fz-svc', host: 'fz.test' });
-  const route = await created('/services/fz-svc/routes', { name: 'fz-route', paths: ['/fz'] });
-  const consumer = await created('/consumers', { username: 'fz-consumer' });
-  const up = await created('/upstreams', { name: 'fz.upstream' });
-  const target = await created('/upstreams/fz.upstream/targets', { target: '10.0.0.2:80' });
-  const cert = await created('/certificates', { ...selfSigned(false, 'fz.test'), snis: ['fz.test'] });
-  const ca = await created('/ca_certificates', { cert: selfSigned(true, 'ca.fz.test').cert });
-  const plugin = await created('/plugins', { name: 'cors', instance_name: 'fz-plugin' });
-  const key = await created('/consumers/fz-consumer/key-auth', { key: 'fz-key' });
-  const basic = await created('/consumers/fz-consumer/basic-auth', { username: 'fz-basic', password: 'pw' });
-  const jwt = await created('/consumers/fz-consumer/jwt', { key: 'fz-iss' });
-  const acl = await created('/consumers/fz-consumer/acls', { group: 'fz-group' });
+  const svc = await admin.created('/services', { name: 'fz-svc', host: 'fz.test' });
+  const route = await admin.created('/services/fz-svc/routes', { name: 'fz-route', paths: ['/fz'] });
+  const consumer = await admin.created('/consumers', { username: 'fz-consumer' });
+  const up = await admin.created('/upstreams', { name: 'fz.upstream' });
+  const target = await admin.created('/upstreams/fz.upstream/targets', { target: '10.0.0.2:80' });
+  const cert = await admin.created('/certificates', { ...selfSigned(false, 'fz.test'), snis: ['fz.test'] });
+  const ca = await admin.created('/ca_certificates', { cert: selfSigned(true, 'ca.fz.test').cert });
+  const plugin = await admin.created('/plugins', { name: 'cors', instance_name: 'fz-plugin' });
+  const key = await admin.created('/consumers/fz-consumer/key-auth', { key: 'fz-key' });
+  const basic = await admin.created('/consumers/fz-consumer/basic-auth', { username: 'fz-basic', password: 'pw' });
+  const jwt = await admin.created('/consumers/fz-consumer/jwt', { key: 'fz-iss' });
+  const acl = await admin.created('/consumers/fz-consumer/acls', { group: 'fz-group' });
   const sni = (await admin.call('GET', '/snis/fz.test')).body;
   const add = (name: string, ...values: string[]) => params.set(name, values);
   add('services', svc.id, 'fz-svc');
@@ -86,12 +80,7 @@ async function state(): Promise<{ version: number; counts: Record<string, number
 }
 
 beforeAll(async () => {
-  admin = await startAdminProcess();
   await seedFixtures();
-});
-
-afterAll(async () => {
-  await admin?.close();
 });
 
 describe(`malformed bodies at every write endpoint (seed ${seed}; replay with ARCHWAY_FUZZ_SEED=${seed})`, () => {
@@ -116,6 +105,6 @@ describe(`malformed bodies at every write endpoint (seed ${seed}; replay with AR
         failures.push(`a rejected write changed something: ${what}\n  before ${JSON.stringify(before)}\n  after  ${JSON.stringify(after)}`);
       before = after;
     }
-    if (failures.length) throw new Error(`seed ${seed} (replay: ARCHWAY_FUZZ_SEED=${seed}), ${sent} requests:\n${failures.join('\n')}\n${admin.proc.tail(20)}`);
+    if (failures.length) throw new Error(`seed ${seed} (replay: ARCHWAY_FUZZ_SEED=${seed}), ${sent} requests:\n${failures.join('\n')}\n${admin.harness().proc.tail(20)}`);
   });
 });

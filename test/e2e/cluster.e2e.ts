@@ -1,10 +1,8 @@
 // A control plane and two data planes (zones a and b) as real processes over loopback: config
 // written on the Admin API reaches both proxies; the data planes survive the control plane going away.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { adminClient, type AdminCall } from '../../apps/control-plane/src/testing/admin-client';
 import { createTestDatabase, type TestDatabase } from '../../apps/control-plane/src/testing/test-database';
-import { eventually, freePort, role, type RoleProcess } from '../support/processes';
+import { eventually, freePort, role, scratchDirs, type RoleProcess } from '../support/processes';
 import { startEchoUpstream, type Upstream } from '../support/upstream';
 
 jest.setTimeout(180_000);
@@ -26,24 +24,10 @@ let cp: RoleProcess;
 let cpEnv: Record<string, string>;
 let admin: string;
 const dps: DataPlane[] = [];
-const prefixes: string[] = [];
-
-const tmp = (label: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `archway-e2e-${label}-`));
-  prefixes.push(dir);
-  return dir;
-};
+const scratch = scratchDirs();
+const tmp = scratch.make;
+let adminCall: AdminCall;
 const all = () => [cp, ...dps.map((d) => d.proc)];
-
-async function adminCall(method: string, path: string, form?: string) {
-  const res = await fetch(admin + path, {
-    method,
-    headers: form ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-    body: form,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 async function proxied(dp: DataPlane, path: string) {
   const res = await fetch(dp.proxy + path);
@@ -83,6 +67,7 @@ beforeAll(async () => {
   upstream = await startEchoUpstream();
   const [adminPort, clusterPort] = [await freePort(), await freePort()];
   admin = `http://127.0.0.1:${adminPort}`;
+  adminCall = adminClient(admin);
   cpEnv = {
     ARCHWAY_DATABASE_URL: db.url,
     ARCHWAY_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
@@ -100,7 +85,7 @@ afterAll(async () => {
   await Promise.all(all().map((p) => p?.stop()));
   await upstream?.close();
   await db?.drop();
-  for (const p of prefixes) rmSync(p, { recursive: true, force: true });
+  scratch.removeAll();
 });
 
 describe('control plane -> data planes in two zones', () => {

@@ -1,12 +1,9 @@
 // Load balancing with real processes from the build: a control plane, a data plane, two live upstream
 // servers and a dead port. Traffic is spread over the live targets, the dead one is retried around and
 // marked unhealthy, and both the data plane's status port and the Admin API show that health.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { adminClient, type AdminCall } from '../../apps/control-plane/src/testing/admin-client';
 import { createTestDatabase, type TestDatabase } from '../../apps/control-plane/src/testing/test-database';
-import { eventually, freePort, role, type RoleProcess } from '../support/processes';
+import { eventually, freePort, role, scratchDirs, type RoleProcess } from '../support/processes';
 import { startEchoUpstream, type Upstream } from '../support/upstream';
 
 jest.setTimeout(180_000);
@@ -19,27 +16,9 @@ let proxy: string;
 let status: string;
 let deadPort: number;
 const upstreams: Upstream[] = [];
-const prefixes: string[] = [];
-
-const tmp = (label: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `archway-e2e-${label}-`));
-  prefixes.push(dir);
-  return dir;
-};
-
-async function adminCall(method: string, path: string, body?: object) {
-  const res = await fetch(admin + path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function unusedPort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
+const scratch = scratchDirs();
+const tmp = scratch.make;
+let adminCall: AdminCall;
 
 /** target -> health, keys sorted so two answers compare as strings */
 const healthByTarget = (rows: { target: string; health: string }[]) =>
@@ -48,9 +27,10 @@ const healthByTarget = (rows: { target: string; health: string }[]) =>
 beforeAll(async () => {
   db = await createTestDatabase();
   upstreams.push(await startEchoUpstream('one'), await startEchoUpstream('two'));
-  deadPort = await unusedPort();
+  deadPort = await freePort(); // bound, then released: nothing listens there
   const [adminPort, clusterPort, proxyPort, statusPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   admin = `http://127.0.0.1:${adminPort}`;
+  adminCall = adminClient(admin);
   proxy = `http://127.0.0.1:${proxyPort}`;
   status = `http://127.0.0.1:${statusPort}`;
   cp = role('control-plane', 'control-plane', {
@@ -74,7 +54,7 @@ afterAll(async () => {
   await Promise.all([cp, dp].map((p) => p?.stop()));
   await Promise.all(upstreams.map((u) => u.close()));
   await db?.drop();
-  for (const p of prefixes) rmSync(p, { recursive: true, force: true });
+  scratch.removeAll();
 });
 
 describe('an upstream with targets behind a service', () => {

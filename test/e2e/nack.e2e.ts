@@ -1,50 +1,31 @@
 // A data-plane process fed by a control plane's sync server (run in this test process, so the test can
 // publish a snapshot the real control plane would never build): a corrupted snapshot is NACKed, the
 // NACK is recorded, and the data plane keeps serving its last good config.
-import { emptyConfig, makeSnapshot, routeSchema, serviceSchema, validateEntity, type Route, type Service } from '@archway/schema';
-import { silentLogger } from '@archway/telemetry';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
-import { eventually, freePort, role, type RoleProcess } from '../support/processes';
+import { makeSnapshot } from '@archway/schema';
+import type { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
+import { eventually, type RoleProcess } from '../support/processes';
+import { serviceConfig, startSyncedDataPlane, type SyncedDataPlane } from '../support/synced-data-plane';
 import { startEchoUpstream, type Upstream } from '../support/upstream';
 
 jest.setTimeout(120_000);
 
+let plane: SyncedDataPlane;
 let server: SyncServer;
 let upstream: Upstream;
 let dp: RoleProcess;
 let proxy: string;
-let prefix: string;
 
-function config(upstreamPort: number, paths: string[]) {
-  const service = validateEntity<Service>(serviceSchema, { name: 'echo', url: `http://127.0.0.1:${upstreamPort}` }, 'create');
-  const routes = paths.map((p) => validateEntity<Route>(routeSchema, { paths: [p], service: { id: service.id } }, 'create'));
-  return { ...emptyConfig(), services: [service], routes };
-}
+const config = (upstreamPort: number, paths: string[]) => serviceConfig({ name: 'echo', url: `http://127.0.0.1:${upstreamPort}` }, paths.map((p) => ({ paths: [p] })));
 
 beforeAll(async () => {
   upstream = await startEchoUpstream();
-  server = new SyncServer({ logger: silentLogger, softwareVersion: 'test' });
-  const clusterPort = await server.listen('127.0.0.1', 0);
-  const proxyPort = await freePort();
-  proxy = `http://127.0.0.1:${proxyPort}`;
-  prefix = mkdtempSync(join(tmpdir(), 'archway-e2e-nack-'));
-  dp = role('dp', 'data-plane', {
-    ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
-    ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
-    ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
-    ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${clusterPort}`,
-    ARCHWAY_PREFIX: prefix,
-  }).start();
+  plane = await startSyncedDataPlane('nack');
+  ({ server, dp, proxy } = plane);
 });
 
 afterAll(async () => {
-  await dp?.stop();
-  await server?.close();
+  await plane?.stop();
   await upstream?.close();
-  rmSync(prefix, { recursive: true, force: true });
 });
 
 const status = (path: string) => fetch(proxy + path).then((r) => r.status);

@@ -2,17 +2,15 @@
 // that counts and discards it, and a 1 GiB download reaches the client the same way. Neither side of
 // the test holds the body: it is generated on the fly and counted as it arrives. The data plane's peak
 // resident memory (VmHWM of every process it runs) must stay far below the body size.
-import { emptyConfig, makeSnapshot, routeSchema, serviceSchema, validateEntity, type Route, type Service } from '@archway/schema';
-import { silentLogger } from '@archway/telemetry';
+import { makeSnapshot } from '@archway/schema';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
-import { eventually, freePort, role, type RoleProcess } from '../support/processes';
+import type { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
+import { eventually, type RoleProcess } from '../support/processes';
+import { serviceConfig, startSyncedDataPlane, type SyncedDataPlane } from '../support/synced-data-plane';
 
 jest.setTimeout(120_000);
 
@@ -21,6 +19,7 @@ const CHUNK = Buffer.alloc(64 * 1024, 'archway streaming ');
 /** far below the body: a proxy holding even a quarter of it would exceed this */
 const PEAK_RSS_LIMIT = 300 * 1024 * 1024;
 
+let plane: SyncedDataPlane;
 let server: SyncServer;
 let upstream: Server;
 let upstreamPort: number;
@@ -95,27 +94,15 @@ function peakRss(): number {
 }
 
 function config() {
-  const service = validateEntity<Service>(serviceSchema, { name: 'bulk', url: `http://127.0.0.1:${upstreamPort}`, read_timeout: 120_000, write_timeout: 120_000 }, 'create');
-  const route = validateEntity<Route>(routeSchema, { paths: ['/'], strip_path: false, service: { id: service.id } }, 'create');
-  return { ...emptyConfig(), services: [service], routes: [route] };
+  return serviceConfig({ name: 'bulk', url: `http://127.0.0.1:${upstreamPort}`, read_timeout: 120_000, write_timeout: 120_000 }, [{ paths: ['/'], strip_path: false }]);
 }
 
 beforeAll(async () => {
   upstream = createServer(handle).listen(0, '127.0.0.1');
   await once(upstream, 'listening');
   upstreamPort = (upstream.address() as { port: number }).port;
-  server = new SyncServer({ logger: silentLogger, softwareVersion: 'test' });
-  const clusterPort = await server.listen('127.0.0.1', 0);
-  proxyPort = await freePort();
-  prefix = mkdtempSync(join(tmpdir(), 'archway-e2e-streaming-'));
-  dp = role('dp', 'data-plane', {
-    ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
-    ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
-    ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
-    ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${clusterPort}`,
-    ARCHWAY_PREFIX: prefix,
-    ARCHWAY_WORKERS: '1',
-  }).start();
+  plane = await startSyncedDataPlane('streaming', { ARCHWAY_WORKERS: '1' });
+  ({ server, dp, proxyPort, prefix } = plane);
   server.publish(makeSnapshot(1, config()));
   await eventually(
     'the data plane to proxy',
@@ -126,11 +113,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await dp?.stop();
-  await server?.close();
+  await plane?.stop();
   upstream?.closeAllConnections();
   await new Promise((r) => upstream?.close(r));
-  rmSync(prefix, { recursive: true, force: true });
 });
 
 it('streams a 1 GiB upload to the upstream in bounded memory', async () => {

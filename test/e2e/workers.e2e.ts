@@ -1,29 +1,22 @@
 // A data plane with two proxy workers (ARCHWAY_WORKERS=2) from the build, fed by a sync server in the
 // test: one sync connection serves both workers, a snapshot is ACKed once both applied it, a killed
 // worker is replaced and serves the current config. (Rejections by some workers: workers.spec.ts.)
-import { emptyConfig, makeSnapshot, routeSchema, serviceSchema, validateEntity, type Route, type Service } from '@archway/schema';
-import { silentLogger } from '@archway/telemetry';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
-import { eventually, freePort, role, type RoleProcess } from '../support/processes';
+import { makeSnapshot } from '@archway/schema';
+import type { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
+import { eventually, type RoleProcess } from '../support/processes';
+import { serviceConfig, startSyncedDataPlane, type SyncedDataPlane } from '../support/synced-data-plane';
 import { startEchoUpstream, type Upstream } from '../support/upstream';
 
 jest.setTimeout(120_000);
 
+let plane: SyncedDataPlane;
 let server: SyncServer;
 let upstream: Upstream;
 let dp: RoleProcess;
 let proxy: string;
 let status: string;
-let prefix: string;
 
-function config(paths: string[]) {
-  const service = validateEntity<Service>(serviceSchema, { name: 'echo', url: `http://127.0.0.1:${upstream.port}` }, 'create');
-  const routes = paths.map((p) => validateEntity<Route>(routeSchema, { paths: [p], service: { id: service.id } }, 'create'));
-  return { ...emptyConfig(), services: [service], routes };
-}
+const config = (paths: string[]) => serviceConfig({ name: 'echo', url: `http://127.0.0.1:${upstream.port}` }, paths.map((p) => ({ paths: [p] })));
 
 const get = (path: string) => fetch(proxy + path, { headers: { connection: 'close' } }).then((r) => r.status);
 const record = () => server.dataPlanes()[0];
@@ -32,28 +25,13 @@ const workerPids = () => dp.log.filter((l) => l.includes('"worker listening"')).
 
 beforeAll(async () => {
   upstream = await startEchoUpstream();
-  server = new SyncServer({ logger: silentLogger, softwareVersion: 'test' });
-  const clusterPort = await server.listen('127.0.0.1', 0);
-  const [proxyPort, statusPort] = [await freePort(), await freePort()];
-  proxy = `http://127.0.0.1:${proxyPort}`;
-  status = `http://127.0.0.1:${statusPort}`;
-  prefix = mkdtempSync(join(tmpdir(), 'archway-e2e-workers-'));
-  dp = role('dp', 'data-plane', {
-    ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
-    ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
-    ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
-    ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${clusterPort}`,
-    ARCHWAY_PREFIX: prefix,
-    ARCHWAY_WORKERS: '2',
-    ARCHWAY_LOG_LEVEL: 'debug',
-  }).start();
+  plane = await startSyncedDataPlane('workers', { ARCHWAY_WORKERS: '2', ARCHWAY_LOG_LEVEL: 'debug' });
+  ({ server, dp, proxy, status } = plane);
 });
 
 afterAll(async () => {
-  await dp?.stop();
-  await server?.close();
+  await plane?.stop();
   await upstream?.close();
-  rmSync(prefix, { recursive: true, force: true });
 });
 
 it('applies a snapshot in both workers over one sync connection and ACKs it', async () => {

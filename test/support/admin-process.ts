@@ -1,41 +1,20 @@
 // A control plane started from the build on a fresh database, and a small Admin API client for
 // black-box tests (test/e2e/admin-*.e2e.ts).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../../apps/control-plane/src/testing/test-database';
+import { adminClient, keptForBlock, type AdminCall, type AdminReply } from '../../apps/control-plane/src/testing/admin-client';
 import { eventually, freePort, role, type RoleProcess } from './processes';
 
-export interface AdminReply {
-  status: number;
-  headers: Headers;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
-  body: any;
-}
+export type { AdminReply };
+export { selfSigned } from '../../apps/control-plane/src/testing/self-signed';
 
 export interface AdminProcess {
   base: string;
   proc: RoleProcess;
-  /** JSON for objects, form-urlencoded for strings (as `curl --data`), FormData as multipart, or raw bytes with `type` */
-  call(method: string, path: string, body?: string | object | FormData | Buffer, type?: string, headers?: Record<string, string>): Promise<AdminReply>;
+  call: AdminCall;
   close(): Promise<void>;
-}
-
-function encode(body: string | object | FormData | Buffer | undefined, type: string | undefined, headers: Record<string, string>) {
-  if (body === undefined) return undefined;
-  if (body instanceof FormData) return body; // fetch sets the multipart boundary
-  if (Buffer.isBuffer(body)) {
-    if (type) headers['content-type'] = type;
-    return body;
-  }
-  if (typeof body === 'string') {
-    headers['content-type'] ??= type ?? 'application/x-www-form-urlencoded';
-    return body;
-  }
-  headers['content-type'] ??= type ?? 'application/json';
-  return JSON.stringify(body);
 }
 
 export async function startAdminProcess(env: Record<string, string> = {}): Promise<AdminProcess> {
@@ -55,19 +34,7 @@ export async function startAdminProcess(env: Record<string, string> = {}): Promi
   return {
     base,
     proc,
-    async call(method, path, body, type, extra = {}) {
-      const headers: Record<string, string> = { ...extra };
-      const payload = encode(body, type, headers);
-      const res = await fetch(base + path, { method, headers, body: payload });
-      const text = await res.text();
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = text;
-      }
-      return { status: res.status, headers: res.headers, text, body: parsed };
-    },
+    call: adminClient(base),
     async close() {
       await proc.stop();
       await db.drop();
@@ -76,23 +43,31 @@ export async function startAdminProcess(env: Record<string, string> = {}): Promi
   };
 }
 
-/** A self-signed EC certificate (a CA when `ca`), made by the openssl CLI. */
-export function selfSigned(ca = false, cn = 'example.test'): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'archway-e2e-cert-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', `/CN=${cn}`,
-      '-addext', ca ? 'basicConstraints=critical,CA:TRUE' : `subjectAltName=DNS:${cn}`,
-    ], { stdio: 'pipe' });
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export interface SpecAdminProcess {
+  /** the running control plane (between this helper's beforeAll and afterAll) */
+  harness(): AdminProcess;
+  call: AdminProcess['call'];
+  /** POSTs `body` to `path` and returns the created entity; throws unless the answer is 201. */
+  created(path: string, body: string | object): Promise<AdminReply['body']>;
+}
+
+/** One control plane from the build for the whole test file (or describe block), see keptForBlock. */
+export function useAdminProcess(env: Record<string, string> = {}): SpecAdminProcess {
+  const harness = keptForBlock(() => startAdminProcess(env), 'the control plane');
+  const call: AdminProcess['call'] = (...args) => harness().call(...args);
+  return {
+    harness,
+    call,
+    async created(path, body) {
+      const res = await call('POST', path, body);
+      if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${res.text}`);
+      return res.body;
+    },
+  };
 }
 
 /** Every page of a list endpoint, following `offset` as a Kong client does. */
-export async function allPages(admin: AdminProcess, path: string, size: number): Promise<{ pages: number; data: { id: string }[] }> {
+export async function allPages(admin: Pick<AdminProcess, 'call'>, path: string, size: number): Promise<{ pages: number; data: { id: string }[] }> {
   const data: { id: string }[] = [];
   let pages = 0;
   let offset: string | undefined;

@@ -1,6 +1,8 @@
 // Real processes for e2e tests: spawn a role from the compiled build, keep its log, wait for it.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -14,6 +16,21 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Temporary directories (process prefixes) made as a test file needs them and removed together. */
+export function scratchDirs(): { make(label: string): string; removeAll(): void } {
+  const dirs: string[] = [];
+  return {
+    make(label) {
+      const dir = mkdtempSync(join(tmpdir(), `archway-e2e-${label}-`));
+      dirs.push(dir);
+      return dir;
+    },
+    removeAll() {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export class RoleProcess {

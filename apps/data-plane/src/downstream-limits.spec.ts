@@ -1,39 +1,31 @@
 // Downstream limits through the real proxy listener, with raw sockets: what a client that sends too
 // much, too slowly or garbage gets back, and that the proxy keeps serving afterwards.
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ConfigStore } from './config-store';
 import type { DownstreamLimits } from './downstream-limits';
-import { ProxyServer } from './proxy-server';
-import { makeRoute, makeService, memoryLogger, send, snapshotOf, startUpstream, type Upstream } from './testing/fixtures';
+import { makeRoute, makeService, send, startUpstream, type Upstream } from './testing/fixtures';
+import { startProxy, type TestProxy } from './testing/test-proxy';
 
 describe('downstream limits', () => {
-  let prefix: string;
-  let store: ConfigStore;
-  let proxy: ProxyServer;
+  let px: TestProxy | undefined;
   let port: number;
   let upstream: Upstream;
 
+  /** The proxy with `limits`, serving /echo from the upstream. */
   async function start(limits: Partial<DownstreamLimits>) {
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger: memoryLogger(), limits });
-    port = await proxy.listen();
+    px = await startProxy({ limits });
+    ({ port } = px);
+    const svc = makeService({ port: upstream.port });
+    await px.apply({ services: [svc], routes: [makeRoute(svc, { paths: ['/echo'] })] });
   }
 
   beforeEach(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-limits-'));
-    store = new ConfigStore({ prefix, logger: memoryLogger() });
     upstream = await startUpstream();
-    const svc = makeService({ port: upstream.port });
-    await store.apply(snapshotOf(1, [svc], [makeRoute(svc, { paths: ['/echo'] })]));
   });
   afterEach(async () => {
-    await proxy.close(0);
-    await store.close(0);
+    await px?.close();
+    px = undefined;
     await upstream.close();
-    await rm(prefix, { recursive: true, force: true });
   });
 
   /** Opens a raw connection, writes `data`, and collects everything until the server closes it. */

@@ -1,14 +1,12 @@
 // Graceful drain in one process: the proxy stops accepting, finishes what is in flight, tells
 // keep-alive clients to go, and the status port turns unready first.
-import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ConfigStore } from './config-store';
+import type { ConfigStore } from './config-store';
 import { DrainState, exitOnTermination } from './drain';
-import { ProxyServer } from './proxy-server';
+import type { ProxyServer } from './proxy-server';
 import { StatusServer } from './status-server';
-import { makeRoute, makeService, memoryLogger, send, snapshotOf, startUpstream, type Upstream } from './testing/fixtures';
+import { makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
+import { startProxy, type TestProxy } from './testing/test-proxy';
 
 function get(port: number, path: string, agent: Agent): Promise<{ status: number; connection: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
@@ -23,26 +21,22 @@ function get(port: number, path: string, agent: Agent): Promise<{ status: number
 }
 
 describe('graceful drain', () => {
-  let prefix: string;
+  let px: TestProxy;
   let store: ConfigStore;
   let proxy: ProxyServer;
   let port: number;
   let upstream: Upstream;
 
   beforeEach(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-drain-'));
-    store = new ConfigStore({ prefix, logger: memoryLogger() });
+    px = await startProxy();
+    ({ store, proxy, port } = px);
     upstream = await startUpstream((req, res) => setTimeout(() => res.end(`done ${req.url}`), req.url?.includes('slow') ? 300 : 0));
     const svc = makeService({ port: upstream.port });
-    await store.apply(snapshotOf(1, [svc], [makeRoute(svc, { paths: ['/'], strip_path: false })]));
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger: memoryLogger() });
-    port = await proxy.listen();
+    await px.apply({ services: [svc], routes: [makeRoute(svc, { paths: ['/'], strip_path: false })] });
   });
   afterEach(async () => {
-    await proxy.close(0);
-    await store.close(0);
+    await px.close();
     await upstream.close();
-    await rm(prefix, { recursive: true, force: true });
   });
 
   it('finishes in-flight requests, refuses new connections and closes keep-alive ones with Connection: close', async () => {

@@ -2,17 +2,15 @@
 // targets (several real upstream servers on 127.0.0.1), with Kong's algorithms, retries, passive and
 // active health checks, the circuit breaker, zones and DNS; health is visible on the status port.
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pluginSchema } from '@archway/plugins';
-import { emptyConfig, makeSnapshot, targetSchema, validatePlugin, type ConfigSet, type Plugin, upstreamSchema, validateEntity, type Route, type Service, type Target, type Upstream as UpstreamEntity } from '@archway/schema';
-import { ConfigStore } from './config-store';
-import { ProxyServer } from './proxy-server';
+import { targetSchema, validatePlugin, type ConfigSet, type Plugin, upstreamSchema, validateEntity, type Route, type Service, type Target, type Upstream as UpstreamEntity } from '@archway/schema';
+import type { ConfigStore } from './config-store';
+import type { ProxyServer } from './proxy-server';
 import { StatusServer } from './status-server';
-import { closedPort, makeRoute, makeService, memoryLogger, send } from './testing/fixtures';
+import { closedPort, makeRoute, makeService, send } from './testing/fixtures';
+import { startProxy, type TestProxy } from './testing/test-proxy';
 import { findBalancer, upstreamHealthBody } from './upstream-health';
 
 /** A named upstream server: answers `status` (200 by default) with its name; records Host headers. */
@@ -61,25 +59,21 @@ async function eventually(check: () => Promise<boolean> | boolean, what: string)
 }
 
 describe('load balancing through the proxy', () => {
-  let prefix: string;
-  let logger: ReturnType<typeof memoryLogger>;
+  let px: TestProxy;
+  let logger: TestProxy['logger'];
   let store: ConfigStore;
   let proxy: ProxyServer;
   let status: StatusServer;
   let port: number;
   let statusPort: number;
   let backends: Backend[];
-  let version = 0;
   let upstream: UpstreamEntity;
   let service: Service;
   let route: Route;
 
   async function start(zone: string | null = null) {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-lb-'));
-    logger = memoryLogger();
-    store = new ConfigStore({ prefix, logger, balancing: { zone } });
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger });
-    port = await proxy.listen();
+    px = await startProxy({ balancing: { zone } });
+    ({ logger, store, proxy, port } = px);
     status = new StatusServer({
       host: '127.0.0.1',
       port: 0,
@@ -103,11 +97,9 @@ describe('load balancing through the proxy', () => {
     backends = [];
   });
   afterEach(async () => {
-    await proxy.close(0);
+    await px.close();
     await status.close();
-    await store.close(0);
     await Promise.all(backends.map((b) => b.close()));
-    await rm(prefix, { recursive: true, force: true });
   });
 
   async function backendsNamed(...names: string[]): Promise<Backend[]> {
@@ -122,7 +114,7 @@ describe('load balancing through the proxy', () => {
     const ts = targets.map((t) => validateEntity<Target>(targetSchema, { upstream: { id: upstream.id }, ...t }, 'create'));
     service = makeService({ host: 'u', port: 80 });
     route = makeRoute(service, { paths: ['/lb'], ...routeFields });
-    await store.apply(makeSnapshot(++version, { ...emptyConfig(), services: [service], routes: [route], upstreams: [upstream], targets: ts }));
+    await px.apply({ services: [service], routes: [route], upstreams: [upstream], targets: ts });
   }
 
   const at = (b: Backend, fields: { weight?: number; zone?: string } = {}) => ({ target: `127.0.0.1:${b.port}`, ...fields });
@@ -257,7 +249,7 @@ describe('load balancing through the proxy', () => {
       keyauth_credentials: keys,
       plugins: [validatePlugin({ name: 'key-auth', route: { id: route.id } }, 'create', pluginSchema)] as Plugin[],
     } as ConfigSet;
-    await store.apply(makeSnapshot(++version, config));
+    await px.apply(config);
     const owners = new Set<string>();
     for (let i = 0; i < consumers.length; i++) {
       const first = await send(port, { path: `/lb?apikey=k${i}` });
@@ -317,7 +309,7 @@ describe('load balancing through the proxy', () => {
     const other = makeService({ port: direct.port });
     const otherRoute = makeRoute(other, { paths: ['/direct'] });
     const t = validateEntity<Target>(targetSchema, { upstream: { id: upstream.id }, ...at(a) }, 'create');
-    await store.apply(makeSnapshot(++version, { ...emptyConfig(), services: [service, other], routes: [route, otherRoute], upstreams: [upstream], targets: [t] }));
+    await px.apply({ services: [service, other], routes: [route, otherRoute], upstreams: [upstream], targets: [t] });
     expect((await send(port, { path: '/direct' })).body).toBe('direct');
     expect((await send(port, { path: '/lb' })).body).toBe('a');
     expect((await send(statusPort, { path: `/upstreams/${upstream.id}/health` })).status).toBe(200);
@@ -331,7 +323,7 @@ describe('load balancing through the proxy', () => {
     a.status = 500;
     for (let i = 0; i < 2; i++) await send(port, { path: '/lb' });
     const targets = store.runtime?.config.targets ?? [];
-    await store.apply(makeSnapshot(++version, { ...emptyConfig(), services: [service], routes: [route, makeRoute(service, { paths: ['/x'] })], upstreams: [upstream], targets }));
+    await px.apply({ services: [service], routes: [route, makeRoute(service, { paths: ['/x'] })], upstreams: [upstream], targets });
     const rows = (await health()).body.data as { target: string; health: string }[];
     expect(rows.find((r) => r.target === `127.0.0.1:${a.port}`)?.health).toBe('UNHEALTHY');
   });

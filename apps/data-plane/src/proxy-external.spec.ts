@@ -2,15 +2,10 @@
 // (examples/external-plugin/server.js) started as a real process, over HTTP and over gRPC.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pluginSchema } from '@archway/plugins';
-import { emptyConfig, makeSnapshot, validatePlugin, type ConfigSet, type Plugin, type Route, type Service } from '@archway/schema';
-import { ConfigStore } from './config-store';
-import { ProxyServer } from './proxy-server';
-import { closedPort, makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
+import { closedPort, send } from './testing/fixtures';
+import { startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
 
 const EXAMPLE = join(__dirname, '..', '..', '..', 'examples', 'external-plugin', 'server.js');
 
@@ -24,15 +19,7 @@ async function startExample(): Promise<{ child: ChildProcess; http: number; grpc
 
 describe('external plugin through the proxy, against the example plugin service', () => {
   let example: { child: ChildProcess; http: number; grpc: number };
-  let prefix: string;
-  let logger: ReturnType<typeof memoryLogger>;
-  let store: ConfigStore;
-  let proxy: ProxyServer;
-  let port: number;
-  let upstream: Upstream;
-  let version = 0;
-  let svc: Service;
-  let route: Route;
+  let px: PluginProxy;
 
   beforeAll(async () => {
     example = await startExample();
@@ -42,27 +29,14 @@ describe('external plugin through the proxy, against the example plugin service'
     await once(example.child, 'exit');
   });
   beforeEach(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-external-'));
-    logger = memoryLogger();
-    store = new ConfigStore({ prefix, logger });
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger });
-    port = await proxy.listen();
-    upstream = await startUpstream();
-    svc = makeService({ port: upstream.port });
-    route = makeRoute(svc, { paths: ['/p'] });
+    px = await startPluginProxy();
   });
   afterEach(async () => {
-    await proxy.close(0);
-    await store.close(0);
-    await upstream.close();
-    await rm(prefix, { recursive: true, force: true });
+    await px.close();
   });
 
-  async function applyExternal(config: Record<string, unknown>) {
-    const plugin = validatePlugin({ name: 'external', route: { id: route.id }, config: { headers: ['x-tenant', 'x-plugin-delay'], ...config } }, 'create', pluginSchema) as Plugin;
-    const set = { ...emptyConfig(), services: [svc], routes: [route], plugins: [plugin] } as ConfigSet;
-    await store.apply(makeSnapshot(++version, set));
-  }
+  const applyExternal = (config: Record<string, unknown>) =>
+    px.apply([{ name: 'external', config: { headers: ['x-tenant', 'x-plugin-delay'], ...config } }]);
 
   const transports = [
     ['http', () => ({ url: `http://127.0.0.1:${example.http}/access`, protocol: 'http' })],
@@ -72,36 +46,36 @@ describe('external plugin through the proxy, against the example plugin service'
   describe.each(transports)('over %s', (_name, target) => {
     it('continues with the upstream headers the service set and removed', async () => {
       await applyExternal(target());
-      const res = await send(port, { path: '/p', headers: { 'x-tenant': 'acme', 'x-debug': 'on' } });
+      const res = await send(px.port, { path: '/p', headers: { 'x-tenant': 'acme', 'x-debug': 'on' } });
       expect(res.status).toBe(200);
-      expect(upstream.seen[0].headers['x-tenant-checked']).toBe('1');
-      expect(upstream.seen[0].headers['x-tenant']).toBe('acme');
-      expect(upstream.seen[0].headers).not.toHaveProperty('x-debug');
+      expect(px.upstream.seen[0].headers['x-tenant-checked']).toBe('1');
+      expect(px.upstream.seen[0].headers['x-tenant']).toBe('acme');
+      expect(px.upstream.seen[0].headers).not.toHaveProperty('x-debug');
     });
 
     it("answers with the service's exit (401 and its body) without reaching the upstream", async () => {
       await applyExternal(target());
-      const res = await send(port, { path: '/p' });
+      const res = await send(px.port, { path: '/p' });
       expect(res.status).toBe(401);
       expect(res.headers['content-type']).toBe('application/json');
       expect(JSON.parse(res.body)).toEqual({ message: 'x-tenant header required' });
-      expect(upstream.seen).toHaveLength(0);
+      expect(px.upstream.seen).toHaveLength(0);
     });
 
     it('continues untouched when the service times out and fail_open is true, and logs a warning', async () => {
       await applyExternal({ ...target(), timeout: 150, fail_open: true });
-      const res = await send(port, { path: '/p', headers: { 'x-tenant': 'acme', 'x-plugin-delay': '2000' } });
+      const res = await send(px.port, { path: '/p', headers: { 'x-tenant': 'acme', 'x-plugin-delay': '2000' } });
       expect(res.status).toBe(200);
-      expect(upstream.seen[0].headers).not.toHaveProperty('x-tenant-checked');
-      expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', code: 'ARCHWAY_EXTERNAL_TIMEOUT', request_id: res.headers['x-archway-request-id'] }));
+      expect(px.upstream.seen[0].headers).not.toHaveProperty('x-tenant-checked');
+      expect(px.logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', code: 'ARCHWAY_EXTERNAL_TIMEOUT', request_id: res.headers['x-archway-request-id'] }));
     });
 
     it("answers Kong's 500 when the service times out and fail_open is false", async () => {
       await applyExternal({ ...target(), timeout: 150 });
-      const res = await send(port, { path: '/p', headers: { 'x-tenant': 'acme', 'x-plugin-delay': '2000' } });
+      const res = await send(px.port, { path: '/p', headers: { 'x-tenant': 'acme', 'x-plugin-delay': '2000' } });
       expect(res.status).toBe(500);
       expect(JSON.parse(res.body)).toEqual({ message: 'An unexpected error occurred', request_id: res.headers['x-archway-request-id'] });
-      expect(upstream.seen).toHaveLength(0);
+      expect(px.upstream.seen).toHaveLength(0);
     });
   });
 
@@ -113,17 +87,17 @@ describe('external plugin through the proxy, against the example plugin service'
 
     it("answers Kong's 500 when fail_open is false", async () => {
       await applyExternal({ url: down, protocol });
-      const res = await send(port, { path: '/p', headers: { 'x-tenant': 'acme' } });
+      const res = await send(px.port, { path: '/p', headers: { 'x-tenant': 'acme' } });
       expect(res.status).toBe(500);
-      expect(upstream.seen).toHaveLength(0);
-      expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'error', code: 'ARCHWAY_EXTERNAL_UNREACHABLE' }));
+      expect(px.upstream.seen).toHaveLength(0);
+      expect(px.logger.lines).toContainEqual(expect.objectContaining({ level: 'error', code: 'ARCHWAY_EXTERNAL_UNREACHABLE' }));
     });
 
     it('proxies as if the plugin were absent when fail_open is true', async () => {
       await applyExternal({ url: down, protocol, fail_open: true });
-      const res = await send(port, { path: '/p', headers: { 'x-tenant': 'acme' } });
+      const res = await send(px.port, { path: '/p', headers: { 'x-tenant': 'acme' } });
       expect(res.status).toBe(200);
-      expect(upstream.seen[0].headers).not.toHaveProperty('x-tenant-checked');
+      expect(px.upstream.seen[0].headers).not.toHaveProperty('x-tenant-checked');
     });
   });
 });

@@ -2,19 +2,13 @@
 // collector (batched, retried after a 500), file-log appends lines to a file, proxy-cache answers a
 // repeated GET from memory without calling the upstream.
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pluginSchema } from '@archway/plugins';
-import {
-  emptyConfig, makeSnapshot, targetSchema, upstreamSchema, validateEntity, validatePlugin, type ConfigSet, type Plugin, type Route, type Service, type Target,
-  type Upstream as UpstreamEntity,
-} from '@archway/schema';
-import { ConfigStore } from './config-store';
-import { ProxyServer } from './proxy-server';
-import { closedPort, makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
+import { targetSchema, upstreamSchema, validateEntity, type Target, type Upstream as UpstreamEntity } from '@archway/schema';
+import { closedPort, makeRoute, makeService, send, startUpstream } from './testing/fixtures';
+import { startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
 
 interface Delivery {
   headers: IncomingHttpHeaders;
@@ -53,47 +47,19 @@ async function until(check: () => boolean | Promise<boolean>): Promise<void> {
 type LogRecord = { request: Record<string, unknown>; response: Record<string, unknown>; [k: string]: unknown };
 
 describe('proxy with logging and caching plugins', () => {
-  let prefix: string;
-  let store: ConfigStore;
-  let proxy: ProxyServer;
-  let port: number;
-  let upstream: Upstream;
-  let version = 0;
-  let svc: Service;
-  let route: Route;
-
+  let px: PluginProxy;
   beforeEach(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-logging-'));
-    const logger = memoryLogger();
-    store = new ConfigStore({ prefix, logger });
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger });
-    port = await proxy.listen();
-    upstream = await startUpstream();
-    svc = makeService({ port: upstream.port });
-    route = makeRoute(svc, { paths: ['/p'] });
+    px = await startPluginProxy();
   });
   afterEach(async () => {
-    await proxy.close(0);
-    await store.close(0);
-    await upstream.close();
-    await rm(prefix, { recursive: true, force: true });
+    await px.close();
   });
-
-  async function apply(plugins: Record<string, unknown>[], services: Service[] = [svc], routes: Route[] = [route]) {
-    const config = {
-      ...emptyConfig(),
-      services,
-      routes,
-      plugins: plugins.map((p) => validatePlugin({ route: { id: routes[0].id }, ...p }, 'create', pluginSchema)) as Plugin[],
-    } as ConfigSet;
-    await store.apply(makeSnapshot(++version, config));
-  }
 
   it("http-log delivers Kong's log record for a proxied request", async () => {
     const collector = await startCollector();
     try {
-      await apply([{ name: 'http-log', config: { http_endpoint: collector.url } }]);
-      const res = await send(port, { path: '/p/users?page=2', headers: { authorization: 'Bearer secret', 'content-length': '0' } });
+      await px.apply([{ name: 'http-log', config: { http_endpoint: collector.url } }]);
+      const res = await send(px.port, { path: '/p/users?page=2', headers: { authorization: 'Bearer secret', 'content-length': '0' } });
       expect(res.status).toBe(200);
       await until(() => collector.deliveries.length === 1);
       const record = collector.deliveries[0].body as LogRecord;
@@ -101,7 +67,7 @@ describe('proxy with logging and caching plugins', () => {
         id: res.headers['x-archway-request-id'],
         method: 'GET',
         uri: '/p/users?page=2',
-        url: `http://127.0.0.1:${port}/p/users?page=2`,
+        url: `http://127.0.0.1:${px.port}/p/users?page=2`,
         querystring: { page: '2' },
         headers: { authorization: 'REDACTED' },
       });
@@ -115,9 +81,9 @@ describe('proxy with logging and caching plugins', () => {
         upstream_status: '200',
         source: 'service',
         client_ip: '127.0.0.1',
-        route: { id: route.id },
-        service: { id: svc.id },
-        tries: [{ ip: '127.0.0.1', port: upstream.port }],
+        route: { id: px.route.id },
+        service: { id: px.service.id },
+        tries: [{ ip: '127.0.0.1', port: px.upstream.port }],
         workspace_name: 'default',
       });
       const latencies = record.latencies as { proxy: number; request: number; kong: number };
@@ -131,8 +97,8 @@ describe('proxy with logging and caching plugins', () => {
   it('http-log batches records into one JSON array and retries a batch the collector answered 500 to', async () => {
     const collector = await startCollector([500]);
     try {
-      await apply([{ name: 'http-log', config: { http_endpoint: collector.url, queue: { max_batch_size: 3, max_coalescing_delay: 10 } } }]);
-      for (const n of [1, 2, 3]) expect((await send(port, { path: `/p/${n}` })).status).toBe(200);
+      await px.apply([{ name: 'http-log', config: { http_endpoint: collector.url, queue: { max_batch_size: 3, max_coalescing_delay: 10 } } }]);
+      for (const n of [1, 2, 3]) expect((await send(px.port, { path: `/p/${n}` })).status).toBe(200);
       await until(() => collector.deliveries.length === 2);
       const [refused, retried] = collector.deliveries.map((d) => d.body as LogRecord[]);
       expect(refused.map((r) => r.upstream_uri)).toEqual(['/1', '/2', '/3']);
@@ -147,8 +113,8 @@ describe('proxy with logging and caching plugins', () => {
     try {
       const down = makeService({ port: await closedPort(), retries: 1 });
       const downRoute = makeRoute(down, { paths: ['/down'] });
-      await apply([{ name: 'http-log', config: { http_endpoint: collector.url } }], [down], [downRoute]);
-      expect((await send(port, { path: '/down' })).status).toBe(502);
+      await px.apply([{ name: 'http-log', route: { id: downRoute.id }, config: { http_endpoint: collector.url } }], { services: [down], routes: [downRoute] });
+      expect((await send(px.port, { path: '/down' })).status).toBe(502);
       await until(() => collector.deliveries.length === 1);
       const record = collector.deliveries[0].body as LogRecord;
       expect(record).toMatchObject({ source: 'error', response: { status: 502 }, upstream_status: '502, 502' });
@@ -163,27 +129,27 @@ describe('proxy with logging and caching plugins', () => {
     try {
       const dead = await closedPort();
       const pool = validateEntity<UpstreamEntity>(upstreamSchema, { name: 'logged-pool', algorithm: 'round-robin' }, 'create');
-      const targets = [`127.0.0.1:${dead}`, `127.0.0.1:${upstream.port}`].map((target) =>
+      const targets = [`127.0.0.1:${dead}`, `127.0.0.1:${px.upstream.port}`].map((target) =>
         validateEntity<Target>(targetSchema, { upstream: { id: pool.id }, target }, 'create'),
       );
       const balanced = makeService({ host: 'logged-pool', port: 80, retries: 1 });
       const balancedRoute = makeRoute(balanced, { paths: ['/lb'] });
-      const plugin = validatePlugin({ name: 'http-log', route: { id: balancedRoute.id }, config: { http_endpoint: collector.url } }, 'create', pluginSchema);
-      await store.apply(
-        makeSnapshot(++version, { ...emptyConfig(), services: [balanced], routes: [balancedRoute], upstreams: [pool], targets, plugins: [plugin] } as ConfigSet),
+      await px.apply(
+        [{ name: 'http-log', route: { id: balancedRoute.id }, config: { http_endpoint: collector.url } }],
+        { services: [balanced], routes: [balancedRoute], upstreams: [pool], targets },
       );
       // round-robin over [dead, live]: one request goes to the dead target first and is retried on the live one
-      for (let i = 0; i < 2; i++) expect((await send(port, { path: '/lb' })).status).toBe(200);
+      for (let i = 0; i < 2; i++) expect((await send(px.port, { path: '/lb' })).status).toBe(200);
       await until(() => collector.deliveries.length === 2);
       const tries = collector.deliveries.map((d) => (d.body as LogRecord).tries as Record<string, unknown>[]);
       const retried = tries.find((t) => t.length === 2) ?? [];
       const direct = tries.find((t) => t.length === 1) ?? [];
       expect(retried).toEqual([
         expect.objectContaining({ ip: '127.0.0.1', port: dead, state: 'failed', code: 502 }),
-        expect.objectContaining({ ip: '127.0.0.1', port: upstream.port }),
+        expect.objectContaining({ ip: '127.0.0.1', port: px.upstream.port }),
       ]);
       expect(retried[1].state).toBeUndefined();
-      expect(direct).toEqual([expect.objectContaining({ ip: '127.0.0.1', port: upstream.port })]);
+      expect(direct).toEqual([expect.objectContaining({ ip: '127.0.0.1', port: px.upstream.port })]);
       for (const t of [...retried, ...direct]) {
         expect(Object.keys(t).sort()).toEqual(
           expect.arrayContaining(['balancer_latency', 'balancer_latency_ns', 'balancer_start', 'balancer_start_ns', 'ip', 'port']),
@@ -198,10 +164,10 @@ describe('proxy with logging and caching plugins', () => {
   });
 
   it('file-log appends one JSON line per request to its file', async () => {
-    const file = join(prefix, 'requests.log');
-    await apply([{ name: 'file-log', config: { path: file } }]);
-    await send(port, { path: '/p/a' });
-    await send(port, { path: '/p/b', method: 'POST', body: 'hi' });
+    const file = join(px.prefix, 'requests.log');
+    await px.apply([{ name: 'file-log', config: { path: file } }]);
+    await send(px.port, { path: '/p/a' });
+    await send(px.port, { path: '/p/b', method: 'POST', body: 'hi' });
     const lines = async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
     await until(async () => (await lines()).length === 2);
     const records = (await lines()).map((l) => JSON.parse(l) as LogRecord);
@@ -212,11 +178,11 @@ describe('proxy with logging and caching plugins', () => {
   });
 
   it("proxy-cache answers Miss, then Hit from memory without calling the upstream again, with Kong's headers", async () => {
-    await apply([{ name: 'proxy-cache', config: { strategy: 'memory', memory: { dictionary_name: 'proxy-logging-spec' } } }]);
-    const miss = await send(port, { path: '/p/cached?x=1' });
+    await px.apply([{ name: 'proxy-cache', config: { strategy: 'memory', memory: { dictionary_name: 'proxy-logging-spec' } } }]);
+    const miss = await send(px.port, { path: '/p/cached?x=1' });
     expect(miss.status).toBe(200);
     expect(miss.headers['x-cache-status']).toBe('Miss');
-    const hit = await send(port, { path: '/p/cached?x=1' });
+    const hit = await send(px.port, { path: '/p/cached?x=1' });
     expect(hit.status).toBe(200);
     expect(hit.headers['x-cache-status']).toBe('Hit');
     expect(hit.headers['x-cache-key']).toBe(miss.headers['x-cache-key']);
@@ -225,7 +191,7 @@ describe('proxy with logging and caching plugins', () => {
     expect(hit.body).toBe(miss.body);
     expect(Number(hit.headers['content-length'])).toBe(Buffer.byteLength(hit.body));
     expect(hit.headers['x-archway-request-id']).not.toBe(miss.headers['x-archway-request-id']);
-    expect(upstream.seen).toHaveLength(1);
+    expect(px.upstream.seen).toHaveLength(1);
   });
 
   it('proxy-cache streams a response it will not store (no buffering until the upstream ends)', async () => {
@@ -238,9 +204,9 @@ describe('proxy with logging and caching plugins', () => {
     try {
       const s = makeService({ port: slow.port });
       const r = makeRoute(s, { paths: ['/slow'] });
-      await apply([{ name: 'proxy-cache', config: { strategy: 'memory', memory: { dictionary_name: 'proxy-logging-spec-stream' } } }], [s], [r]);
+      await px.apply([{ name: 'proxy-cache', route: { id: r.id }, config: { strategy: 'memory', memory: { dictionary_name: 'proxy-logging-spec-stream' } } }], { services: [s], routes: [r] });
       const firstChunk = await new Promise<{ status: string; chunk: string }>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, path: '/slow', agent: false }, (res) => {
+        const req = httpRequest({ host: '127.0.0.1', port: px.port, path: '/slow', agent: false }, (res) => {
           res.once('data', (c: Buffer) => resolve({ status: String(res.headers['x-cache-status']), chunk: c.toString() }));
           res.on('end', () => undefined);
         });
@@ -255,13 +221,13 @@ describe('proxy with logging and caching plugins', () => {
   });
 
   it('proxy-cache bypasses a POST, which reaches the upstream every time', async () => {
-    await apply([{ name: 'proxy-cache', config: { strategy: 'memory', memory: { dictionary_name: 'proxy-logging-spec-post' } } }]);
+    await px.apply([{ name: 'proxy-cache', config: { strategy: 'memory', memory: { dictionary_name: 'proxy-logging-spec-post' } } }]);
     for (let i = 0; i < 2; i++) {
-      const res = await send(port, { path: '/p/cached', method: 'POST', body: 'x' });
+      const res = await send(px.port, { path: '/p/cached', method: 'POST', body: 'x' });
       expect(res.status).toBe(200);
       expect(res.headers['x-cache-status']).toBe('Bypass');
       expect(res.headers['x-cache-key']).toBeUndefined();
     }
-    expect(upstream.seen).toHaveLength(2);
+    expect(px.upstream.seen).toHaveLength(2);
   });
 });

@@ -1,39 +1,14 @@
 // rate-limiting through the real proxy: Kong's 429 and headers with the local policy, one limit shared
 // by two data planes through the machine's Redis (127.0.0.1:6379, as in CI), and fault_tolerant when
 // Redis is unreachable.
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pluginSchema } from '@archway/plugins';
-import { emptyConfig, makeSnapshot, validatePlugin, type ConfigSet, type Plugin, type Route, type Service } from '@archway/schema';
-import { ConfigStore } from './config-store';
-import { ProxyServer } from './proxy-server';
-import { closedPort, makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
+import { validatePlugin, type Plugin, type Route, type Service } from '@archway/schema';
+import { closedPort, makeRoute, makeService, send, startUpstream, type Upstream } from './testing/fixtures';
+import { startProxy, type TestProxy } from './testing/test-proxy';
 
 const REDIS_PORT = Number(process.env.ARCHWAY_TEST_REDIS_PORT ?? 6379);
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
-
-interface DataPlane {
-  prefix: string;
-  store: ConfigStore;
-  proxy: ProxyServer;
-  port: number;
-}
-
-async function startDataPlane(): Promise<DataPlane> {
-  const prefix = await mkdtemp(join(tmpdir(), 'archway-rl-'));
-  const logger = memoryLogger();
-  const store = new ConfigStore({ prefix, logger });
-  const proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger });
-  return { prefix, store, proxy, port: await proxy.listen() };
-}
-
-async function stopDataPlane(dp: DataPlane): Promise<void> {
-  await dp.proxy.close(0);
-  await dp.store.close(0);
-  await rm(dp.prefix, { recursive: true, force: true });
-}
 
 /** Fixed windows restart on the minute (hour): start a short burst well inside one. */
 async function awayFromEdge(windowMs: number): Promise<void> {
@@ -62,8 +37,7 @@ describe('proxy with rate-limiting', () => {
   let upstream: Upstream;
   let svc: Service;
   let route: Route;
-  let version = 0;
-  const planes: DataPlane[] = [];
+  const planes: TestProxy[] = [];
 
   beforeEach(async () => {
     upstream = await startUpstream();
@@ -71,18 +45,18 @@ describe('proxy with rate-limiting', () => {
     route = makeRoute(svc, { paths: ['/p'] });
   });
   afterEach(async () => {
-    await Promise.all(planes.splice(0).map(stopDataPlane));
+    await Promise.all(planes.splice(0).map((dp) => dp.close()));
     await upstream.close();
   });
 
-  async function dataPlanes(n: number, config: Record<string, unknown>): Promise<DataPlane[]> {
+  /** `n` data planes (proxies with a store each) serving route /p with rate-limiting `config`. */
+  async function dataPlanes(n: number, config: Record<string, unknown>): Promise<TestProxy[]> {
     const plugin = validatePlugin({ name: 'rate-limiting', route: { id: route.id }, config }, 'create', pluginSchema) as Plugin;
-    const snapshot = makeSnapshot(++version, { ...emptyConfig(), services: [svc], routes: [route], plugins: [plugin] } as ConfigSet);
-    const started: DataPlane[] = [];
+    const started: TestProxy[] = [];
     for (let i = 0; i < n; i++) {
-      const dp = await startDataPlane();
+      const dp = await startProxy();
       planes.push(dp);
-      await dp.store.apply(snapshot);
+      await dp.apply({ services: [svc], routes: [route], plugins: [plugin] });
       started.push(dp);
     }
     return started;

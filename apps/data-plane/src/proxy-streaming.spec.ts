@@ -2,16 +2,12 @@
 // `Expect: 100-continue` answered, response trailers relayed. Each streaming spec waits for the other
 // side to see the first chunk before sending the rest: a proxy that buffered would never finish.
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pluginSchema } from '@archway/plugins';
-import { emptyConfig, makeSnapshot, validatePlugin, type ConfigSet, type Plugin } from '@archway/schema';
-import { ConfigStore } from './config-store';
-import { ProxyServer } from './proxy-server';
-import { makeRoute, makeService, memoryLogger, startUpstream, type Upstream } from './testing/fixtures';
+import { validatePlugin, type Plugin } from '@archway/schema';
+import { makeRoute, makeService, startUpstream, type Upstream } from './testing/fixtures';
+import { startProxy, type TestProxy } from './testing/test-proxy';
 
 /** A promise with its resolver, to let one side of an exchange wait for the other. */
 function signal<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
@@ -27,26 +23,18 @@ async function readAll(stream: IncomingMessage): Promise<string> {
 }
 
 describe('proxy streaming', () => {
-  let prefix: string;
-  let store: ConfigStore;
-  let proxy: ProxyServer;
+  let px: TestProxy;
   let port: number;
   let upstream: Upstream | null = null;
-  let version = 0;
 
   beforeEach(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-streaming-'));
-    const logger = memoryLogger();
-    store = new ConfigStore({ prefix, logger });
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger });
-    port = await proxy.listen();
+    px = await startProxy();
+    ({ port } = px);
   });
   afterEach(async () => {
-    await proxy.close(0);
-    await store.close(0);
+    await px.close();
     await upstream?.close();
     upstream = null;
-    await rm(prefix, { recursive: true, force: true });
   });
 
   /** One route /s to `up`; `plugins` go on the route. */
@@ -54,13 +42,11 @@ describe('proxy streaming', () => {
     upstream = up;
     const svc = makeService({ port: up.port });
     const route = makeRoute(svc, { paths: ['/s'] });
-    const config = {
-      ...emptyConfig(),
+    await px.apply({
       services: [svc],
       routes: [route],
       plugins: plugins.map((p) => validatePlugin({ ...p, route: { id: route.id } }, 'create', pluginSchema)) as Plugin[],
-    } as ConfigSet;
-    await store.apply(makeSnapshot(++version, config));
+    });
   }
 
   function open(method: string, headers: Record<string, string> = {}) {
@@ -158,7 +144,7 @@ describe('proxy streaming', () => {
     const { req, response } = open('GET');
     req.end();
     const res = await response;
-    expect(res.headers['kong-request-id']).toBeDefined();
+    expect(res.headers['kong-request-id']).toMatch(/^[0-9a-f-]{36}#\d+$/); // echo_downstream: the plugin ran
     expect(await readAll(res)).toBe('part-1 part-2');
     expect(res.trailers).toEqual({ 'x-checksum': 'sha256=abc' });
   });

@@ -1,14 +1,10 @@
 // The TLS listener end to end over loopback: certificates chosen by SNI, HTTP/2 and HTTP/1.1 over TLS
 // proxied with X-Forwarded-Proto https, Kong's 426 / redirects for https-only routes, route snis.
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect as h2connect, type IncomingHttpHeaders as H2Headers } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { emptyConfig, makeSnapshot, type Route, type Service } from '@archway/schema';
-import { ConfigStore } from './config-store';
-import { ProxyServer } from './proxy-server';
-import { makeRoute, makeService, memoryLogger, send, startUpstream, type Reply, type Upstream } from './testing/fixtures';
+import type { Route, Service } from '@archway/schema';
+import { makeRoute, makeService, send, startUpstream, type Reply, type Upstream } from './testing/fixtures';
+import { startProxy, type TestProxy } from './testing/test-proxy';
 import { certificateEntity, makeLeaf, presentedCn, sniEntity, type Pem } from './testing/tls-fixtures';
 
 function httpsGet(port: number, path: string, servername: string): Promise<Reply> {
@@ -47,14 +43,11 @@ function h2Request(port: number, headers: Record<string, string>, body?: string)
 }
 
 describe('TLS listener', () => {
-  let prefix: string;
-  let store: ConfigStore;
-  let proxy: ProxyServer;
+  let px: TestProxy;
   let port: number;
   let tlsPort: number;
   let upstream: Upstream;
   let svc: Service;
-  let version = 0;
   const certs: Record<string, Pem> = {};
 
   beforeAll(() => {
@@ -62,27 +55,21 @@ describe('TLS listener', () => {
   });
 
   beforeEach(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-tls-'));
-    const logger = memoryLogger();
-    store = new ConfigStore({ prefix, logger });
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, tls: { host: '127.0.0.1', port: 0 }, store, logger });
-    port = await proxy.listen();
-    tlsPort = await proxy.listenTls();
+    px = await startProxy({ tls: true });
+    ({ port, tlsPort } = px);
     upstream = await startUpstream();
     svc = makeService({ port: upstream.port });
   });
   afterEach(async () => {
-    await proxy.close(0);
-    await store.close(0);
+    await px.close();
     await upstream.close();
-    await rm(prefix, { recursive: true, force: true });
   });
 
   async function apply(routes: Route[], snis: [string, string][] = []) {
     const entities = new Map(Object.entries(certs).map(([cn, pem]) => [cn, certificateEntity(pem)]));
     const used = [...new Set(snis.map(([, cn]) => cn))].map((cn) => entities.get(cn)!);
     const sniList = snis.map(([name, cn]) => sniEntity(name, entities.get(cn)!));
-    await store.apply(makeSnapshot(++version, { ...emptyConfig(), services: [svc], routes, certificates: used, snis: sniList }));
+    await px.apply({ services: [svc], routes, certificates: used, snis: sniList });
   }
 
   describe('certificates by SNI', () => {
@@ -131,9 +118,7 @@ describe('TLS listener', () => {
     const rsa = makeLeaf('dual.test', { keyType: 'rsa' });
     const ec = makeLeaf('dual-ec.test', { keyType: 'ec' });
     const dual = certificateEntity(rsa, ec);
-    await store.apply(
-      makeSnapshot(++version, { ...emptyConfig(), services: [svc], routes: [makeRoute(svc, { paths: ['/'] })], certificates: [dual], snis: [sniEntity('dual.test', dual)] }),
-    );
+    await px.apply({ services: [svc], routes: [makeRoute(svc, { paths: ['/'] })], certificates: [dual], snis: [sniEntity('dual.test', dual)] });
     expect(await presentedCn(tlsPort, 'dual.test', { sigalgs: 'ecdsa_secp256r1_sha256' })).toBe('dual-ec.test');
     expect(await presentedCn(tlsPort, 'dual.test', { sigalgs: 'rsa_pss_rsae_sha256:rsa_pkcs1_sha256' })).toBe('dual.test');
   });
@@ -141,9 +126,7 @@ describe('TLS listener', () => {
   it("serves an SNI's RSA certificate to a client that prefers ECDSA: nothing of the built-in default leaks in", async () => {
     const rsa = makeLeaf('rsa-only.test', { keyType: 'rsa' });
     const entity = certificateEntity(rsa);
-    await store.apply(
-      makeSnapshot(++version, { ...emptyConfig(), services: [svc], routes: [makeRoute(svc, { paths: ['/'] })], certificates: [entity], snis: [sniEntity('rsa-only.test', entity)] }),
-    );
+    await px.apply({ services: [svc], routes: [makeRoute(svc, { paths: ['/'] })], certificates: [entity], snis: [sniEntity('rsa-only.test', entity)] });
     expect(await presentedCn(tlsPort, 'rsa-only.test', { sigalgs: 'ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256' })).toBe('rsa-only.test');
   });
 

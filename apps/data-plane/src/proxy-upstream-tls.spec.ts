@@ -2,16 +2,12 @@
 // service's ca_certificates, a failing verification as 502, tls_verify_depth, and a client certificate
 // presented to an upstream that requires one.
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { emptyConfig, makeSnapshot, type CaCertificate, type Certificate } from '@archway/schema';
-import { ConfigStore } from './config-store';
-import { ProxyServer } from './proxy-server';
-import { makeRoute, makeService, memoryLogger, send } from './testing/fixtures';
+import type { CaCertificate, Certificate } from '@archway/schema';
+import { makeRoute, makeService, send } from './testing/fixtures';
+import { startProxy, type TestProxy } from './testing/test-proxy';
 import { caEntity, certificateEntity, makeCa, makeLeaf, type Pem } from './testing/tls-fixtures';
 
 describe('HTTPS upstreams', () => {
@@ -20,13 +16,10 @@ describe('HTTPS upstreams', () => {
   let serverCert: Pem;
   let clientCa: Pem;
   let clientCert: Pem;
-  let prefix: string;
-  let store: ConfigStore;
-  let proxy: ProxyServer;
+  let px: TestProxy;
   let port: number;
   let upstream: Server;
   let upstreamPort: number;
-  let version = 0;
 
   beforeAll(() => {
     ca = makeCa('Upstream CA');
@@ -51,31 +44,23 @@ describe('HTTPS upstreams', () => {
   }
 
   beforeEach(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-up-tls-'));
-    const logger = memoryLogger();
-    store = new ConfigStore({ prefix, logger });
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger });
-    port = await proxy.listen();
+    px = await startProxy();
+    ({ port } = px);
   });
   afterEach(async () => {
-    await proxy.close(0);
-    await store.close(0);
+    await px.close();
     upstream.closeAllConnections();
     await new Promise((r) => upstream.close(r));
-    await rm(prefix, { recursive: true, force: true });
   });
 
   async function apply(service: Record<string, unknown>, extra: { cas?: CaCertificate[]; certs?: Certificate[] } = {}) {
     const svc = makeService({ protocol: 'https', port: upstreamPort, ...service });
-    await store.apply(
-      makeSnapshot(++version, {
-        ...emptyConfig(),
-        services: [svc],
-        routes: [makeRoute(svc, { paths: ['/tls'] })],
-        ca_certificates: extra.cas ?? [],
-        certificates: extra.certs ?? [],
-      }),
-    );
+    await px.apply({
+      services: [svc],
+      routes: [makeRoute(svc, { paths: ['/tls'] })],
+      ca_certificates: extra.cas ?? [],
+      certificates: extra.certs ?? [],
+    });
   }
 
   it("proxies to a self-signed upstream when tls_verify is unset (Kong's default: no verification)", async () => {

@@ -1,68 +1,34 @@
 // WebSocket upgrades through the real proxy, plain and TLS: handshake relayed, frames piped both
 // ways, plugins' access phase first, an upstream refusal relayed, non-websocket upgrades served plainly.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pluginSchema } from '@archway/plugins';
-import {
-  emptyConfig, makeSnapshot, targetSchema, upstreamSchema, validateEntity, validatePlugin, type ConfigSet, type Plugin, type Route, type Service, type Target,
-  type Upstream as UpstreamEntity,
-} from '@archway/schema';
-import { ConfigStore } from './config-store';
-import { ProxyServer } from './proxy-server';
-import { closedPort, makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
-import { openWebSocket, startEchoServer, type EchoServer } from './testing/websocket-fixtures';
+import { targetSchema, upstreamSchema, validateEntity, type ConfigSet, type Target, type Upstream as UpstreamEntity } from '@archway/schema';
+import { closedPort, makeRoute, makeService, send, startUpstream, type Upstream } from './testing/fixtures';
+import { keyAuth, makeConsumer, startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
+import { acceptKey, openWebSocket, startEchoServer, type EchoServer } from './testing/websocket-fixtures';
 
-const consumer = { id: '11111111-1111-4111-8111-111111111111', created_at: 1, updated_at: 1, username: 'alice', custom_id: null, tags: null };
-const credential = { id: '33333333-3333-4333-8333-333333333333', created_at: 1, updated_at: 1, consumer: { id: consumer.id }, key: 'k-alice', ttl: null, tags: null };
+const consumer = makeConsumer('alice');
+const credential = keyAuth(consumer, 'k-alice');
 
 describe('WebSocket proxying', () => {
-  let prefix: string;
-  let store: ConfigStore;
-  let proxy: ProxyServer;
-  let port: number;
-  let tlsPort: number;
+  let px: PluginProxy<EchoServer>;
   let echo: EchoServer;
-  let version = 0;
-  let svc: Service;
-  let route: Route;
 
   beforeEach(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-ws-'));
-    const logger = memoryLogger();
-    store = new ConfigStore({ prefix, logger });
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, tls: { host: '127.0.0.1', port: 0 }, store, logger });
-    port = await proxy.listen();
-    tlsPort = await proxy.listenTls();
-    echo = await startEchoServer();
-    svc = makeService({ port: echo.port });
-    route = makeRoute(svc, { paths: ['/ws'] });
+    px = await startPluginProxy({ tls: true, upstream: startEchoServer, route: { paths: ['/ws'] } });
+    echo = px.upstream;
   });
   afterEach(async () => {
-    await proxy.close(0);
-    await store.close(0);
-    await echo.close();
-    await rm(prefix, { recursive: true, force: true });
+    await px.close();
   });
 
-  async function apply(plugins: Record<string, unknown>[] = [], services: Service[] = [svc], routes: Route[] = [route]) {
-    const config = {
-      ...emptyConfig(),
-      services,
-      routes,
-      consumers: [consumer],
-      keyauth_credentials: [credential],
-      plugins: plugins.map((p) => validatePlugin({ route: { id: route.id }, ...p }, 'create', pluginSchema)) as Plugin[],
-    } as ConfigSet;
-    await store.apply(makeSnapshot(++version, config));
-  }
+  const apply = (plugins: Record<string, unknown>[] = [], extra: Partial<ConfigSet> = {}) =>
+    px.apply(plugins, { consumers: [consumer], keyauth_credentials: [credential], ...extra });
 
   it('relays the handshake and echoes frames both ways over the plain listener', async () => {
     await apply();
-    const ws = await openWebSocket(port, '/ws/chat');
+    const ws = await openWebSocket(px.port, '/ws/chat');
     expect(ws.status).toBe(101);
     expect(ws.headers.upgrade).toBe('websocket');
-    expect(ws.headers['sec-websocket-accept']).toBeDefined();
+    expect(ws.headers['sec-websocket-accept']).toBe(acceptKey(ws.key));
     ws.send('hello');
     expect(await ws.next()).toBe('echo: hello');
     ws.send('again');
@@ -76,7 +42,7 @@ describe('WebSocket proxying', () => {
 
   it('proxies wss: a websocket over the TLS listener, upstream told X-Forwarded-Proto https', async () => {
     await apply();
-    const ws = await openWebSocket(tlsPort, '/ws', { tls: 'ws.test' });
+    const ws = await openWebSocket(px.tlsPort, '/ws', { tls: 'ws.test' });
     expect(ws.status).toBe(101);
     ws.send('secure');
     expect(await ws.next()).toBe('echo: secure');
@@ -86,11 +52,11 @@ describe('WebSocket proxying', () => {
 
   it("runs the route's plugins first: key-auth answers 401 without a key and upgrades with one", async () => {
     await apply([{ name: 'key-auth' }]);
-    const denied = await openWebSocket(port, '/ws');
+    const denied = await openWebSocket(px.port, '/ws');
     expect(denied.status).toBe(401);
     expect(JSON.parse(denied.body).message).toBe('No API key found in request');
     expect(echo.handshakes).toHaveLength(0);
-    const ws = await openWebSocket(port, '/ws', { headers: { apikey: 'k-alice' } });
+    const ws = await openWebSocket(px.port, '/ws', { headers: { apikey: 'k-alice' } });
     expect(ws.status).toBe(101);
     ws.send('authed');
     expect(await ws.next()).toBe('echo: authed');
@@ -100,35 +66,36 @@ describe('WebSocket proxying', () => {
 
   it("relays the upstream's answer when it refuses the upgrade", async () => {
     await apply();
-    const ws = await openWebSocket(port, '/ws', { headers: { 'x-refuse': 'yes' } });
+    const ws = await openWebSocket(px.port, '/ws', { headers: { 'x-refuse': 'yes' } });
     expect(ws.status).toBe(403);
     expect(ws.body).toBe('refused');
   });
 
   it('answers 404 for a websocket request no route matches', async () => {
     await apply();
-    const ws = await openWebSocket(port, '/nowhere');
+    const ws = await openWebSocket(px.port, '/nowhere');
     expect(ws.status).toBe(404);
     expect(JSON.parse(ws.body).message).toBe('no Route matched with those values');
   });
 
   it('closes both sides once the client left, even when the upstream keeps its half open (as nginx does)', async () => {
     await apply();
-    const ws = await openWebSocket(port, '/ws');
+    const ws = await openWebSocket(px.port, '/ws');
     ws.send('ping');
     expect(await ws.next()).toBe('echo: ping');
-    expect(proxy.stats().connections_active).toBe(1);
+    expect(px.proxy.stats().connections_active).toBe(1);
     ws.close(); // the echo server ignores the FIN the proxy passes on: only the proxy can end the tunnel
-    for (let i = 0; i < 100 && proxy.stats().connections_active > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(proxy.stats().connections_active).toBe(0);
+    for (let i = 0; i < 100 && px.proxy.stats().connections_active > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(px.proxy.stats().connections_active).toBe(0);
   });
 
   it('shutting the proxy down cuts websockets still open after the grace period', async () => {
     await apply();
-    const ws = await openWebSocket(port, '/ws');
+    const ws = await openWebSocket(px.port, '/ws');
     ws.send('ping');
     expect(await ws.next()).toBe('echo: ping');
-    await proxy.close(50); // resolves: the upgraded connection does not hold the listener open
+    await px.proxy.close(50); // resolves: the upgraded connection does not hold the listener open
+    await ws.closed; // the client sees its websocket cut (the test times out otherwise)
   });
 
   describe('to a balanced service (host names an upstream)', () => {
@@ -141,7 +108,7 @@ describe('WebSocket proxying', () => {
       const ts = targets.map((target) => validateEntity<Target>(targetSchema, { upstream: { id: upstream.id }, target }, 'create'));
       const s = makeService({ host: 'ws-pool', port: 80 });
       const r = makeRoute(s, { paths: ['/ws'] });
-      await store.apply(makeSnapshot(++version, { ...emptyConfig(), services: [s], routes: [r], upstreams: [upstream], targets: ts }));
+      await px.applyConfig({ services: [s], routes: [r], upstreams: [upstream], targets: ts });
     }
 
     const until = async (check: () => boolean, what: string) => {
@@ -151,30 +118,30 @@ describe('WebSocket proxying', () => {
 
     it('least-connections counts an open websocket on its target until it closes, then forgets it', async () => {
       await balance([`127.0.0.1:${echo.port}`, `127.0.0.1:${other.port}`], { algorithm: 'least-connections' });
-      const ws = await openWebSocket(port, '/ws');
+      const ws = await openWebSocket(px.port, '/ws');
       expect(ws.status).toBe(101);
       const [busy, idle] = echo.handshakes.length === 1 ? [echo, other] : [other, echo];
       // while it is open, its target has one connection more: plain requests go to the other one
-      for (let i = 0; i < 4; i++) expect((await send(port, { path: '/ws' })).status).toBe(403);
+      for (let i = 0; i < 4; i++) expect((await send(px.port, { path: '/ws' })).status).toBe(403);
       expect([busy.plainRequests, idle.plainRequests]).toEqual([0, 4]);
       ws.close();
-      await until(() => proxy.stats().connections_active === 0, 'the proxy to close the websocket');
+      await until(() => px.proxy.stats().connections_active === 0, 'the proxy to close the websocket');
       // closed: both targets are idle again, and requests spread over both
-      for (let i = 0; i < 4; i++) await send(port, { path: '/ws' });
+      for (let i = 0; i < 4; i++) await send(px.port, { path: '/ws' });
       expect(busy.plainRequests).toBe(2);
       expect(idle.plainRequests).toBe(6);
     });
 
     it('sends the hash cookie with the 101 (hash_on cookie), and the websocket sticks to a target with it', async () => {
       await balance([`127.0.0.1:${echo.port}`, `127.0.0.1:${other.port}`], { algorithm: 'consistent-hashing', hash_on: 'cookie', hash_on_cookie: 'lb' });
-      const first = await openWebSocket(port, '/ws');
+      const first = await openWebSocket(px.port, '/ws');
       expect(first.status).toBe(101);
       first.close();
       const cookie = first.headers['set-cookie'] ?? '';
       expect(cookie).toMatch(/^lb=[0-9a-f-]+; Path=\/; Same-Site=Lax; HttpOnly$/);
       const owner = echo.handshakes.length === 1 ? echo : other;
       for (let i = 0; i < 3; i++) {
-        const ws = await openWebSocket(port, '/ws', { headers: { cookie: cookie.split(';')[0] } });
+        const ws = await openWebSocket(px.port, '/ws', { headers: { cookie: cookie.split(';')[0] } });
         expect(ws.headers['set-cookie']).toBeUndefined();
         ws.close();
       }
@@ -185,11 +152,11 @@ describe('WebSocket proxying', () => {
       const dead = await closedPort();
       await balance([`127.0.0.1:${dead}`, `127.0.0.1:${echo.port}`], { healthchecks: { passive: { unhealthy: { tcp_failures: 1 } } } });
       for (let i = 0; i < 2; i++) {
-        const ws = await openWebSocket(port, '/ws');
+        const ws = await openWebSocket(px.port, '/ws');
         expect(ws.status).toBe(101);
         ws.close();
       }
-      const health = store.runtime?.balancers.values().next().value?.health() ?? [];
+      const health = px.store.runtime?.balancers.values().next().value?.health() ?? [];
       expect(Object.fromEntries(health.map((t) => [t.target, t.health]))).toEqual({
         [`127.0.0.1:${dead}`]: 'UNHEALTHY',
         [`127.0.0.1:${echo.port}`]: 'HEALTHY',
@@ -204,8 +171,8 @@ describe('WebSocket proxying', () => {
 
     it('serves a non-websocket upgrade (h2c) as a plain HTTP/1.1 request', async () => {
       const s = makeService({ port: plain.port });
-      await apply([], [svc, s], [route, makeRoute(s, { paths: ['/plain'] })]);
-      const res = await send(port, { path: '/plain', headers: { connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQAAP__' } });
+      await apply([], { services: [s], routes: [makeRoute(s, { paths: ['/plain'] })] });
+      const res = await send(px.port, { path: '/plain', headers: { connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQAAP__' } });
       expect(res.status).toBe(200);
       expect(plain.seen[0].headers.upgrade).toBeUndefined();
     });

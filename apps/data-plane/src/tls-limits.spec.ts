@@ -1,44 +1,35 @@
 // Downstream limits on the TLS listener, HTTP/1.1 and HTTP/2, through the real proxy: the same header
 // size, slow-client and keep-alive limits as the plain listener (downstream-limits.spec.ts).
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect as h2connect, type ClientHttp2Session, type IncomingHttpHeaders as H2Headers } from 'node:http2';
 import { connect as netConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { ConfigStore } from './config-store';
 import type { DownstreamLimits } from './downstream-limits';
-import { ProxyServer } from './proxy-server';
-import { makeRoute, makeService, memoryLogger, snapshotOf, startUpstream, type Upstream } from './testing/fixtures';
+import { makeRoute, makeService, startUpstream, type Upstream } from './testing/fixtures';
+import { startProxy, type TestProxy } from './testing/test-proxy';
 
 describe('downstream limits on the TLS listener', () => {
-  let prefix: string;
-  let store: ConfigStore;
-  let proxy: ProxyServer;
+  let px: TestProxy | undefined;
   let tlsPort: number;
   let upstream: Upstream;
   const sessions: ClientHttp2Session[] = [];
 
+  /** The proxy with its TLS listener and `limits`, serving /echo from the upstream. */
   async function start(limits: Partial<DownstreamLimits>) {
-    proxy = new ProxyServer({ host: '127.0.0.1', port: 0, tls: { host: '127.0.0.1', port: 0 }, store, logger: memoryLogger(), limits });
-    await proxy.listen();
-    tlsPort = await proxy.listenTls();
+    px = await startProxy({ tls: true, limits });
+    ({ tlsPort } = px);
+    const svc = makeService({ port: upstream.port });
+    await px.apply({ services: [svc], routes: [makeRoute(svc, { paths: ['/echo'] })] });
   }
 
   beforeEach(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'archway-tls-limits-'));
-    store = new ConfigStore({ prefix, logger: memoryLogger() });
     upstream = await startUpstream();
-    const svc = makeService({ port: upstream.port });
-    await store.apply(snapshotOf(1, [svc], [makeRoute(svc, { paths: ['/echo'] })]));
   });
   afterEach(async () => {
     for (const s of sessions.splice(0)) s.destroy();
-    await proxy.close(0);
-    await store.close(0);
+    await px?.close();
+    px = undefined;
     await upstream.close();
-    await rm(prefix, { recursive: true, force: true });
   });
 
   /** An HTTP/1.1-over-TLS connection. */

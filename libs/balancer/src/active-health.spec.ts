@@ -1,6 +1,6 @@
 import { compileBalancer } from './balancer';
 import type { ProbeRequest } from './types';
-import { FakeClock, FakeProbe, ctx, distribution, makeTarget, makeUpstream } from './test-fixtures';
+import { FakeClock, FakeProbe, ctx, distribution, makeTarget, makeUpstream } from './testing/fixtures';
 
 function setup(active: Record<string, unknown>) {
   const clock = new FakeClock();

@@ -1,5 +1,5 @@
 import { compileBalancer } from './balancer';
-import { FakeClock, ctx, distribution, makeTarget, makeUpstream, pickOk } from './test-fixtures';
+import { FakeClock, ctx, distribution, makeTarget, makeUpstream, pickOk } from './testing/fixtures';
 
 describe('round-robin', () => {
   it('spreads 400 picks exactly 300/100 over weights 3:1, interleaved', () => {

@@ -1,6 +1,6 @@
 import { compileBalancer } from './balancer';
 import type { CircuitChange } from './types';
-import { FakeClock, ctx, distribution, makeTarget, makeUpstream, pickOk } from './test-fixtures';
+import { FakeClock, ctx, distribution, makeTarget, makeUpstream, pickOk } from './testing/fixtures';
 
 function setup(cb: Record<string, unknown> = {}) {
   const clock = new FakeClock();

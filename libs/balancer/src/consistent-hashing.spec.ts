@@ -1,6 +1,6 @@
 import type { Upstream } from '@archway/schema';
 import { compileBalancer } from './balancer';
-import { ctx, distribution, makeTarget, makeUpstream, pickOk } from './test-fixtures';
+import { ctx, distribution, makeTarget, makeUpstream, pickOk } from './testing/fixtures';
 
 const ips = (n: number) => Array.from({ length: n }, (_, i) => `10.0.0.${i + 1}:80`);
 

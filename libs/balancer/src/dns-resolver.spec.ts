@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileBalancer } from './balancer';
 import { createDnsResolver, parseHosts } from './dns-resolver';
-import { makeTarget, makeUpstream, pickOk } from './test-fixtures';
+import { makeTarget, makeUpstream, pickOk } from './testing/fixtures';
 
 type Zone = Record<string, { A?: string[]; SRV?: { port: number; priority: number; weight: number; target: string }[]; ttl: number }>;
 

@@ -1,6 +1,6 @@
 import { compileBalancer } from './balancer';
 import type { BalancerLogger } from './types';
-import { FakeClock, FakeResolver, ctx, distribution, makeTarget, makeUpstream, pickOk } from './test-fixtures';
+import { FakeClock, FakeResolver, ctx, distribution, makeTarget, makeUpstream, pickOk } from './testing/fixtures';
 
 function setup(targets: string[], fields: Record<string, unknown> = {}) {
   const clock = new FakeClock();

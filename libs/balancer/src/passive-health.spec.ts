@@ -1,6 +1,6 @@
 import { compileBalancer } from './balancer';
 import type { HealthChange, Outcome } from './types';
-import { ctx, distribution, makeTarget, makeUpstream, pickOk } from './test-fixtures';
+import { ctx, distribution, makeTarget, makeUpstream, pickOk } from './testing/fixtures';
 
 const passive = (unhealthy: Record<string, unknown>, healthy: Record<string, unknown> = {}) =>
   makeUpstream({ healthchecks: { passive: { unhealthy, healthy } } });

@@ -1,5 +1,5 @@
 import { compileBalancer } from './balancer';
-import { FakeClock, ctx, distribution, makeTarget, makeUpstream, pickOk } from './test-fixtures';
+import { FakeClock, ctx, distribution, makeTarget, makeUpstream, pickOk } from './testing/fixtures';
 
 function setup(fields: Record<string, unknown> = {}) {
   const u = makeUpstream({ healthchecks: { passive: { unhealthy: { tcp_failures: 1 } } }, ...fields });

@@ -1,6 +1,6 @@
 import { canarySchema } from './canary/schema';
 import { externalSchema } from './external/schema';
-import { configOf } from './spec-helpers';
+import { configOf } from './testing/config-of';
 
 describe('canary schema', () => {
   it('fills defaults around a percentage and an upstream host', () => {

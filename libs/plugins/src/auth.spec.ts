@@ -2,7 +2,7 @@ import { aclSchema } from './acl/schema';
 import { basicAuthSchema } from './basic-auth/schema';
 import { jwtSchema } from './jwt/schema';
 import { keyAuthSchema } from './key-auth/schema';
-import { configOf } from './spec-helpers';
+import { configOf } from './testing/config-of';
 
 describe('key-auth schema', () => {
   it("fills Kong's defaults for an empty config", () => {

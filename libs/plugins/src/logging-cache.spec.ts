@@ -1,7 +1,7 @@
 import { fileLogSchema } from './file-log/schema';
 import { httpLogSchema } from './http-log/schema';
 import { proxyCacheSchema } from './proxy-cache/schema';
-import { configOf } from './spec-helpers';
+import { configOf } from './testing/config-of';
 
 describe('http-log schema', () => {
   it("fills Kong's defaults around the endpoint", () => {

@@ -3,7 +3,7 @@ import { ipRestrictionSchema } from './ip-restriction/schema';
 import { rateLimitingSchema } from './rate-limiting/schema';
 import { requestSizeLimitingSchema } from './request-size-limiting/schema';
 import { requestTerminationSchema } from './request-termination/schema';
-import { configOf } from './spec-helpers';
+import { configOf } from './testing/config-of';
 
 describe('rate-limiting schema (Kong 3.9 shape, redis nested)', () => {
   it("fills Kong's defaults around one limit", () => {

@@ -1,7 +1,7 @@
 import { correlationIdSchema } from './correlation-id/schema';
 import { requestTransformerSchema } from './request-transformer/schema';
 import { responseTransformerSchema } from './response-transformer/schema';
-import { configOf } from './spec-helpers';
+import { configOf } from './testing/config-of';
 
 describe('request-transformer schema', () => {
   it("fills Kong's defaults for an empty config", () => {

@@ -1,6 +1,6 @@
 import { ArchwayError, ErrorCodes } from '@archway/schema';
 import { compileRouter } from './router';
-import { makeRoute, makeService, request } from './test-fixtures';
+import { makeRoute, makeService, request } from './testing/fixtures';
 
 describe('compileRouter: which routes can match', () => {
   it('returns the route, its resolved service and the upstream path', () => {

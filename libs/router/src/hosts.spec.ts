@@ -1,5 +1,5 @@
 import { compileRouter } from './router';
-import { makeRoute, makeService, request } from './test-fixtures';
+import { makeRoute, makeService, request } from './testing/fixtures';
 
 const svc = makeService();
 

@@ -1,6 +1,6 @@
 import type { Route } from '@archway/schema';
 import { compileRouter } from './router';
-import { makeRoute, makeService, request } from './test-fixtures';
+import { makeRoute, makeService, request } from './testing/fixtures';
 
 // 10,000 routes of the shapes a large install has: per-tenant hosts, many prefixes on a shared host, a
 // few wildcard and regex routes. Each request must still find the one route Kong would pick.

@@ -1,6 +1,6 @@
 import { normalizePath } from './normalize-path';
 import { compileRouter } from './router';
-import { makeRoute, makeService, request } from './test-fixtures';
+import { makeRoute, makeService, request } from './testing/fixtures';
 
 describe('normalizePath (RFC 3986, as Kong normalises before routing)', () => {
   it.each([

@@ -1,7 +1,7 @@
 import type { Route } from '@archway/schema';
 import { compileSni } from './matcher';
 import { compileRouter } from './router';
-import { makeRoute, makeService, request } from './test-fixtures';
+import { makeRoute, makeService, request } from './testing/fixtures';
 
 const svc = makeService();
 

@@ -1,5 +1,5 @@
 import { compileRouter } from './router';
-import { makeRoute, makeService, request } from './test-fixtures';
+import { makeRoute, makeService, request } from './testing/fixtures';
 
 // Kong's v0 table (spec/fixtures/router_path_handling_tests.lua):
 // service path, route path (null: the route matches on host), strip_path (both when null), request, expected.

@@ -1,20 +1,12 @@
 import { validateEntity } from './entity';
 import { routeSchema } from './entities/route';
-import { ArchwayError } from './errors';
+import { violationOf } from './testing/violations';
 import { MAX_REGEX_LENGTH, regexSafetyProblem } from './regex-safety';
 
 const path = (source: string) => regexSafetyProblem(source, { anchored: true });
 const header = (source: string) => regexSafetyProblem(source, { ignoreCase: true });
 
-function violation(input: Record<string, unknown>): ArchwayError {
-  try {
-    validateEntity(routeSchema, input, 'create');
-  } catch (err) {
-    if (err instanceof ArchwayError) return err;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
-}
+const violation = (input: Record<string, unknown>) => violationOf(() => validateEntity(routeSchema, input, 'create'));
 
 describe('regex safety', () => {
   it.each([

@@ -1,19 +1,11 @@
 // Keys that name Object.prototype members are unknown fields like any other (found by the Admin API
 // fuzz test: `constructor` was taken as known and silently dropped). `__proto__` is refused at the
 // Admin API's body decoding (apps/control-plane/src/admin/storable-text.ts).
-import { ArchwayError } from './errors';
+import { violationOf } from './testing/violations';
 import { validateEntity } from './entity';
 import { serviceSchema } from './entities/service';
 
-function violation(input: Record<string, unknown>): ArchwayError {
-  try {
-    validateEntity(serviceSchema, input, 'create');
-  } catch (err) {
-    if (err instanceof ArchwayError) return err;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
-}
+const violation = (input: Record<string, unknown>) => violationOf(() => validateEntity(serviceSchema, input, 'create'));
 
 describe('fields named after Object.prototype members', () => {
   it.each(['constructor', 'toString', 'hasOwnProperty'])('%s is an unknown field', (key) => {

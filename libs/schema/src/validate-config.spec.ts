@@ -8,7 +8,7 @@ import { routeSchema } from './entities/route';
 import { serviceSchema } from './entities/service';
 import { sniSchema } from './entities/sni';
 import { targetSchema } from './entities/target';
-import { makeCert } from './entities/test-certs';
+import { makeCert } from './testing/test-certs';
 import { upstreamSchema } from './entities/upstream';
 import { validateEntity, type EntitySchema } from './entity';
 import type { ConfigSet, Route, Service } from './types';

@@ -1,23 +1,24 @@
 // The Admin API over real HTTP against a real Postgres: Kong's shapes, defaults and errors.
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(60_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object, type?: string) => admin.call(method, path, body, type);
+const { call, latestVersion } = useAdminHarness();
 
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
-
+/**
+ * The configuration_version GET /status reports once the snapshot of the newest committed version is
+ * published (the version advances in the write's transaction; the snapshot follows it), waited for
+ * rather than slept for, so a busy machine cannot make it stale.
+ */
 async function configVersion(): Promise<number> {
-  // the version advances in the write's transaction; the snapshot follows within the debounce
-  await new Promise((r) => setTimeout(r, 50));
-  return (await call('GET', '/status')).body.configuration_version;
+  const committed = await latestVersion();
+  let reported: unknown;
+  for (let i = 0; i < 400; i++) {
+    reported = (await call('GET', '/status')).body.configuration_version;
+    if (reported === committed) return committed;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`GET /status still reports configuration_version ${String(reported)}, not the committed ${committed}`);
 }
 
 describe('Admin API: node information', () => {

@@ -1,41 +1,17 @@
 // A service's `ca_certificates` over real HTTP against a real Postgres: the ids must name existing CA
 // certificates, and a CA a service trusts cannot be deleted (Kong's kong/db/dao/ca_certificates.lua).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
+import { selfSigned } from '../testing/self-signed';
 
 jest.setTimeout(60_000);
 
-function caCert(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'archway-ca-'));
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'ca.pem'), '-subj', '/CN=ca.test', '-addext', 'basicConstraints=critical,CA:TRUE'],
-      { stdio: 'pipe' });
-    return readFileSync(join(dir, 'ca.pem'), 'utf8');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
+const { call, latestVersion } = useAdminHarness();
 const MISSING = '7f1c2a9e-3b4d-4c5e-8f60-1a2b3c4d5e6f';
-const version = async () => (await call('GET', '/config/versions?size=1')).body.data[0]?.version ?? 0;
-
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
 
 describe('a service trusting CA certificates', () => {
   it('accepts ca_certificates naming existing CA certificates', async () => {
-    const ca = await call('POST', '/ca_certificates', { cert: caCert() });
+    const ca = await call('POST', '/ca_certificates', { cert: selfSigned(true, 'ca.test').cert });
     expect(ca.status).toBe(201);
     const svc = await call('POST', '/services', { name: 'trusting', url: 'https://a.test', ca_certificates: [ca.body.id] });
     expect(svc.status).toBe(201);
@@ -47,7 +23,7 @@ describe('a service trusting CA certificates', () => {
     ['PUT', '/services/dangling-put', { url: 'https://a.test', ca_certificates: [MISSING] }],
     ['PATCH', '/services/trusting', { ca_certificates: [MISSING] }],
   ])('%s %s naming a CA certificate that does not exist answers 400 foreign key violation and writes nothing', async (method, path, body) => {
-    const before = await version();
+    const before = await latestVersion();
     const res = await call(method, path, body);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
@@ -56,14 +32,14 @@ describe('a service trusting CA certificates', () => {
       message: `the foreign key '{id="${MISSING}"}' does not reference an existing 'ca_certificates' entity.`,
       fields: { ca_certificates: { id: MISSING } },
     });
-    expect(await version()).toBe(before);
+    expect(await latestVersion()).toBe(before);
     expect((await call('GET', '/services/dangling')).status).toBe(404);
   });
 
   it("refuses to delete a CA certificate a service still trusts, with Kong's message", async () => {
-    const ca = await call('POST', '/ca_certificates', { cert: caCert() });
+    const ca = await call('POST', '/ca_certificates', { cert: selfSigned(true, 'ca.test').cert });
     const svc = await call('POST', '/services', { name: 'pinned', url: 'https://b.test', ca_certificates: [ca.body.id] });
-    const before = await version();
+    const before = await latestVersion();
     const res = await call('DELETE', `/ca_certificates/${ca.body.id}`);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
@@ -71,12 +47,12 @@ describe('a service trusting CA certificates', () => {
       name: 'referenced by others',
       message: `ca certificate ${ca.body.id} is still referenced by services (id = ${svc.body.id})`,
     });
-    expect(await version()).toBe(before);
+    expect(await latestVersion()).toBe(before);
     expect((await call('GET', `/ca_certificates/${ca.body.id}`)).status).toBe(200);
   });
 
   it('deletes a CA certificate once no service trusts it', async () => {
-    const ca = await call('POST', '/ca_certificates', { cert: caCert() });
+    const ca = await call('POST', '/ca_certificates', { cert: selfSigned(true, 'ca.test').cert });
     await call('POST', '/services', { name: 'released', url: 'https://c.test', ca_certificates: [ca.body.id] });
     expect((await call('PATCH', '/services/released', { ca_certificates: null })).status).toBe(200);
     expect((await call('DELETE', `/ca_certificates/${ca.body.id}`)).status).toBe(204);

@@ -1,30 +1,14 @@
 // A certificate's `snis` over real HTTP against a real Postgres, after Kong's
 // spec/02-integration/04-admin_api/06-certificates_routes_spec.lua; and multipart bodies.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
+import { selfSigned } from '../testing/self-signed';
 
 jest.setTimeout(60_000);
 
-/** A self-signed EC certificate and its key, made by the openssl CLI. */
-function makeCert(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'archway-sni-'));
-  try {
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=example.test'], { stdio: 'pipe' });
-    return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
-let admin: AdminHarness;
-const pair = makeCert();
-const other = makeCert();
-const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
+const { call, harness } = useAdminHarness();
+const pair = selfSigned();
+const other = selfSigned();
 
 let counter = 0;
 const name = () => `sni-${++counter}.test`;
@@ -38,14 +22,6 @@ async function addCertificate(snis: string[]) {
 async function sniNames(): Promise<string[]> {
   return (await call('GET', '/snis?size=1000')).body.data.map((s: { name: string }) => s.name).sort();
 }
-
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
 
 describe('certificates: the snis pseudo-property', () => {
   it('creates a certificate and returns it with its snis sorted, each one an sni entity', async () => {
@@ -174,7 +150,7 @@ describe('multipart/form-data bodies', () => {
     form.append('key', new Blob([pair.key]), 'key.pem');
     form.append('snis[1]', 'multipart-b.test');
     form.append('snis[2]', 'multipart-a.test');
-    const res = await fetch(`${admin.base}/certificates`, { method: 'POST', body: form });
+    const res = await fetch(`${harness().base}/certificates`, { method: 'POST', body: form });
     expect(res.status).toBe(201);
     const body = (await res.json()) as { cert: string; snis: string[] };
     expect(body.cert).toBe(pair.cert);
@@ -186,19 +162,19 @@ describe('multipart/form-data bodies', () => {
     form.append('name', 'multipart-svc');
     form.append('host', 'mp.test');
     form.append('port', '8080');
-    const svc = await fetch(`${admin.base}/services`, { method: 'POST', body: form });
+    const svc = await fetch(`${harness().base}/services`, { method: 'POST', body: form });
     expect(svc.status).toBe(201);
     expect(await svc.json()).toMatchObject({ name: 'multipart-svc', port: 8080 });
     const route = new FormData();
     route.append('service.name', 'multipart-svc');
     route.append('paths[1]', '/mp');
-    const res = await fetch(`${admin.base}/routes`, { method: 'POST', body: route });
+    const res = await fetch(`${harness().base}/routes`, { method: 'POST', body: route });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ paths: ['/mp'] });
   });
 
   it('answers 400 for a multipart body that does not parse', async () => {
-    const bad = await admin.call('POST', '/services', 'not multipart', 'multipart/form-data; boundary=xyz');
+    const bad = await call('POST', '/services', 'not multipart', 'multipart/form-data; boundary=xyz');
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ message: 'Cannot parse multipart/form-data body' });
   });

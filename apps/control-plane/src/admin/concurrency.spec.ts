@@ -1,14 +1,14 @@
 // Concurrent writers: no update is lost, every write is exactly one config version (no gap, no
 // duplicate), and If-Match lets exactly one of two read-modify-write clients win.
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(120_000);
 
 const N = 50;
 
-let admin: AdminHarness;
+const { call: adminCall, latestVersion } = useAdminHarness({ ARCHWAY_HISTORY_RETENTION: '1000' });
 const call = (method: string, path: string, body?: object, headers: Record<string, string> = {}) =>
-  admin.call(method, path, body, undefined, headers);
+  adminCall(method, path, body, undefined, headers);
 
 type Json = Record<string, unknown>;
 interface Change {
@@ -17,10 +17,6 @@ interface Change {
   op: string;
   before: Json | null;
   after: Json | null;
-}
-
-async function latestVersion(): Promise<number> {
-  return (await call('GET', '/config/versions?size=1')).body.data[0]?.version ?? 0;
 }
 
 /** The versions after `from`, oldest first, as GET /config/versions lists them. */
@@ -36,14 +32,6 @@ async function changesOf(version: number): Promise<Change[]> {
 }
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
-
-beforeAll(async () => {
-  admin = await startAdminHarness({ ARCHWAY_HISTORY_RETENTION: '1000' });
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
 
 describe('concurrent writes', () => {
   // each PATCH sets one field to a value no other PATCH uses

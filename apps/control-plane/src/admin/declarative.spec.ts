@@ -1,24 +1,10 @@
 // GET /config and POST /config: the whole config in Kong's declarative format, replaced all or
 // nothing in one version, against a real control plane on a real Postgres.
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(120_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
-
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
-
-async function version(): Promise<number> {
-  const [latest] = (await call('GET', '/config/versions?size=1')).body.data;
-  return latest?.version ?? 0;
-}
+const { call, latestVersion } = useAdminHarness();
 
 const FILE = {
   _format_version: '3.0',
@@ -43,11 +29,11 @@ const FILE = {
 
 describe('POST /config and GET /config', () => {
   it('imports a nested file in one version and exports it back nested', async () => {
-    const before = await version();
+    const before = await latestVersion();
     const res = await call('POST', '/config', FILE);
     expect(res.status).toBe(201);
     expect(Object.keys(res.body.routes)).toHaveLength(1);
-    expect(await version()).toBe(before + 1);
+    expect(await latestVersion()).toBe(before + 1);
 
     const { status, body } = await call('GET', '/config');
     expect(status).toBe(200);
@@ -64,7 +50,7 @@ describe('POST /config and GET /config', () => {
   });
 
   it('round-trips: posting the export back (nested or flat) changes nothing, 304 with check_hash=1', async () => {
-    const v = await version();
+    const v = await latestVersion();
     const nested = (await call('GET', '/config')).body;
     const flat = (await call('GET', '/config?flat=true')).body;
     expect(flat.routes[0].service).toEqual({ id: nested.services[0].id });
@@ -73,7 +59,7 @@ describe('POST /config and GET /config', () => {
     expect((await call('POST', '/config?check_hash=1', flat)).status).toBe(304);
     expect((await call('POST', '/config', nested)).status).toBe(201);
     expect((await call('POST', '/config?check_hash=1', FILE)).status).toBe(304);
-    expect(await version()).toBe(v);
+    expect(await latestVersion()).toBe(v);
   });
 
   it('validates plugins by their own schema and fills their defaults', async () => {
@@ -90,13 +76,13 @@ describe('POST /config and GET /config', () => {
   });
 
   it('replaces everything: what the file lacks is deleted, with its history, in one version', async () => {
-    const v = await version();
+    const v = await latestVersion();
     const res = await call('POST', '/config', {
       _format_version: '3.0',
       services: [{ name: 'orders', url: 'http://orders.internal:9090/v1' }],
     });
     expect(res.status).toBe(201);
-    expect(await version()).toBe(v + 1);
+    expect(await latestVersion()).toBe(v + 1);
     expect((await call('GET', '/services/orders')).body.port).toBe(9090);
     for (const path of ['/routes/orders-route', '/consumers/bob', '/upstreams/orders-up']) expect((await call('GET', path)).status).toBe(404);
     const { body } = await call('GET', `/config/versions/${v + 1}/diff`);
@@ -122,7 +108,7 @@ describe('POST /config and GET /config', () => {
   });
 
   it('lists every error at once (code 14, where each one is) and writes nothing', async () => {
-    const v = await version();
+    const v = await latestVersion();
     const services = (await call('GET', '/services')).body.data;
     const res = await call('POST', '/config', {
       _format_version: '3.0',
@@ -136,7 +122,7 @@ describe('POST /config and GET /config', () => {
     expect(res.body.message).toContain('services[2].plugins[0].config.minute: expected a number');
     expect(res.body.message).toContain("routes[0].service: invalid reference 'service: nowhere' (no such entry in 'services')");
     expect(res.body.fields.services[1].port).toBe('value should be between 0 and 65535');
-    expect(await version()).toBe(v);
+    expect(await latestVersion()).toBe(v);
     expect((await call('GET', '/services')).body.data).toEqual(services);
   });
 
@@ -155,11 +141,11 @@ describe('POST /config and GET /config', () => {
   });
 
   it('imports a 2,000-entity file in one version', async () => {
-    const v = await version();
+    const v = await latestVersion();
     const services = Array.from({ length: 1000 }, (_, i) => ({ name: `svc-${i}`, host: `svc-${i}.test`, routes: [{ name: `route-${i}`, paths: [`/svc-${i}`] }] }));
     const res = await call('POST', '/config', { _format_version: '3.0', services });
     expect(res.status).toBe(201);
-    expect(await version()).toBe(v + 1);
+    expect(await latestVersion()).toBe(v + 1);
     const { body } = await call('GET', `/config/versions/${v + 1}/diff`);
     expect(body.changes.filter((c: { op: string }) => c.op === 'create')).toHaveLength(2000);
     expect((await call('GET', '/config')).body.services).toHaveLength(1000);

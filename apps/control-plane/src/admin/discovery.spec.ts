@@ -1,20 +1,11 @@
 // Node discovery over real HTTP: GET / plugins info, GET /plugins/enabled, GET /endpoints and
 // GET /openapi.json, which lists every path the server serves.
 import { BUNDLED_PLUGINS } from '@archway/plugins';
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(60_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
-
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
+const { call } = useAdminHarness();
 
 describe('GET / plugins', () => {
   it('lists available_on_server as name -> {version, priority}, as Kong 3.x does', async () => {

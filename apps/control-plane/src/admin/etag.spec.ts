@@ -1,10 +1,7 @@
 // ETag and If-Match on the Admin API's entities: optimistic writes that refuse to overwrite a change
 // the client has not seen.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
+import { selfSigned } from '../testing/self-signed';
 import { parseIfMatch } from './etag';
 
 jest.setTimeout(60_000);
@@ -12,19 +9,10 @@ jest.setTimeout(60_000);
 const ETAG = /^"[0-9a-f]{64}"$/;
 const PRECONDITION_FAILED = { message: 'Precondition failed: the entity changed since you read it' };
 
-let admin: AdminHarness;
+const { call: adminCall, latestVersion } = useAdminHarness();
 const call = (method: string, path: string, body?: object, headers: Record<string, string> = {}) =>
-  admin.call(method, path, body, undefined, headers);
+  adminCall(method, path, body, undefined, headers);
 const etag = async (path: string) => (await call('GET', path)).headers.get('etag') as string;
-const latestVersion = async () => (await call('GET', '/config/versions?size=1')).body.data[0]?.version ?? 0;
-
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
 
 describe('If-Match parsing', () => {
   it('reads *, a list of strong tags, and keeps weak tags apart', () => {
@@ -140,12 +128,7 @@ describe('If-Match', () => {
   });
 
   it('covers a certificate itself, not its snis (entities of their own), so If-Match works on it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'archway-etag-'));
-    const [keyFile, certFile] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=etag.test'], { stdio: 'pipe' });
-    const [cert, key] = [readFileSync(certFile, 'utf8'), readFileSync(keyFile, 'utf8')];
-    rmSync(dir, { recursive: true, force: true });
+    const { cert, key } = selfSigned(false, 'etag.test');
 
     const created = await call('POST', '/certificates', { cert, key, snis: ['etag.test'] });
     expect(created.status).toBe(201);

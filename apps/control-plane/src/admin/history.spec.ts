@@ -1,24 +1,10 @@
 // Config history and rollback: every version is kept with who changed what, and a rollback restores
 // an earlier version as a new one.
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(60_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
-
-beforeAll(async () => {
-  admin = await startAdminHarness({ ARCHWAY_HISTORY_RETENTION: '50' });
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
-
-async function version(): Promise<number> {
-  const [latest] = (await call('GET', '/config/versions?size=1')).body.data;
-  return latest?.version ?? 0;
-}
+const { call, latestVersion } = useAdminHarness({ ARCHWAY_HISTORY_RETENTION: '50' });
 
 describe('config history', () => {
   it('lists each version newest first with what it touched', async () => {
@@ -32,7 +18,7 @@ describe('config history', () => {
 
   it('shows a version\'s diff with before and after', async () => {
     await call('PATCH', '/services/h1', { port: 8080 });
-    const v = await version();
+    const v = await latestVersion();
     const { status, body } = await call('GET', `/config/versions/${v}/diff`);
     expect(status).toBe(200);
     expect(body.changes).toHaveLength(1);
@@ -43,7 +29,7 @@ describe('config history', () => {
     await call('POST', '/consumers', { username: 'cascade-me' });
     await call('POST', '/consumers/cascade-me/key-auth', { key: 'k-cascade' });
     await call('DELETE', '/consumers/cascade-me');
-    const { body } = await call('GET', `/config/versions/${await version()}/diff`);
+    const { body } = await call('GET', `/config/versions/${await latestVersion()}/diff`);
     expect(body.changes.map((c: { entity: string; op: string }) => `${c.op} ${c.entity}`)).toEqual([
       'delete keyauth_credentials',
       'delete consumers',
@@ -52,7 +38,7 @@ describe('config history', () => {
 
   it('rolls back to an earlier version as a new version, restoring updated, deleted and created entities', async () => {
     await call('POST', '/services', { name: 'keep', host: 'keep.test' });
-    const target = await version();
+    const target = await latestVersion();
     await call('PATCH', '/services/keep', { host: 'changed.test' });
     await call('POST', '/services', { name: 'new-after', host: 'n.test' });
     await call('DELETE', '/services/keep');
@@ -63,7 +49,7 @@ describe('config history', () => {
     expect(res.body.version).toBe(target + 4);
     expect((await call('GET', '/services/keep')).body.host).toBe('keep.test');
     expect((await call('GET', '/services/new-after')).status).toBe(404);
-    expect(await version()).toBe(target + 4);
+    expect(await latestVersion()).toBe(target + 4);
   });
 
   it('answers 404 for a version that is not kept', async () => {
@@ -74,11 +60,11 @@ describe('config history', () => {
 
 describe('config history at scale', () => {
   it('records and rolls back a version that changed thousands of entities at once', async () => {
-    const before = await version();
+    const before = await latestVersion();
     const consumers = Array.from({ length: 6000 }, (_, i) => ({ username: `bulk-${i}` }));
     const posted = await call('POST', '/config', { _format_version: '3.0', consumers });
     expect(posted.status).toBe(201);
-    const { body } = await call('GET', `/config/versions/${await version()}/diff`);
+    const { body } = await call('GET', `/config/versions/${await latestVersion()}/diff`);
     expect(body.changes.length).toBeGreaterThanOrEqual(6000);
     const rolled = await call('POST', `/config/rollback/${before}`);
     expect(rolled.status).toBe(201);

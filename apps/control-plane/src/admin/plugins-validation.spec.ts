@@ -2,21 +2,12 @@
 // config is stored with Kong's defaults filled (JSON and form bodies with dotted keys), a bad one is
 // a 400 schema violation naming the field, and scoping rules and unknown names answer as Kong does.
 import { BUNDLED_PLUGINS } from '@archway/plugins';
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 import { PLUGIN_CASES } from '../testing/plugin-config-cases';
 
 jest.setTimeout(60_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
-
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
+const { call } = useAdminHarness();
 
 /** creates the plugin, reads it back by id, then deletes it (one global instance per name may exist) */
 async function createReadDelete(body: string | object): Promise<{ status: number; created: Record<string, unknown>; read: Record<string, unknown> }> {

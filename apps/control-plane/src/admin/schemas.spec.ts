@@ -1,19 +1,10 @@
 // Kong's schema endpoints over real HTTP: /schemas/{entity}, /schemas/plugins/{name} and the two
 // validate endpoints, which answer as a write would but write nothing.
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(60_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
-
-beforeAll(async () => {
-  admin = await startAdminHarness();
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
+const { call } = useAdminHarness();
 
 type Fields = Record<string, Record<string, unknown>>[];
 /** The definition of one field in Kong's ordered field list. */

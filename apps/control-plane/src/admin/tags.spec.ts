@@ -1,11 +1,10 @@
 // Kong's /tags and /tags/{tag} over real HTTP against Postgres: one row per (tag, entity), across
 // every entity table, paginated like any list.
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(60_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
+const { call } = useAdminHarness();
 
 interface TagRow {
   tag: string;
@@ -18,17 +17,12 @@ let route: { id: string };
 let consumer: { id: string };
 
 beforeAll(async () => {
-  admin = await startAdminHarness();
   expect((await call('GET', '/tags')).body).toEqual({ data: [], next: null });
   svc = (await call('POST', '/services', { name: 'tagged', host: 't.test', tags: ['team-a', 'prod'] })).body;
   route = (await call('POST', '/services/tagged/routes', { paths: ['/t'], tags: ['team-a'] })).body;
   consumer = (await call('POST', '/consumers', { username: 'bob', tags: ['prod'] })).body;
   await call('POST', '/consumers/bob/key-auth', { key: 'k1', tags: ['team-a'] });
   await call('POST', '/services', { name: 'untagged', host: 'u.test' });
-});
-
-afterAll(async () => {
-  await admin?.close();
 });
 
 /** Follows `next` links from `path` and returns every row, with the number of pages. */

@@ -1,21 +1,14 @@
 // Paths, query arguments and bodies holding text Postgres cannot store (NUL, lone surrogates), and
 // form keys naming Object.prototype, found by test/e2e/admin-fuzz.e2e.ts: Kong-shaped 4xx answers,
 // never a 500, nothing written.
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(60_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object, type?: string) => admin.call(method, path, body, type);
-const version = async () => (await call('GET', '/config/versions?size=1')).body.data[0]?.version ?? 0;
+const { call, latestVersion } = useAdminHarness();
 
 beforeAll(async () => {
-  admin = await startAdminHarness();
   await call('POST', '/services', { name: 'keep', host: 'keep.test' });
-});
-
-afterAll(async () => {
-  await admin?.close();
 });
 
 describe('a key with a NUL character in the path', () => {
@@ -44,11 +37,11 @@ describe('a body with text Postgres cannot store', () => {
     ['a JSON lone surrogate', '{"name":"x","host":"x.test","tags":["\\ud800"]}', 'application/json', 'tags'],
     ['a form %00', 'name=a%00&host=x.test', 'application/x-www-form-urlencoded', 'name'],
   ])('is a 400 schema violation naming the field, nothing written: %s', async (_, raw, type, field) => {
-    const before = await version();
+    const before = await latestVersion();
     const res = await call('POST', '/services', raw, type);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 2, name: 'schema violation', fields: { [field]: expect.stringMatching(/NUL character or an unpaired/) } });
-    expect(await version()).toBe(before);
+    expect(await latestVersion()).toBe(before);
   });
 });
 

@@ -11,7 +11,7 @@ import { silentLogger } from '@archway/telemetry';
 // Test only: the real data plane, so both planes are checked together. Production code never crosses apps.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startDataPlane, type DataPlane } from '../../../data-plane/src/main';
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 
 jest.setTimeout(60_000);
 
@@ -32,7 +32,7 @@ async function listen(server: Server): Promise<number> {
 }
 
 describe('GET /upstreams/{u}/health with a data plane reporting', () => {
-  let admin: AdminHarness;
+  const { call, harness } = useAdminHarness();
   let dp: DataPlane;
   let prefix: string;
   const live = createServer((req, res) => res.end('live'));
@@ -41,7 +41,6 @@ describe('GET /upstreams/{u}/health with a data plane reporting', () => {
   let deadPort: number;
 
   beforeAll(async () => {
-    admin = await startAdminHarness();
     livePort = await listen(live);
     deadPort = await listen(dead);
     await new Promise((r) => dead.close(r)); // a port nothing listens on
@@ -51,13 +50,12 @@ describe('GET /upstreams/{u}/health with a data plane reporting', () => {
       ARCHWAY_PROXY_LISTEN: '127.0.0.1:0',
       ARCHWAY_PROXY_SSL_LISTEN: 'off',
       ARCHWAY_STATUS_LISTEN: '127.0.0.1:0',
-      ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${admin.cp.clusterPort}`,
+      ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${harness().cp.clusterPort}`,
     });
     dp = await startDataPlane(settings, silentLogger);
   });
   afterAll(async () => {
     await dp?.close();
-    await admin?.close();
     live.closeAllConnections();
     await new Promise((r) => live.close(r));
     rmSync(prefix, { recursive: true, force: true });
@@ -65,11 +63,11 @@ describe('GET /upstreams/{u}/health with a data plane reporting', () => {
 
   it('shows the target the data plane found dead as UNHEALTHY and the live one as HEALTHY', async () => {
     const body = { name: 'u', healthchecks: { passive: { unhealthy: { tcp_failures: 1 } } } };
-    expect((await admin.call('POST', '/upstreams', body)).status).toBe(201);
-    expect((await admin.call('POST', '/upstreams/u/targets', { target: `127.0.0.1:${deadPort}` })).status).toBe(201);
-    expect((await admin.call('POST', '/upstreams/u/targets', { target: `127.0.0.1:${livePort}` })).status).toBe(201);
-    expect((await admin.call('POST', '/services', { name: 's', host: 'u' })).status).toBe(201);
-    expect((await admin.call('POST', '/services/s/routes', { paths: ['/lb'] })).status).toBe(201);
+    expect((await call('POST', '/upstreams', body)).status).toBe(201);
+    expect((await call('POST', '/upstreams/u/targets', { target: `127.0.0.1:${deadPort}` })).status).toBe(201);
+    expect((await call('POST', '/upstreams/u/targets', { target: `127.0.0.1:${livePort}` })).status).toBe(201);
+    expect((await call('POST', '/services', { name: 's', host: 'u' })).status).toBe(201);
+    expect((await call('POST', '/services/s/routes', { paths: ['/lb'] })).status).toBe(201);
 
     // before any traffic the data plane reports both as healthy (Kong's checker starts them healthy)
     const proxy = `http://127.0.0.1:${dp.proxyPort}/lb`;
@@ -77,15 +75,15 @@ describe('GET /upstreams/{u}/health with a data plane reporting', () => {
     for (let i = 0; i < 3; i++) expect(await (await fetch(proxy)).text()).toBe('live');
 
     const byTarget = async () => {
-      const res = await admin.call('GET', '/upstreams/u/health');
+      const res = await call('GET', '/upstreams/u/health');
       return Object.fromEntries((res.body.data as { target: string; health: string }[]).map((t) => [t.target, t.health]));
     };
     await eventually(async () => (await byTarget())[`127.0.0.1:${deadPort}`] === 'UNHEALTHY', 'the report of the dead target');
     expect(await byTarget()).toEqual({ [`127.0.0.1:${deadPort}`]: 'UNHEALTHY', [`127.0.0.1:${livePort}`]: 'HEALTHY' });
-    const dead = (await admin.call('GET', '/upstreams/u/health')).body.data.find((t: { target: string }) => t.target.endsWith(`:${deadPort}`));
+    const dead = (await call('GET', '/upstreams/u/health')).body.data.find((t: { target: string }) => t.target.endsWith(`:${deadPort}`));
     expect(dead.data.addresses).toEqual([{ ip: '127.0.0.1', port: deadPort, weight: 100, health: 'UNHEALTHY' }]);
 
-    const balancer = await admin.call('GET', '/upstreams/u/health?balancer_health=1');
+    const balancer = await call('GET', '/upstreams/u/health?balancer_health=1');
     expect(balancer.body.data).toMatchObject({ health: 'HEALTHY', balancer_health: 'HEALTHY', details: { weight: { total: 200, available: 100, unavailable: 100 } } });
 
     // the data plane's own status port answers the same

@@ -1,25 +1,19 @@
 // GET /upstreams/{u}/health over real HTTP against a real Postgres, in Kong's shapes; before any data
 // plane reports, health comes from the config the way a freshly started Kong node answers.
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
 import { balancerHealth, targetWithHealth, type TargetHealthSource } from './target-health';
 
 jest.setTimeout(60_000);
 
-let admin: AdminHarness;
-const call = (method: string, path: string, body?: string | object) => admin.call(method, path, body);
+const { call } = useAdminHarness();
 
 beforeAll(async () => {
-  admin = await startAdminHarness();
   await call('POST', '/upstreams', { name: 'plain' });
   await call('POST', '/upstreams/plain/targets', { target: '10.0.0.1:8000', weight: 100 });
   await call('POST', '/upstreams/plain/targets', { target: 'api.example.test', weight: 50 });
   await call('POST', '/upstreams', { name: 'checked', healthchecks: { active: { healthy: { interval: 5 } } } });
   await call('POST', '/upstreams/checked/targets', { target: '10.0.0.2', weight: 10 });
   await call('POST', '/upstreams/checked/targets', { target: '10.0.0.3', weight: 0 });
-});
-
-afterAll(async () => {
-  await admin?.close();
 });
 
 describe('GET /upstreams/{u}/health', () => {

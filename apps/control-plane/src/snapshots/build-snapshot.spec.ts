@@ -1,27 +1,11 @@
 // The control plane publishes every collection: entities written through the Admin API reach a data
 // plane over real gRPC, typed, with a hash the data plane recomputes, and validate there as they are.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pluginSchema } from '@archway/plugins';
 import { CONFIG_COLLECTIONS, basicAuthHash, configHash, validateConfig, type Snapshot } from '@archway/schema';
 import { createConfigSyncClient, snapshotFromProto, type SyncResponse__Output } from '@archway/sync';
-import { startAdminHarness, type AdminHarness } from '../testing/admin-harness';
+import { useAdminHarness } from '../testing/admin-harness';
+import { selfSigned } from '../testing/self-signed';
 
-function selfSigned(ca: boolean): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'archway-snap-cert-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=example.test',
-      '-addext', ca ? 'basicConstraints=critical,CA:TRUE' : 'subjectAltName=DNS:example.test',
-    ], { stdio: 'pipe' });
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Connects as a data plane and ACKs every snapshot until one satisfies `done`. */
 async function receiveUntil(port: number, done: (s: Snapshot) => boolean): Promise<Snapshot> {
@@ -46,14 +30,10 @@ async function receiveUntil(port: number, done: (s: Snapshot) => boolean): Promi
   }
 }
 
-let h: AdminHarness;
-beforeAll(async () => {
-  h = await startAdminHarness();
-}, 60_000);
-afterAll(() => h?.close());
+const { call, harness } = useAdminHarness();
 
 async function created(path: string, body: object): Promise<{ id: string }> {
-  const res = await h.call('POST', path, body);
+  const res = await call('POST', path, body);
   if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
@@ -75,7 +55,7 @@ it('publishes every collection the Admin API holds, and a data plane validates i
   await created('/plugins', { name: 'rate-limiting', route: { id: route.id }, config: { minute: 5, hour: 100 } });
   const acl = await created('/plugins', { name: 'acl', service: { id: svc.id }, config: { allow: ['admins'] } });
 
-  const s = await receiveUntil(h.cp.clusterPort, (snap) => snap.config.plugins.some((p) => p.id === acl.id));
+  const s = await receiveUntil(harness().cp.clusterPort, (snap) => snap.config.plugins.some((p) => p.id === acl.id));
   expect(configHash(s.config)).toBe(s.hash);
   for (const kind of CONFIG_COLLECTIONS) expect([kind, s.config[kind].length]).toEqual([kind, 1 + Number(kind === 'plugins')]);
   expect(validateConfig(s.config, pluginSchema)).toEqual(s.config);

@@ -5,20 +5,15 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../main';
+import { adminClient, keptForBlock, type AdminCall, type AdminReply } from './admin-client';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
-export interface AdminResponse {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
-  body: any;
-}
+export type AdminResponse = AdminReply;
 
 export interface AdminHarness {
   base: string;
   cp: ControlPlane;
-  /** JSON for objects, form-urlencoded for strings (as `curl --data`), or an explicit content type */
-  call(method: string, path: string, body?: string | object, type?: string, headers?: Record<string, string>): Promise<AdminResponse>;
+  call: AdminCall;
   close(): Promise<void>;
 }
 
@@ -39,30 +34,30 @@ export async function startAdminHarness(env: Record<string, string> = {}): Promi
   return {
     base,
     cp,
-    async call(method, path, body, type, extra = {}) {
-      const headers: Record<string, string> = { ...extra };
-      let payload: string | undefined;
-      if (typeof body === 'string') {
-        payload = body;
-        headers['content-type'] ??= type ?? 'application/x-www-form-urlencoded';
-      } else if (body !== undefined) {
-        payload = JSON.stringify(body);
-        headers['content-type'] ??= 'application/json';
-      }
-      const res = await fetch(base + path, { method, headers, body: payload });
-      const text = await res.text();
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = text;
-      }
-      return { status: res.status, headers: res.headers, body: parsed };
-    },
+    call: adminClient(base),
     async close() {
       await cp.close();
       await db.drop();
       rmSync(prefix, { recursive: true, force: true });
     },
+  };
+}
+
+export interface SpecAdmin {
+  /** the running harness (between this helper's beforeAll and afterAll) */
+  harness(): AdminHarness;
+  call: AdminHarness['call'];
+  /** The newest version in GET /config/versions; 0 before any write. */
+  latestVersion(): Promise<number>;
+}
+
+/** One control plane for the enclosing describe block (or the whole spec file), see keptForBlock. */
+export function useAdminHarness(env: Record<string, string> = {}): SpecAdmin {
+  const harness = keptForBlock(() => startAdminHarness(env), 'the admin harness');
+  const call: AdminHarness['call'] = (...args) => harness().call(...args);
+  return {
+    harness,
+    call,
+    latestVersion: async () => (await call('GET', '/config/versions?size=1')).body.data[0]?.version ?? 0,
   };
 }

@@ -1,18 +1,13 @@
-// Spec helper for plugins through the real proxy: a ProxyServer on 127.0.0.1:0 over a ConfigStore, an
-// echoing upstream, one service with a route on /p, and `apply` to load plugins plus consumers and
+// Spec helper for plugins through the real proxy: a test proxy (test-proxy.ts), an echoing upstream (or
+// the spec's own), one service with a route on /p, and `apply` to load plugins plus consumers and
 // credentials (built through the real schemas, as the control plane stores them) as a snapshot.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pluginSchema } from '@archway/plugins';
 import {
   aclSchema,
   basicAuthSchema,
   consumerSchema,
-  emptyConfig,
   jwtSecretSchema,
   keyAuthSchema,
-  makeSnapshot,
   validateEntity,
   validatePlugin,
   type Acl,
@@ -27,10 +22,8 @@ import {
   type Route,
   type Service,
 } from '@archway/schema';
-import { ConfigStore } from '../config-store';
-import { ProxyServer } from '../proxy-server';
-import type { PluginSet } from '../runtime-config';
-import { makeRoute, makeService, memoryLogger, startUpstream, type Upstream } from './fixtures';
+import { makeRoute, makeService, startUpstream, type Upstream } from './fixtures';
+import { startProxy, type TestProxy, type TestProxyOptions } from './test-proxy';
 
 /** An entity as the Admin API stores it: validated, then the schema's beforeStore (basic-auth hashes its password). */
 export function stored<T>(schema: EntitySchema, input: Record<string, unknown>): T {
@@ -45,52 +38,56 @@ export const basicAuth = (c: Consumer, username: string, password: string): Basi
 export const jwtSecret = (c: Consumer, fields: Record<string, unknown>): JwtSecret => stored(jwtSecretSchema, { consumer: { id: c.id }, ...fields });
 export const acl = (c: Consumer, group: string): Acl => stored(aclSchema, { consumer: { id: c.id }, group });
 
-export interface PluginProxy {
+/** What the service points at: the echoing `startUpstream` unless a spec brings its own. */
+export interface UpstreamLike {
   port: number;
-  upstream: Upstream;
+  close(): Promise<void>;
+}
+
+export interface PluginProxyOptions<U extends UpstreamLike> extends TestProxyOptions {
+  /** starts the service's upstream; the echoing `startUpstream` by default */
+  upstream?: () => Promise<U>;
+  /** more fields of the service (its port is the upstream's) */
+  service?: Record<string, unknown>;
+  /** more fields of the route (paths ['/p'] by default) */
+  route?: Record<string, unknown>;
+}
+
+export interface PluginProxy<U extends UpstreamLike = Upstream> extends Omit<TestProxy, 'apply'> {
+  upstream: U;
   service: Service;
   route: Route;
-  logger: ReturnType<typeof memoryLogger>;
   /**
    * Applies a snapshot with `plugins` (scoped to the route unless they name their own scope) and the
    * other collections in `extra` (consumers, credentials, more services and routes).
    */
   apply(plugins: Record<string, unknown>[], extra?: Partial<ConfigSet>): Promise<void>;
-  close(): Promise<void>;
+  /** Applies `config` as it is (no validation, no default service or route) as the next snapshot. */
+  applyConfig(config: Partial<ConfigSet>): Promise<void>;
 }
 
-export async function startPluginProxy(opts: { plugins?: PluginSet } = {}): Promise<PluginProxy> {
-  const prefix = await mkdtemp(join(tmpdir(), 'archway-plugin-proxy-'));
-  const logger = memoryLogger();
-  const store = new ConfigStore({ prefix, logger, plugins: opts.plugins });
-  const proxy = new ProxyServer({ host: '127.0.0.1', port: 0, store, logger });
-  const port = await proxy.listen();
-  const upstream = await startUpstream();
-  const service = makeService({ port: upstream.port });
-  const route = makeRoute(service, { paths: ['/p'] });
+export async function startPluginProxy<U extends UpstreamLike = Upstream>(opts: PluginProxyOptions<U> = {}): Promise<PluginProxy<U>> {
+  const px = await startProxy(opts);
+  const upstream = await (opts.upstream ?? (startUpstream as unknown as () => Promise<U>))();
+  const service = makeService({ ...opts.service, port: upstream.port });
+  const route = makeRoute(service, { paths: ['/p'], ...opts.route });
   const lookup: PluginLookup = opts.plugins?.schemas ?? pluginSchema;
-  let version = 0;
   return {
-    port,
+    ...px,
     upstream,
     service,
     route,
-    logger,
-    async apply(plugins, extra = {}) {
-      const config = {
-        ...emptyConfig(),
+    applyConfig: px.apply,
+    apply: (plugins, extra = {}) =>
+      px.apply({
         ...extra,
         services: [service, ...(extra.services ?? [])],
         routes: [route, ...(extra.routes ?? [])],
         plugins: plugins.map((p) => validatePlugin({ route: { id: route.id }, ...p }, 'create', lookup)) as Plugin[],
-      } as ConfigSet;
-      await store.apply(makeSnapshot(++version, config));
-    },
+      }),
     async close() {
-      await proxy.close(0);
-      await store.close(0);
+      await px.close();
       await upstream.close();
-      await rm(prefix, { recursive: true, force: true });
     },
   };
 }

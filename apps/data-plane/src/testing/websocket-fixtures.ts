@@ -93,6 +93,8 @@ export async function startEchoServer(): Promise<EchoServer> {
 }
 
 export interface WsClient {
+  /** the Sec-WebSocket-Key the client sent */
+  key: string;
   status: number;
   /** the response head, lower-cased header names */
   headers: Record<string, string>;
@@ -101,6 +103,8 @@ export interface WsClient {
   send(text: string): void;
   next(): Promise<string>;
   close(): void;
+  /** settles when the connection is gone, whoever closed it */
+  closed: Promise<void>;
 }
 
 /** Opens a websocket through `port` (TLS when `tls` names the SNI) and parses the handshake answer. */
@@ -119,6 +123,7 @@ export function openWebSocket(port: number, path: string, opts: { headers?: Reco
     const waiting: ((text: string) => void)[] = [];
     let client: WsClient | null = null;
     socket.on('error', reject);
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       if (!client) {
@@ -129,12 +134,14 @@ export function openWebSocket(port: number, path: string, opts: { headers?: Reco
         const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
         buf = buf.subarray(end + 4);
         client = {
+          key,
           status,
           headers,
           body: '',
           send: (text) => socket.write(frame(text, true)),
           next: () => new Promise((r) => waiting.push(r)),
           close: () => socket.destroy(),
+          closed,
         };
         if (status !== 101) {
           socket.on('end', () => resolve({ ...(client as WsClient), body: buf.toString() }));

@@ -1,6 +1,6 @@
 import type { PluginHandler } from '@archway/pipeline';
 import { keyAuthHandler } from '../key-auth/handler';
-import { chainFor, consumer, pluginInstance, runChain, type FakeRequest } from '../shared/spec-kit';
+import { chainFor, consumer, pluginInstance, runChain, type FakeRequest } from '../testing/spec-kit';
 import { aclHandler, AUTHENTICATED_GROUPS } from './handler';
 
 const alice = consumer('11111111-1111-4111-8111-111111111111', 'alice');

@@ -1,5 +1,5 @@
 import { basicAuthHash } from '@archway/schema';
-import { consumer, runPlugin } from '../shared/spec-kit';
+import { consumer, runPlugin } from '../testing/spec-kit';
 import { basicAuthHandler } from './handler';
 
 const alice = consumer('11111111-1111-4111-8111-111111111111', 'alice', 'a-1');

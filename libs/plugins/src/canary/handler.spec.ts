@@ -1,8 +1,8 @@
 import type { ConfigureEnv } from '@archway/pipeline';
 import { serviceSchema, validateEntity, type ConfigSet, type Service } from '@archway/schema';
 import { silentLogger } from '@archway/telemetry';
-import { contextFor, service, type FakeRequest } from '../shared/spec-kit';
-import { configOf } from '../spec-helpers';
+import { contextFor, service, type FakeRequest } from '../testing/spec-kit';
+import { configOf } from '../testing/config-of';
 import { rampShare } from './bucket';
 import { canaryHandler, rebasePath, type CanaryState } from './handler';
 import { canarySchema } from './schema';

@@ -1,4 +1,4 @@
-import { runPlugin } from '../shared/spec-kit';
+import { runPlugin } from '../testing/spec-kit';
 import { correlationIdHandler } from './handler';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';

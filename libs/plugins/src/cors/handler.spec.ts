@@ -1,4 +1,4 @@
-import { runPlugin } from '../shared/spec-kit';
+import { runPlugin } from '../testing/spec-kit';
 import { corsHandler } from './handler';
 
 const preflight = (origin: string, extra: Record<string, string> = {}) => ({

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { compileChains, runRequestPhases, type PluginHandler, type PluginLogger } from '@archway/pipeline';
 import type { ConfigSet } from '@archway/schema';
-import { contextFor, pluginInstance, route, service, type FakeRequest } from '../shared/spec-kit';
+import { contextFor, pluginInstance, route, service, type FakeRequest } from '../testing/spec-kit';
 import { EXTERNAL_PROTO_FILE } from './grpc-transport';
 import { externalHandler } from './handler';
 

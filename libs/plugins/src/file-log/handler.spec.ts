@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileChains, runLog, type ChainSet, type PluginHandler, type PluginLogger } from '@archway/pipeline';
 import type { ConfigSet } from '@archway/schema';
-import { contextFor, pluginInstance, route, service } from '../shared/spec-kit';
+import { contextFor, pluginInstance, route, service } from '../testing/spec-kit';
 import { acquireSink, releaseSink } from './file-sink';
 import { fileLogHandler } from './handler';
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compileChains, runLog, type ChainSet, type PluginHandler } from '@archway/pipeline';
 import type { ConfigSet } from '@archway/schema';
-import { contextFor, pluginInstance, route, service } from '../shared/spec-kit';
+import { contextFor, pluginInstance, route, service } from '../testing/spec-kit';
 import { httpLogHandler } from './handler';
 
 interface Received {

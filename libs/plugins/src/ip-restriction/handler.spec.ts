@@ -1,4 +1,4 @@
-import { runPlugin } from '../shared/spec-kit';
+import { runPlugin } from '../testing/spec-kit';
 import { ipRestrictionHandler } from './handler';
 
 const run = (config: Record<string, unknown>, clientIp: string) => runPlugin(ipRestrictionHandler, config, { clientIp });

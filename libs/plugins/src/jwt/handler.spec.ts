@@ -1,5 +1,5 @@
 import { createHmac, generateKeyPairSync, sign, constants, type KeyObject } from 'node:crypto';
-import { consumer, runPlugin } from '../shared/spec-kit';
+import { consumer, runPlugin } from '../testing/spec-kit';
 import { jwtHandler } from './handler';
 
 const alice = consumer('11111111-1111-4111-8111-111111111111', 'alice', 'a-1');

@@ -1,5 +1,5 @@
 import type { PluginHandler } from '@archway/pipeline';
-import { chainFor, pluginInstance, runChain, type FakeRequest, type FakeResponse } from '../shared/spec-kit';
+import { chainFor, pluginInstance, runChain, type FakeRequest, type FakeResponse } from '../testing/spec-kit';
 import { proxyCacheHandler } from './handler';
 import { memoryDictionary } from './memory-store';
 

@@ -1,5 +1,5 @@
 import type { Chain, PluginHandler } from '@archway/pipeline';
-import { chainFor, consumer, pluginInstance, runChain, service, type FakeRequest } from '../shared/spec-kit';
+import { chainFor, consumer, pluginInstance, runChain, service, type FakeRequest } from '../testing/spec-kit';
 import { createRateLimitingHandler } from './handler';
 import { LocalCounters } from './policies/local';
 

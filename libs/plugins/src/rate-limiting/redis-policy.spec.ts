@@ -3,7 +3,7 @@ import { compileChains, type ChainSet, type PluginHandler, type PluginLogger } f
 import type { ConfigSet } from '@archway/schema';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { pluginInstance, route, runChain, service } from '../shared/spec-kit';
+import { pluginInstance, route, runChain, service } from '../testing/spec-kit';
 import { createRateLimitingHandler } from './handler';
 import { redisClientUsers } from './policies/redis';
 import { RespClient } from './policies/resp-client';

@@ -1,4 +1,4 @@
-import { runPlugin } from '../shared/spec-kit';
+import { runPlugin } from '../testing/spec-kit';
 import { requestSizeLimitingHandler } from './handler';
 
 const run = (config: Record<string, unknown>, headers: Record<string, string>, body?: string) =>

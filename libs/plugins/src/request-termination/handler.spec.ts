@@ -1,4 +1,4 @@
-import { runPlugin } from '../shared/spec-kit';
+import { runPlugin } from '../testing/spec-kit';
 import { requestTerminationHandler } from './handler';
 
 const run = (config: Record<string, unknown>, req: { headers?: Record<string, string>; query?: string; body?: string; method?: string } = {}) =>

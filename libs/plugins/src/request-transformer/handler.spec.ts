@@ -1,4 +1,4 @@
-import { runPlugin, type FakeRequest } from '../shared/spec-kit';
+import { runPlugin, type FakeRequest } from '../testing/spec-kit';
 import { requestTransformerHandler } from './handler';
 
 const run = (config: Record<string, unknown>, req: FakeRequest = {}) => runPlugin(requestTransformerHandler, config, req);

@@ -1,4 +1,4 @@
-import { runPlugin, type FakeResponse } from '../shared/spec-kit';
+import { runPlugin, type FakeResponse } from '../testing/spec-kit';
 import { responseTransformerHandler } from './handler';
 
 const run = (config: Record<string, unknown>, res: FakeResponse) => runPlugin(responseTransformerHandler, config, {}, { res });

@@ -1,4 +1,4 @@
-import { contextFor, route, service } from './spec-kit';
+import { contextFor, route, service } from '../testing/spec-kit';
 import { DEFAULT_WORKSPACE_ID, logRecord, parseQuery } from './log-record';
 
 /** A request as the data plane leaves it after proxying to the upstream. */

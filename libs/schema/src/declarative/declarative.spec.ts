@@ -1,5 +1,5 @@
 import type { PluginDefinition } from '../entities/plugin';
-import { makeCert } from '../entities/test-certs';
+import { makeCert } from '../testing/test-certs';
 import type { FieldDef } from '../fields';
 import {
   DeclarativeConfigError,
@@ -84,7 +84,10 @@ describe('declarative config: parsing', () => {
   });
 
   it('ignores _comment and _ignore anywhere', () => {
-    ok({ _format_version: '3.0', _comment: 'x', services: [{ host: 'a.test', _comment: 'y', _ignore: [1] }] });
+    const e = ok({ _format_version: '3.0', _comment: 'x', services: [{ host: 'a.test', _comment: 'y', _ignore: [1] }] });
+    expect(e.services).toHaveLength(1);
+    expect(e.services[0]).toMatchObject({ host: 'a.test' });
+    expect(Object.keys(e.services[0]).filter((k) => k.startsWith('_'))).toEqual([]);
   });
 });
 

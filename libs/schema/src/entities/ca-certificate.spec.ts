@@ -1,8 +1,8 @@
-import { ArchwayError } from '../errors';
 import { validateEntity } from '../entity';
 import { caCertificateSchema } from './ca-certificate';
 import type { CaCertificate } from './ca-certificate';
-import { makeCert, opensslSha256 } from './test-certs';
+import { makeCert, opensslSha256 } from '../testing/test-certs';
+import { fieldsOf } from '../testing/violations';
 
 const create = (input: Record<string, unknown>) =>
   validateEntity<Record<string, unknown>>(caCertificateSchema, input, 'create', { now: 1700000000 });
@@ -11,16 +11,6 @@ const create = (input: Record<string, unknown>) =>
 function store(input: Record<string, unknown>): CaCertificate {
   const entity = create(input);
   return (caCertificateSchema.beforeStore?.(entity, null) ?? entity) as unknown as CaCertificate;
-}
-
-function fieldsOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArchwayError) return err.fields;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
 }
 
 const ca = makeCert({ ca: true });

@@ -1,21 +1,11 @@
-import { ArchwayError } from '../errors';
 import { validateEntity } from '../entity';
 import { certificateSchema } from './certificate';
 import type { Certificate } from './certificate';
-import { makeCert } from './test-certs';
+import { makeCert } from '../testing/test-certs';
+import { fieldsOf } from '../testing/violations';
 
 const create = (input: Record<string, unknown>, fromForm = false) =>
   validateEntity<Certificate>(certificateSchema, input, 'create', { fromForm, now: 1700000000 });
-
-function fieldsOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArchwayError) return err.fields;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
-}
 
 const rsa = makeCert({ keyType: 'rsa' });
 const rsa2 = makeCert({ keyType: 'rsa', tag: 'other' });

@@ -1,6 +1,6 @@
-import { ArchwayError } from '../errors';
 import type { FieldDef } from '../fields';
 import { validatePlugin, type PluginDefinition } from './plugin';
+import { fieldsOf } from '../testing/violations';
 
 const limits: PluginDefinition = {
   name: 'limits',
@@ -16,16 +16,6 @@ const limits: PluginDefinition = {
   noConsumer: true,
 };
 const lookup = (name: string) => (name === 'limits' ? limits : undefined);
-
-function fieldsOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArchwayError) return err.fields;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
-}
 
 describe('plugins entity', () => {
   it('fills the config defaults from the plugin schema', () => {

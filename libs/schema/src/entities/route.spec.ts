@@ -1,19 +1,9 @@
-import { ArchwayError } from '../errors';
 import { validateEntity } from '../entity';
 import { routeSchema } from './route';
+import { fieldsOf } from '../testing/violations';
 
 const create = (input: Record<string, unknown>, fromForm = false) =>
   validateEntity<Record<string, unknown>>(routeSchema, input, 'create', { fromForm });
-
-function fieldsOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArchwayError) return err.fields;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
-}
 
 describe('routes schema', () => {
   it("fills in Kong's defaults", () => {

@@ -1,19 +1,10 @@
-import { ArchwayError } from '../errors';
+import { violationOf } from '../testing/violations';
 import { validateEntity } from '../entity';
 import { serviceSchema } from './service';
 
 const create = (input: Record<string, unknown>, fromForm = false) =>
   validateEntity<Record<string, unknown>>(serviceSchema, input, 'create', { fromForm, now: 1700000000 });
 
-function violation(fn: () => unknown): ArchwayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArchwayError) return err;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
-}
 
 describe('services schema', () => {
   it("fills in Kong's defaults", () => {
@@ -52,7 +43,7 @@ describe('services schema', () => {
   });
 
   it('names the field when the port is out of range', () => {
-    const err = violation(() => create({ host: 'a.test', port: 70000 }));
+    const err = violationOf(() => create({ host: 'a.test', port: 70000 }));
     expect(err.status).toBe(400);
     expect(err.toBody()).toEqual({
       code: 2,
@@ -63,17 +54,17 @@ describe('services schema', () => {
   });
 
   it('rejects an unknown field and a wrong type together, counting both', () => {
-    const err = violation(() => create({ host: 'a.test', colour: 'red', retries: 'many' }));
+    const err = violationOf(() => create({ host: 'a.test', colour: 'red', retries: 'many' }));
     expect(err.message).toBe('2 schema violations (colour: unknown field; retries: expected an integer)');
     expect(err.fields).toEqual({ colour: 'unknown field', retries: 'expected an integer' });
   });
 
   it('requires a host', () => {
-    expect(violation(() => create({ name: 'x' })).fields).toEqual({ host: 'required field missing' });
+    expect(violationOf(() => create({ name: 'x' })).fields).toEqual({ host: 'required field missing' });
   });
 
   it('rejects names with spaces as Kong does', () => {
-    expect(violation(() => create({ host: 'a.test', name: 'a b' })).fields).toEqual({
+    expect(violationOf(() => create({ host: 'a.test', name: 'a b' })).fields).toEqual({
       name: "invalid value 'a b': it must only contain alphanumeric and '., -, _, ~' characters",
     });
   });

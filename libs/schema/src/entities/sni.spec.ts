@@ -1,20 +1,10 @@
-import { ArchwayError } from '../errors';
 import { validateEntity } from '../entity';
 import { sniSchema } from './sni';
 import type { Sni } from './sni';
+import { fieldsOf } from '../testing/violations';
 
 const certificate = { id: 'cbb297c0-a956-486d-ad1d-f9b42df9465a' };
 const create = (name: unknown) => validateEntity<Sni>(sniSchema, { name, certificate }, 'create', { now: 1700000000 });
-
-function fieldsOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArchwayError) return err.fields;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
-}
 
 describe('snis schema', () => {
   it('stores a name pointing at a certificate', () => {

@@ -1,21 +1,11 @@
-import { ArchwayError } from '../errors';
 import { validateEntity } from '../entity';
 import { targetSchema } from './target';
 import type { Target } from './target';
+import { fieldsOf } from '../testing/violations';
 
 const upstream = { id: 'cbb297c0-a956-486d-ad1d-f9b42df9465a' };
 const create = (input: Record<string, unknown>, fromForm = false) =>
   validateEntity<Target>(targetSchema, { upstream, ...input }, 'create', { fromForm, now: 1700000000 });
-
-function fieldsOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArchwayError) return err.fields;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
-}
 
 describe('targets schema', () => {
   it("fills in Kong's defaults (weight 100) and the default port 8000", () => {

@@ -1,20 +1,10 @@
-import { ArchwayError } from '../errors';
 import { validateEntity } from '../entity';
 import { upstreamSchema } from './upstream';
 import type { Upstream } from './upstream';
+import { fieldsOf } from '../testing/violations';
 
 const create = (input: Record<string, unknown>, fromForm = false) =>
   validateEntity<Upstream>(upstreamSchema, input, 'create', { fromForm, now: 1700000000 });
-
-function fieldsOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArchwayError) return err.fields;
-    throw err;
-  }
-  throw new Error('expected a schema violation');
-}
 
 const KONG_HEALTHCHECKS = {
   active: {

@@ -1,10 +1,10 @@
 // Spec helpers: entities through the real schema (defaults exactly as a snapshot has them), a clock
 // driven by hand, a scripted resolver and probe. Not exported from index.ts.
 import { type Target, type Upstream, targetSchema, upstreamSchema, validateEntity } from '@archway/schema';
-import type { Balancer } from './balancer';
-import type { Peer } from './peer';
-import { pickContext } from './pick-context';
-import type { AddressRecord, Clock, PickContext, ProbeRequest, ProbeResult, Resolver, SrvRecord } from './types';
+import type { Balancer } from '../balancer';
+import type { Peer } from '../peer';
+import { pickContext } from '../pick-context';
+import type { AddressRecord, Clock, PickContext, ProbeRequest, ProbeResult, Resolver, SrvRecord } from '../types';
 
 export function makeUpstream(fields: Record<string, unknown> = {}): Upstream {
   return validateEntity<Upstream>(upstreamSchema, { name: 'backend', ...fields }, 'create');

@@ -1,7 +1,7 @@
 // Spec helpers: entities built through the real schema (defaults filled exactly as a snapshot has them)
 // and a request with Kong-ish defaults. Not exported from index.ts.
 import { type Route, type Service, routeSchema, serviceSchema, validateEntity } from '@archway/schema';
-import type { RouterRequest } from './router';
+import type { RouterRequest } from '../router';
 
 let clock = 1_700_000_000;
 
