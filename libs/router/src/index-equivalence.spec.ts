@@ -2,7 +2,7 @@ import type { Route } from '@archway/schema';
 import { type Matcher, compareMatchers, compileRoute } from './matcher';
 import { escapePath, normalizePath } from './normalize-path';
 import { type RouterRequest, compileRouter } from './router';
-import { makeRoute, makeService } from './test-fixtures';
+import { makeRoute, makeService } from './testing/fixtures';
 import { upstreamPathV0 } from './upstream-path';
 
 // The router's indexes (exact and wildcard hosts, header values, the path trie with regexes filed under

@@ -1,7 +1,7 @@
 import type { Route } from '@archway/schema';
 import { regexLiteralPrefix } from './regex-prefix';
 import { compileRouter } from './router';
-import { makeRoute, makeService, request } from './test-fixtures';
+import { makeRoute, makeService, request } from './testing/fixtures';
 
 // The router files a regex path under its literal start (`~/api/v\d+` under `/api/v`) and tries it only
 // on paths that start with that text. These check that no regex is ever filed under more text than its
