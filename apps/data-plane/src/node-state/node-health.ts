@@ -5,6 +5,9 @@
 // reported) is broadcast to the workers, which adopt it; a worker that (re)applied a config gets the
 // whole table. Passive counters stay per worker: a worker flips an address after its own traffic saw
 // enough failures, then the node adopts the flip. See docs/load-balancing.md.
+// The primary follows the snapshot every worker applied (WorkerPool.current): while some workers
+// rejected a newer one that others serve, upstreams only that newer one has are not probed until the
+// workers converge.
 import type { PeerHealth } from '@archway/balancer';
 import { pluginSchema } from '@archway/plugins';
 import { validateConfig, type Snapshot } from '@archway/schema';

@@ -143,7 +143,10 @@ function decide(ctx: PluginContext, s: RateLimitingState, now: number, starts: r
   return true;
 }
 
-/** Redis failed: Kong logs and lets the request through (fault_tolerant), or answers 500. */
+/**
+ * The counters (Redis, or the node's primary process) cannot be reached: Kong logs and lets the
+ * request through (fault_tolerant), or answers 500.
+ */
 function policyFailed(ctx: PluginContext, s: RateLimitingState, err: unknown): void {
   if (!s.faultTolerant) ctx.error(500, INTERNAL_ERROR);
   // while Redis is down every request fails the same way: one line per interval says so, with a count
@@ -228,11 +231,18 @@ function accessLocal(ctx: PluginContext, s: RateLimitingState, id: string, now: 
     decide(ctx, s, now, starts, used);
     return;
   }
-  // the node's counters are in the primary process: the answer comes over IPC
-  return used.then(
-    (u) => void decide(ctx, s, now, starts, u),
-    (err: unknown) => policyFailed(ctx, s, err),
-  );
+  return decideWhenCounted(ctx, s, now, starts, used);
+}
+
+/** The node's counters are in the primary process (several proxy workers): the counts come over IPC. */
+async function decideWhenCounted(ctx: PluginContext, s: RateLimitingState, now: number, starts: number[], counting: Promise<number[]>): Promise<void> {
+  let used: number[];
+  try {
+    used = await counting;
+  } catch (err) {
+    return policyFailed(ctx, s, err);
+  }
+  decide(ctx, s, now, starts, used);
 }
 
 export interface RateLimitingOptions {
