@@ -1,5 +1,6 @@
 // The data plane with ARCHWAY_WORKERS > 1: this process (the primary) holds the one sync connection,
-// the status listener and the disk cache; the proxy listeners run in the workers (workers.ts), which
+// the status listener, the disk cache and the state the workers share (node-state/: rate-limiting
+// counters, upstream health and its active checks); the proxy listeners run in the workers (workers.ts), which
 // node:cluster lets share the listening sockets. A snapshot is checked here (hash, schema), applied by
 // every worker, cached, then ACKed; see workers.ts for the rule when only some workers apply it.
 import { hostname } from 'node:os';

@@ -1,6 +1,7 @@
 // A proxy worker process (ARCHWAY_WORKERS > 1), forked by the data plane's primary (workers.ts): it
 // compiles and serves the snapshots the primary sends over IPC, listens on the shared proxy sockets,
 // reports upstream health and counters when asked, and drains on the primary's word or on a signal.
+// State shared by the node (rate-limiting counters, upstream health) is the primary's: node-state/.
 import { loadSettings, type Settings } from '@archway/config';
 import { createLogger, type Logger } from '@archway/telemetry';
 import { ConfigStore } from './config-store';
