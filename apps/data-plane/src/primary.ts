@@ -1,8 +1,9 @@
 // The data plane with ARCHWAY_WORKERS > 1: this process (the primary) holds the one sync connection,
 // the status listener, the disk cache and the state the workers share (node-state/: rate-limiting
-// counters, upstream health and its active checks); the proxy listeners run in the workers (workers.ts), which
-// node:cluster lets share the listening sockets. A snapshot is checked here (hash, schema), applied by
-// every worker, cached, then ACKed; see workers.ts for the rule when only some workers apply it.
+// counters, upstream health and its active checks); the proxy listeners run in the workers
+// (workers.ts), which node:cluster lets share the listening sockets. A snapshot is checked here (hash,
+// schema), applied by every worker, cached, then ACKed; see workers.ts for the rule when only some
+// workers apply it.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ARCHWAY_VERSION, type Settings } from '@archway/config';
