@@ -19,6 +19,8 @@ export interface BalancingOptions {
   resolver?: Resolver;
   clock?: Clock;
   probe?: Probe;
+  /** run active health checks in this process (default true; a proxy worker leaves them to its primary) */
+  activeChecks?: boolean;
   /** health and circuit changes are logged here (one line each) before the hooks below run */
   logger?: Logger;
   onHealthChange?: (e: HealthChange) => void;
@@ -97,7 +99,9 @@ function logged(opts: BalancingOptions) {
   return {
     onHealthChange(e: HealthChange): void {
       const fields = { upstream: e.upstream, target: e.target, address: e.address, source: e.source };
-      if (e.healthy) log?.info('upstream target address is healthy', fields);
+      // a change adopted from the node was logged where it was decided (the primary or another worker)
+      if (e.source === 'node') log?.debug(e.healthy ? 'upstream target address is healthy' : 'upstream target address is unhealthy', fields);
+      else if (e.healthy) log?.info('upstream target address is healthy', fields);
       else log?.warn('upstream target address is unhealthy', fields);
       opts.onHealthChange?.(e);
     },
@@ -125,6 +129,7 @@ export function compileBalancers(config: Pick<ConfigSet, 'upstreams' | 'targets'
       resolver: opts.resolver,
       clock: opts.clock,
       probe: opts.probe ?? httpProbe,
+      activeChecks: opts.activeChecks,
       logger: opts.logger,
       onHealthChange: hooks.onHealthChange,
       onCircuitChange: hooks.onCircuitChange,

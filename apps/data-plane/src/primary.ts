@@ -1,7 +1,9 @@
 // The data plane with ARCHWAY_WORKERS > 1: this process (the primary) holds the one sync connection,
-// the status listener and the disk cache; the proxy listeners run in the workers (workers.ts), which
-// node:cluster lets share the listening sockets. A snapshot is checked here (hash, schema), applied by
-// every worker, cached, then ACKed; see workers.ts for the rule when only some workers apply it.
+// the status listener, the disk cache and the state the workers share (node-state/: rate-limiting
+// counters, upstream health and its active checks); the proxy listeners run in the workers
+// (workers.ts), which node:cluster lets share the listening sockets. A snapshot is checked here (hash,
+// schema), applied by every worker, cached, then ACKed; see workers.ts for the rule when only some
+// workers apply it.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ARCHWAY_VERSION, type Settings } from '@archway/config';
@@ -9,6 +11,7 @@ import type { Logger } from '@archway/telemetry';
 import { DrainState } from './drain';
 import type { DataPlane } from './main';
 import { resolveNodeId } from './node-id';
+import { NodeStateServer } from './node-state/node-state-server';
 import type { ProxyStats } from './proxy-server';
 import { checkSnapshot, SnapshotCache } from './snapshot-cache';
 import { StatusServer } from './status-server';
@@ -30,12 +33,16 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
   const cache = new SnapshotCache(settings.prefix, log.child({ component: 'config' }));
   const drain = new DrainState();
   let sync: SyncClient | null = null;
+  // the state the workers share (rate-limiting counters, upstream health): kept here, reached over IPC
+  const node = new NodeStateServer({ logger: log.child({ component: 'node-state' }) });
+  const initial = await cache.read(); // served by every worker at once, before any control plane answers
+  if (initial) void node.health.apply(initial);
   const pool = new WorkerPool({
     count: settings.workers,
     // workers read the same environment; the node id is fixed here so they all report the same one
-    fork: opts.fork ?? clusterFork(join(__dirname, 'worker-main.js'), log, { ARCHWAY_NODE_ID: nodeId }),
+    fork: node.forkWith(opts.fork ?? clusterFork(join(__dirname, 'worker-main.js'), log, { ARCHWAY_NODE_ID: nodeId })),
     logger: log.child({ component: 'workers' }),
-    initial: await cache.read(), // served by every worker at once, before any control plane answers
+    initial,
     onHealth: (report) => sync?.reportHealth(report),
   });
   let started = false;
@@ -49,6 +56,7 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
       checkSnapshot(snapshot);
       await pool.apply(snapshot);
       log.info('configuration applied by every worker', { config_version: snapshot.version, configuration_hash: snapshot.hash });
+      void node.health.apply(snapshot); // the node's health checks follow; the ACK does not wait for their DNS
       await cache.write(snapshot);
     },
   });
@@ -76,6 +84,7 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
   try {
     await pool.start();
   } catch (err) {
+    node.close();
     await status.close();
     throw new WorkersStartError((err as Error).message);
   }
@@ -95,6 +104,7 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
       log.info('data plane draining', { drain_timeout_ms: settings.drainTimeoutMs });
       drain.begin(); // /status/ready answers 503 from now on
       await pool.shutdown(settings.drainTimeoutMs);
+      node.close();
       await Promise.allSettled([sync?.stop(), status.close(), cache.idle()]);
       log.info('data plane stopped');
     })());

@@ -1,7 +1,7 @@
 // Compiles a snapshot into everything per-request code needs: a validated config, a compiled router
 // and, per service, the upstream origin, Host header, timeouts and connection pool. Nothing here runs
 // per request; a snapshot that fails any step throws (the sync client NACKs it).
-import { compileChains, type ChainSet, type PluginHandler } from '@archway/pipeline';
+import { compileChains, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
 import { compileRouter, type Router } from '@archway/router';
 import { CONFIG_COLLECTIONS, configHash, validateConfig, type ConfigSet, type PluginLookup, type Service, type Snapshot } from '@archway/schema';
@@ -64,6 +64,8 @@ export interface RuntimeBalancing extends BalancingOptions {
 export interface PluginSet {
   readonly handlers: ReadonlyMap<string, PluginHandler>;
   readonly schemas: PluginLookup;
+  /** state the plugins share with the node's other processes (proxy workers); null/absent: one process */
+  readonly node?: NodeState | null;
 }
 
 /** What every data plane runs; specs (and embedders) may pass a set with plugins of their own. */
@@ -167,7 +169,7 @@ export function compileRuntime(
   }
   let chains: ChainSet;
   try {
-    chains = compileChains({ config, handlers: plugins.handlers, logger });
+    chains = compileChains({ config, handlers: plugins.handlers, logger, node: plugins.node });
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }

@@ -1,14 +1,18 @@
 // A proxy worker process (ARCHWAY_WORKERS > 1), forked by the data plane's primary (workers.ts): it
 // compiles and serves the snapshots the primary sends over IPC, listens on the shared proxy sockets,
 // reports upstream health and counters when asked, and drains on the primary's word or on a signal.
+// State shared by the node (rate-limiting counters, upstream health) is the primary's: node-state/.
 import { loadSettings, type Settings } from '@archway/config';
 import { createLogger, type Logger } from '@archway/telemetry';
 import { ConfigStore } from './config-store';
 import { exitOnTermination } from './drain';
 import { limitsOf } from './downstream-limits';
 import { HealthReporter } from './health-reporter';
+import { isNodeStateMessage } from './node-state/messages';
+import { NodeStateClient } from './node-state/node-state-client';
 import { ProxyServer } from './proxy-server';
 import { configureResponseHeaders } from './response-headers-setting';
+import { BUNDLED_PLUGIN_SET } from './runtime-config';
 import { configureTrustedIps } from './trusted-ips';
 import { findBalancer, upstreamHealthBody } from './upstream-health';
 import type { FromWorker, ToWorker } from './worker-messages';
@@ -21,6 +25,8 @@ class Worker {
   readonly #store: ConfigStore;
   readonly #proxy: ProxyServer;
   readonly #reporter: HealthReporter;
+  /** the node's counters and upstream health, kept by the primary */
+  readonly #node: NodeStateClient;
   /** applies run one at a time, in the order the primary sent them */
   #applies: Promise<void> = Promise.resolve();
   #closing: Promise<void> | null = null;
@@ -33,11 +39,28 @@ class Worker {
     configureTrustedIps(settings.trustedIps);
     let reporter: HealthReporter | null = null;
     const changed = () => reporter?.changed();
+    const node = (this.#node = new NodeStateClient({
+      send: (msg) => {
+        if (!process.connected) return false;
+        process.send?.(msg);
+        return true;
+      },
+      balancers: () => this.#store.runtime?.balancers,
+    }));
     this.#store = new ConfigStore({
       prefix: settings.prefix,
       logger: log.child({ component: 'config' }),
       persist: false, // the primary keeps the disk cache
-      balancing: { zone: settings.zone === 'default' ? null : settings.zone, onHealthChange: changed, onCircuitChange: changed },
+      plugins: { ...BUNDLED_PLUGIN_SET, node },
+      balancing: {
+        zone: settings.zone === 'default' ? null : settings.zone,
+        activeChecks: false, // the primary probes for the whole node and shares the results
+        onHealthChange: (e) => {
+          node.healthChanged(e);
+          changed();
+        },
+        onCircuitChange: changed,
+      },
     });
     this.#proxy = new ProxyServer({
       ...settings.proxyListen,
@@ -54,6 +77,7 @@ class Worker {
   }
 
   onMessage(msg: ToWorker): void {
+    if (isNodeStateMessage(msg)) return this.#node.onMessage(msg);
     switch (msg.type) {
       case 'start':
         void this.#start(msg.snapshot);
@@ -109,6 +133,11 @@ class Worker {
     }
   }
 
+  /** The IPC channel closed: counters calls in flight fail now rather than at their timeout. */
+  primaryGone(): void {
+    this.#node.close();
+  }
+
   close(graceMs: number): Promise<void> {
     return (this.#closing ??= (async () => {
       const deadline = Date.now() + graceMs;
@@ -117,6 +146,7 @@ class Worker {
       // plugin queues (http-log) send what the last requests logged, in what is left of the drain timeout
       await this.#store.flushPlugins(deadline - Date.now());
       await this.#store.close(1_000);
+      this.#node.close();
     })());
   }
 }
@@ -127,7 +157,10 @@ function runWorker(): void {
   const worker = new Worker(settings, logger);
   process.on('message', (msg: ToWorker) => worker.onMessage(msg));
   // the primary died (or closed the channel): nothing will feed or drain this worker any more
-  process.on('disconnect', () => void worker.close(settings.drainTimeoutMs).then(() => process.exit(0)));
+  process.on('disconnect', () => {
+    worker.primaryGone();
+    void worker.close(settings.drainTimeoutMs).then(() => process.exit(0));
+  });
   // a signal sent to the whole process group (Ctrl-C) reaches workers too: they drain like the primary asks
   exitOnTermination({ logger, stop: () => worker.close(settings.drainTimeoutMs) });
   send({ type: 'up' });

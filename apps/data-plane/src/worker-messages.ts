@@ -2,6 +2,7 @@
 // and its proxy workers (ARCHWAY_WORKERS > 1). Messages are JSON over node's IPC channel.
 import type { Snapshot } from '@archway/schema';
 import type { HealthReport } from '@archway/sync';
+import type { NodeStateFromWorker, NodeStateToWorker } from './node-state/messages';
 
 /** primary -> worker */
 export type ToWorker =
@@ -12,7 +13,9 @@ export type ToWorker =
   | { type: 'query'; seq: number; what: 'stats' }
   | { type: 'query'; seq: number; what: 'upstream-health'; key: string; balancerHealth: boolean }
   /** stop accepting, finish in-flight requests within graceMs, exit 0 */
-  | { type: 'drain'; graceMs: number };
+  | { type: 'drain'; graceMs: number }
+  /** the node's shared state: counters and upstream health (node-state/) */
+  | NodeStateToWorker;
 
 /** worker -> primary */
 export type FromWorker =
@@ -24,7 +27,9 @@ export type FromWorker =
   | { type: 'applied'; seq: number; error: string | null }
   | { type: 'answer'; seq: number; body: unknown }
   /** the worker's upstream health summary changed (the primary forwards one worker's to the control plane) */
-  | { type: 'health'; report: HealthReport };
+  | { type: 'health'; report: HealthReport }
+  /** the node's shared state: counters and upstream health (node-state/) */
+  | NodeStateFromWorker;
 
 export function isFromWorker(msg: unknown): msg is FromWorker {
   return typeof msg === 'object' && msg !== null && typeof (msg as { type?: unknown }).type === 'string';

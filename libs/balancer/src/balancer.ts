@@ -13,7 +13,7 @@ import { type HashPlan, hashPlan, hashValue } from './hash-value';
 import type { HealthEvent } from './health-state';
 import { type BalancerStatus, type TargetHealth, isHealthy, targetHealth, weightOf } from './health-report';
 import { httpProbe } from './http-probe';
-import type { Peer, PeerState } from './peer';
+import { type Peer, type PeerState, peerKey } from './peer';
 import { systemClock } from './system-clock';
 import { TargetDns } from './target-dns';
 import { type TargetEntry, buildPeers, statesOf, targetEntry } from './target-peers';
@@ -23,6 +23,7 @@ import type {
   Clock,
   HealthChange,
   Outcome,
+  PeerHealth,
   PickContext,
   Probe,
   Resolver,
@@ -36,6 +37,11 @@ export interface BalancerOptions {
   resolver?: Resolver;
   clock?: Clock;
   probe?: Probe;
+  /**
+   * run active health checks here (default true); false when another process of the node probes and
+   * shares the results (adoptHealth)
+   */
+  activeChecks?: boolean;
   logger?: BalancerLogger;
   /** [0, 1) source for the latency algorithm (default Math.random) */
   random?: () => number;
@@ -57,6 +63,13 @@ export interface Balancer {
   status(): BalancerStatus;
   /** Kong's POST /upstreams/{u}/targets/{t}[/{address}]/(un)healthy; false when no such peer */
   setHealth(target: string, healthy: boolean, address?: string): boolean;
+  /** every address's health (for sharing it with the other processes of the node) */
+  peerHealth(): PeerHealth[];
+  /**
+   * sets the listed addresses' health as another process decided it; addresses this balancer does
+   * not have are ignored. Each change is announced with `source`.
+   */
+  adoptHealth(peers: readonly PeerHealth[], source: HealthChange['source']): void;
   /** resolves once every name target had its first DNS answer (or failure) */
   ready(): Promise<void>;
   /** stops DNS refreshes and active probes; picking keeps working on what is known */
@@ -122,7 +135,7 @@ class UpstreamBalancer implements Balancer {
     this.rebuild();
     this.#ready = Promise.all(pending).then(() => undefined);
     const probe = opts.probe ?? httpProbe;
-    this.#active = this.#usingHc ? this.startActive(probe) : null;
+    this.#active = this.#usingHc && opts.activeChecks !== false ? this.startActive(probe) : null;
   }
 
   pick(ctx: PickContext): Peer | null {
@@ -180,6 +193,20 @@ class UpstreamBalancer implements Balancer {
     const peers = this.#peers.filter((p) => p.target === target && (address === undefined || p.address === address));
     for (const p of peers) if (p.state.health.set(healthy)) this.emitHealth(p, 'manual');
     return peers.length > 0;
+  }
+
+  peerHealth(): PeerHealth[] {
+    return this.#peers.map((p) => ({ target: p.target, address: p.address, healthy: p.state.health.healthy }));
+  }
+
+  adoptHealth(peers: readonly PeerHealth[], source: HealthChange['source']): void {
+    if (!this.#usingHc || peers.length === 0) return;
+    const wanted = new Map<string, boolean>();
+    for (const h of peers) wanted.set(peerKey(h.target, h.address), h.healthy);
+    for (const p of this.#peers) {
+      const healthy = wanted.get(peerKey(p.target, p.address));
+      if (healthy !== undefined && healthy !== p.state.health.healthy && p.state.health.set(healthy)) this.emitHealth(p, source);
+    }
   }
 
   ready(): Promise<void> {

@@ -26,6 +26,7 @@ export type {
   HealthChange,
   HealthLabel,
   Outcome,
+  PeerHealth,
   PickContext,
   Probe,
   ProbeRequest,

@@ -121,8 +121,20 @@ export interface CircuitChange extends PeerEvent {
 
 export interface HealthChange extends PeerEvent {
   healthy: boolean;
-  /** what decided it */
-  source: 'passive' | 'active' | 'manual';
+  /**
+   * what decided it; `node`: another process of the same data-plane node decided it, and this
+   * balancer adopted it (adoptHealth)
+   */
+  source: 'passive' | 'active' | 'manual' | 'node';
+}
+
+/** One address's health, as processes of one data-plane node share it (peerHealth / adoptHealth). */
+export interface PeerHealth {
+  /** the target as configured (`host:port`) */
+  target: string;
+  /** `ip:port` of the peer */
+  address: string;
+  healthy: boolean;
 }
 
 export type HealthLabel = 'HEALTHY' | 'UNHEALTHY' | 'HEALTHCHECKS_OFF' | 'DNS_ERROR';

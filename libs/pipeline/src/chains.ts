@@ -3,6 +3,7 @@
 // specific one: consumer+route+service > consumer+route > consumer+service > route+service > consumer
 // > route > service > global. Consumer-specific chains are built lazily, once per route and consumer.
 import type { ConfigSet, Plugin, Route } from '@archway/schema';
+import type { NodeState } from './node-state';
 import type { ConfigureEnv, PluginHandler, PluginLogger } from './plugin-handler';
 
 export interface Step {
@@ -94,16 +95,19 @@ export interface CompileChainsInput {
   handlers: ReadonlyMap<string, PluginHandler>;
   /** handed to configure (env.logger); silent when omitted */
   logger?: PluginLogger;
+  /** handed to configure (env.node): the node's shared state when it runs several processes */
+  node?: NodeState | null;
 }
 
 const noop = (): void => undefined;
 const SILENT: PluginLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
-function makeEnv(config: ConfigSet, logger: PluginLogger = SILENT): ConfigureEnv {
+function makeEnv(config: ConfigSet, logger: PluginLogger = SILENT, node: NodeState | null = null): ConfigureEnv {
   const cache = new Map<string, unknown>();
   return {
     config,
     logger,
+    node,
     shared<T>(k: string, build: (c: ConfigSet) => T): T {
       if (!cache.has(k)) cache.set(k, build(config));
       return cache.get(k) as T;
@@ -126,8 +130,8 @@ function disposeInstances(instances: Map<string, Map<Key, Step>>, onError?: (err
 }
 
 /** Configures every enabled plugin once and returns per-route chains. Throws when a plugin has no handler here. */
-export function compileChains({ config, handlers, logger }: CompileChainsInput): ChainSet {
-  const env = makeEnv(config, logger);
+export function compileChains({ config, handlers, logger, node }: CompileChainsInput): ChainSet {
+  const env = makeEnv(config, logger, node);
   // name -> scope key -> configured instance
   const instances = new Map<string, Map<Key, Step>>();
   const consumerScoped = new Set<string>();

@@ -2,6 +2,7 @@
 // optional; a plugin builds its per-instance state once when a snapshot is applied (`configure`), so
 // the per-request phases only read precompiled state.
 import type { ConfigSet, Plugin } from '@archway/schema';
+import type { NodeState } from './node-state';
 import type { PluginContext } from './plugin-context';
 
 export const PHASES = ['rewrite', 'access', 'headerFilter', 'bodyFilter', 'log'] as const;
@@ -22,6 +23,11 @@ export interface ConfigureEnv {
   readonly logger: PluginLogger;
   /** builds `key`'s value once per snapshot (e.g. key-auth's key -> credential map) and shares it */
   shared<T>(key: string, build: (config: ConfigSet) => T): T;
+  /**
+   * state shared by every process of this data-plane node (its proxy workers), or null when this
+   * process is the whole node: a plugin then keeps that state in its own memory
+   */
+  readonly node?: NodeState | null;
 }
 
 export type PhaseResult = void | Promise<void>;

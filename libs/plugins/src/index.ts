@@ -22,6 +22,8 @@ import { responseTransformerSchema } from './response-transformer/schema';
 export type { PluginSchema } from './plugin-schema';
 export { BUNDLED_HANDLERS } from './handlers';
 export { BUNDLED_PLUGIN_VERSION } from './plugin-schema';
+/** the local rate-limiting counters, which a multi-process data plane's primary keeps for the whole node */
+export { LocalCounters } from './rate-limiting/policies/local';
 
 const ALL: readonly PluginSchema[] = [
   keyAuthSchema,

@@ -1,11 +1,12 @@
 // rate-limiting (kong/plugins/rate-limiting/handler.lua, Kong 3.9): counts requests per identifier in
 // fixed windows (second ... year) and answers `error_code` / `error_message` (429, "API rate limit
 // exceeded") once a window's limit is used up, with Kong's RateLimit-*, X-RateLimit-*-<Period> and
-// Retry-After headers. Counters live in this process (`local`) or in Redis (`redis`, shared by every
-// data plane); a Redis failure lets the request through when `fault_tolerant` is on, else answers 500.
-import type { PluginContext, PluginHandler, PluginLogger } from '@archway/pipeline';
+// Retry-After headers. Counters live in the node (`local`: this process, or the primary process shared
+// by the proxy workers) or in Redis (`redis`, shared by every data plane); when they cannot be reached
+// the request goes through if `fault_tolerant` is on, else it gets a 500.
+import type { NodeCounters, PluginContext, PluginHandler, PluginLogger } from '@archway/pipeline';
 import type { Plugin } from '@archway/schema';
-import { LocalCounters, PROCESS_COUNTERS } from './policies/local';
+import { PROCESS_COUNTERS } from './policies/local';
 import { acquireRedis, countInRedis, redisKey, type RedisLease } from './policies/redis';
 import type { RedisOptions } from './policies/resp-client';
 import { PERIODS, rateLimitingSchema } from './schema';
@@ -43,6 +44,9 @@ interface Limit {
 export interface RateLimitingState {
   /** the configured periods, shortest first */
   limits: readonly Limit[];
+  /** per configured period, for the local counters: its slot and its limit */
+  slots: readonly number[];
+  maxima: readonly number[];
   expirations: readonly number[];
   limitBy: string;
   /** lower-cased, for limit_by header */
@@ -50,7 +54,7 @@ export interface RateLimitingState {
   path: string | null;
   /** `<route_id>:<service_id>` of the plugin's scope, as Kong's keys carry them */
   scope: string;
-  counters: LocalCounters;
+  counters: NodeCounters;
   redis: RedisLease | null;
   faultTolerant: boolean;
   hideClientHeaders: boolean;
@@ -139,7 +143,10 @@ function decide(ctx: PluginContext, s: RateLimitingState, now: number, starts: r
   return true;
 }
 
-/** Redis failed: Kong logs and lets the request through (fault_tolerant), or answers 500. */
+/**
+ * The counters (Redis, or the node's primary process) cannot be reached: Kong logs and lets the
+ * request through (fault_tolerant), or answers 500.
+ */
 function policyFailed(ctx: PluginContext, s: RateLimitingState, err: unknown): void {
   if (!s.faultTolerant) ctx.error(500, INTERNAL_ERROR);
   // while Redis is down every request fails the same way: one line per interval says so, with a count
@@ -176,7 +183,7 @@ function redisOptions(redis: Record<string, unknown>): RedisOptions {
   };
 }
 
-function configure(config: Record<string, unknown>, plugin: Plugin | undefined, logger: PluginLogger, counters: LocalCounters, now: () => number): RateLimitingState {
+function configure(config: Record<string, unknown>, plugin: Plugin | undefined, logger: PluginLogger, counters: NodeCounters, now: () => number): RateLimitingState {
   const limits: Limit[] = [];
   PERIODS.forEach((period, slot) => {
     const limit = config[period];
@@ -186,6 +193,8 @@ function configure(config: Record<string, unknown>, plugin: Plugin | undefined, 
   const headerName = config.header_name as string | null;
   return {
     limits,
+    slots: limits.map((l) => l.slot),
+    maxima: limits.map((l) => l.limit),
     expirations: limits.map((l) => l.expiration),
     limitBy: config.limit_by as string,
     headerName: headerName ? headerName.toLowerCase() : null,
@@ -215,15 +224,35 @@ async function accessRedis(ctx: PluginContext, s: RateLimitingState, lease: Redi
   decide(ctx, s, now, starts, used);
 }
 
+/** The local policy: counts this request in the node's counters unless a window is used up, then decides. */
+function accessLocal(ctx: PluginContext, s: RateLimitingState, id: string, now: number, starts: number[]): void | Promise<void> {
+  const used = s.counters.take(`${s.scope}:${id}`, s.slots, starts, s.maxima);
+  if (Array.isArray(used)) {
+    decide(ctx, s, now, starts, used);
+    return;
+  }
+  return decideWhenCounted(ctx, s, now, starts, used);
+}
+
+/** The node's counters are in the primary process (several proxy workers): the counts come over IPC. */
+async function decideWhenCounted(ctx: PluginContext, s: RateLimitingState, now: number, starts: number[], counting: Promise<number[]>): Promise<void> {
+  let used: number[];
+  try {
+    used = await counting;
+  } catch (err) {
+    return policyFailed(ctx, s, err);
+  }
+  decide(ctx, s, now, starts, used);
+}
+
 export interface RateLimitingOptions {
-  /** the local policy's counters (default: this process's) */
-  counters?: LocalCounters;
+  /** the local policy's counters (default: the node's when it has several processes, else this process's) */
+  counters?: NodeCounters;
   /** epoch ms (default Date.now); Kong reads the clock in whole seconds */
   clock?: () => number;
 }
 
 export function createRateLimitingHandler(opts: RateLimitingOptions = {}): PluginHandler<RateLimitingState> {
-  const counters = opts.counters ?? PROCESS_COUNTERS;
   const clock = opts.clock ?? Date.now;
   const now = (): number => {
     const ms = clock();
@@ -233,16 +262,14 @@ export function createRateLimitingHandler(opts: RateLimitingOptions = {}): Plugi
     name: rateLimitingSchema.name,
     priority: rateLimitingSchema.priority,
     version: rateLimitingSchema.version,
-    configure: (config, env, plugin) => configure(config, plugin, env.logger, counters, now),
+    configure: (config, env, plugin) => configure(config, plugin, env.logger, opts.counters ?? env.node?.counters ?? PROCESS_COUNTERS, now),
     access(ctx, s) {
       const t = s.now();
       const id = identifierOf(ctx, s);
       const limits = s.limits;
       const starts = limits.map((l) => windowStart(l.period, t));
       if (s.redis) return accessRedis(ctx, s, s.redis, id, t, starts);
-      const key = `${s.scope}:${id}`;
-      const used = limits.map((l, i) => s.counters.get(l.slot, starts[i], key));
-      if (decide(ctx, s, t, starts, used)) for (let i = 0; i < limits.length; i++) s.counters.increment(limits[i].slot, starts[i], key);
+      return accessLocal(ctx, s, id, t, starts);
     },
     headerFilter(ctx) {
       const headers = ctx.shared.get(HEADERS_SLOT) as Record<string, string> | undefined;

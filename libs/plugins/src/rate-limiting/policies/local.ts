@@ -1,9 +1,11 @@
-// The `local` policy's counters: in memory, per data plane process (Kong's shm
-// kong_rate_limiting_counters, one per node). Fixed windows mean only the current window of each period
+// The `local` policy's counters: in memory (Kong's shm kong_rate_limiting_counters, one per node). A
+// single-process data plane counts here; with several proxy workers the primary process holds one of
+// these for the whole node and the workers reach it over IPC (the NodeCounters contract). Fixed windows mean only the current window of each period
 // matters, so each period keeps one map for its current window and drops it whole when the window
 // moves on: O(1) per request, no timers, nothing outlives its window. A cap on keys per window bounds
 // memory under many distinct identifiers (the oldest key goes first, as an LRU shm would forget it:
 // a forgotten counter restarts at 0, i.e. errs on letting traffic through).
+import type { NodeCounters } from '@archway/pipeline';
 import { PERIODS } from '../schema';
 import type { Period } from '../windows';
 
@@ -15,7 +17,7 @@ interface Window {
   counts: Map<string, number>;
 }
 
-export class LocalCounters {
+export class LocalCounters implements NodeCounters {
   readonly #windows: Window[] = PERIODS.map(() => ({ start: -1, counts: new Map() }));
   readonly #maxKeys: number;
 
@@ -37,6 +39,22 @@ export class LocalCounters {
     }
     if (counts.size >= this.#maxKeys) counts.delete(counts.keys().next().value as string);
     counts.set(key, 1);
+  }
+
+  /**
+   * Counts `key` in every window (`periods[i]` starting at `starts[i]`) if each is below `limits[i]`;
+   * returns the counts before (Kong's local policy: a refused request is not counted).
+   */
+  take(key: string, periods: readonly number[], starts: readonly number[], limits: readonly number[]): number[] {
+    const n = periods.length;
+    const used = new Array<number>(n);
+    let admit = true;
+    for (let i = 0; i < n; i++) {
+      used[i] = this.get(periods[i], starts[i], key);
+      if (used[i] >= limits[i]) admit = false;
+    }
+    if (admit) for (let i = 0; i < n; i++) this.increment(periods[i], starts[i], key);
+    return used;
   }
 
   /** keys held for `period` (for specs and metrics) */
