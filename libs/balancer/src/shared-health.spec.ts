@@ -2,7 +2,7 @@
 // another process (activeChecks: false) never probes, lists its addresses' health (peerHealth) and
 // adopts what the other process decided (adoptHealth), announcing each change with its source.
 import { compileBalancer } from './balancer';
-import { FakeClock, FakeProbe, distribution, makeTarget, makeUpstream } from './test-fixtures';
+import { FakeClock, FakeProbe, distribution, makeTarget, makeUpstream } from './testing/fixtures';
 import type { HealthChange } from './types';
 
 const active = { healthy: { interval: 1, successes: 1 }, unhealthy: { interval: 1, http_failures: 1 } };

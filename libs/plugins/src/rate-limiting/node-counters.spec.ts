@@ -3,7 +3,7 @@
 // failure handling are those of the in-process counters.
 import { compileChains, type NodeCounters, type PluginHandler } from '@archway/pipeline';
 import type { ConfigSet } from '@archway/schema';
-import { pluginInstance, route, runChain, service } from '../shared/spec-kit';
+import { pluginInstance, route, runChain, service } from '../testing/spec-kit';
 import { createRateLimitingHandler } from './handler';
 import { LocalCounters } from './policies/local';
 
