@@ -1,13 +1,17 @@
-// Holds the runtime config the proxy serves. apply(): compile, swap one reference (requests in flight
-// keep the object they started with), then persist the snapshot as the last-known-good disk cache.
+// Holds the runtime config the proxy serves. apply(): check (unless checked already), compile, swap
+// one reference (requests in flight keep the object they started with), then persist the snapshot as
+// the last-known-good disk cache. Checking and compiling run in time slices (time-slices.ts): requests
+// keep being served on the old config while a large snapshot is prepared.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Snapshot } from '@archway/schema';
+import { runSteps, type Snapshot, type Steps } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import { balancersReady, closeBalancers, type BalancingOptions } from './balancers';
-import { compileRuntime, type PluginSet, type RuntimeConfig } from './runtime-config';
+import { BUNDLED_PLUGIN_SET, compileRuntimeSteps, type PluginSet, type RuntimeConfig } from './runtime-config';
+import { checkSnapshotSteps } from './snapshot-check';
+import { writeSnapshotFile } from './snapshot-file';
+import { runInSlices } from './time-slices';
 import { UpstreamPools } from './upstream-pools';
-import { writeFileAtomic } from './write-file-atomic';
 
 export interface ConfigStoreOptions {
   /** the node's prefix directory; the cache lives in <prefix>/dp-cache/snapshot.json */
@@ -35,12 +39,12 @@ export class ConfigStore {
   readonly #logger: Logger;
   readonly #balancing: BalancingOptions;
   readonly #persistApplied: boolean;
-  readonly #plugins: PluginSet | undefined;
+  readonly #plugins: PluginSet;
 
   constructor(opts: ConfigStoreOptions) {
     this.#file = cacheFilePath(opts.prefix);
     this.#persistApplied = opts.persist ?? true;
-    this.#plugins = opts.plugins;
+    this.#plugins = opts.plugins ?? BUNDLED_PLUGIN_SET;
     this.#logger = opts.logger;
     this.#balancing = { logger: opts.logger.child({ component: 'balancer' }), ...opts.balancing };
   }
@@ -55,13 +59,17 @@ export class ConfigStore {
     return rt ? { version: rt.version, hash: rt.hash } : null;
   }
 
-  /** Compiles and swaps in `snapshot`, then caches it. Throws (and keeps the old config) if it is invalid. */
+  /**
+   * Checks (unless it was checked: see snapshot-check.ts), compiles and swaps in `snapshot`, in time
+   * slices, then caches it. Throws (and keeps the old config) if it is invalid.
+   */
   async apply(snapshot: Snapshot): Promise<void> {
     const rt = this.#runtime;
     if (rt && rt.version === snapshot.version && rt.hash === snapshot.hash) return;
-    this.#swap(await this.#compile(snapshot));
+    const next = await this.#compile(snapshot, true);
+    this.#swap(next);
     this.#logger.info('configuration applied', { config_version: snapshot.version, configuration_hash: snapshot.hash });
-    if (this.#persistApplied) await this.#persist(snapshot);
+    if (this.#persistApplied) await this.#persist({ version: next.version, hash: next.hash, config: next.config });
   }
 
   /** Serves the cached snapshot if there is a valid one; a missing, corrupt or invalid cache is logged and ignored. */
@@ -76,7 +84,8 @@ export class ConfigStore {
     }
     try {
       const snapshot = JSON.parse(text) as Snapshot;
-      this.#swap(await this.#compile(snapshot));
+      // nothing is served yet: checked and compiled at once (the cache is checked like any snapshot)
+      this.#swap(await this.#compile(snapshot, false));
       this.#logger.info('configuration loaded from cache', { file: this.#file, config_version: snapshot.version });
       return true;
     } catch (err) {
@@ -118,9 +127,10 @@ export class ConfigStore {
     await this.#pools.closeAll(graceMs);
   }
 
-  /** compile -> first DNS answers of the balancers -> their peers' pools opened; nothing swapped yet. */
-  async #compile(snapshot: Snapshot): Promise<RuntimeConfig> {
-    const next = compileRuntime(snapshot, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins);
+  /** check -> compile -> first DNS answers of the balancers -> their peers' pools opened; nothing swapped yet. */
+  async #compile(snapshot: Snapshot, sliced: boolean): Promise<RuntimeConfig> {
+    const steps = this.#compileSteps(snapshot);
+    const next = sliced ? await runInSlices(steps) : runSteps(steps);
     try {
       await balancersReady(next.balancers);
     } catch (err) {
@@ -130,6 +140,12 @@ export class ConfigStore {
     }
     for (const upstream of next.upstreams.values()) upstream.balancer?.warm();
     return next;
+  }
+
+  *#compileSteps(snapshot: Snapshot): Steps<RuntimeConfig> {
+    const checked = yield* checkSnapshotSteps(snapshot, this.#plugins.schemas);
+    // the balancers adopt the state of the runtime served when they are built (applies run one at a time)
+    return yield* compileRuntimeSteps(checked, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins);
   }
 
   /** Pools the runtime uses: the services' direct pools and the balanced services' peer pools. */
@@ -169,7 +185,7 @@ export class ConfigStore {
     const write = this.#writes.then(async () => {
       if (this.#runtime?.hash !== snapshot.hash || this.#runtime.version !== snapshot.version) return;
       try {
-        await writeFileAtomic(this.#file, JSON.stringify(snapshot));
+        await writeSnapshotFile(this.#file, snapshot);
       } catch (err) {
         // the config is live; only restart-without-control-plane is at risk, so say so and carry on
         this.#logger.warn('cannot write the configuration cache', { file: this.#file, err });

@@ -1,9 +1,9 @@
 // The data plane with ARCHWAY_WORKERS > 1: this process (the primary) holds the one sync connection,
 // the status listener, the disk cache and the state the workers share (node-state/: rate-limiting
 // counters, upstream health and its active checks); the proxy listeners run in the workers
-// (workers.ts), which node:cluster lets share the listening sockets. A snapshot is checked here (hash,
-// schema), applied by every worker, cached, then ACKed; see workers.ts for the rule when only some
-// workers apply it.
+// (workers.ts), which node:cluster lets share the listening sockets. A snapshot is checked here, once
+// (the sync client checks hash and schema), applied by every worker (which trust the check and only
+// compile), cached, then ACKed; see workers.ts for the rule when only some workers apply it.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ARCHWAY_VERSION, type Settings } from '@archway/config';
@@ -13,7 +13,7 @@ import type { DataPlane } from './main';
 import { resolveNodeId } from './node-id';
 import { NodeStateServer } from './node-state/node-state-server';
 import type { ProxyStats } from './proxy-server';
-import { checkSnapshot, SnapshotCache } from './snapshot-cache';
+import { SnapshotCache } from './snapshot-cache';
 import { StatusServer } from './status-server';
 import { SyncClient } from './sync/sync-client';
 import { clusterFork, WorkerPool, type WorkerHandle } from './workers';
@@ -53,7 +53,6 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
     logger: log.child({ component: 'sync' }),
     current: () => pool.current && { version: pool.current.version, hash: pool.current.hash },
     apply: async (snapshot) => {
-      checkSnapshot(snapshot);
       await pool.apply(snapshot);
       log.info('configuration applied by every worker', { config_version: snapshot.version, configuration_hash: snapshot.hash });
       void node.health.apply(snapshot); // the node's health checks follow; the ACK does not wait for their DNS

@@ -1,15 +1,18 @@
-// Compiles a snapshot into everything per-request code needs: a validated config, a compiled router
-// and, per service, the upstream origin, Host header, timeouts and connection pool. Nothing here runs
-// per request; a snapshot that fails any step throws (the sync client NACKs it).
-import { compileChains, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
+// Compiles a checked snapshot (snapshot-check.ts) into everything per-request code needs: a compiled
+// router, plugin chains and, per service, the upstream origin, Host header, timeouts and connection
+// pool. Nothing here runs per request; a snapshot that fails any step throws (the sync client NACKs it).
+// The work is a Steps generator, one route or plugin per step, so the config store can run it in time
+// slices between requests (time-slices.ts).
+import { compileChainsSteps, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
-import { compileRouter, type Router } from '@archway/router';
-import { CONFIG_COLLECTIONS, configHash, validateConfig, type ConfigSet, type PluginLookup, type Service, type Snapshot } from '@archway/schema';
+import { compileRouterSteps, type Router } from '@archway/router';
+import { runSteps, type ConfigSet, type PluginLookup, type Service, type Snapshot, type Steps } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
 import { closeBalancers, compileBalancers, ServiceBalancer, upstreamsByName, type Balancers, type BalancingOptions } from './balancers';
 import { compileHttpsOnly } from './https-redirect';
 import { compileSniCertificates, type SniCertificates } from './sni-certificates';
+import { checkSnapshotSteps, ConfigRejectedError, type CheckedSnapshot } from './snapshot-check';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
 import { upstreamTlsResolver, type UpstreamTls } from './upstream-tls';
 
@@ -71,30 +74,13 @@ export interface PluginSet {
 /** What every data plane runs; specs (and embedders) may pass a set with plugins of their own. */
 export const BUNDLED_PLUGIN_SET: PluginSet = { handlers: BUNDLED_HANDLERS, schemas: pluginSchema };
 
-export class ConfigRejectedError extends Error {
-  readonly code = 'ARCHWAY_CONFIG_REJECTED';
-}
+export { ConfigRejectedError };
 
 /** Protocols the proxy can speak to today; services with others get 503 until supported. */
 const PROXIED_PROTOCOLS = new Set(['http', 'https', 'ws', 'wss']);
 
 /** ws/wss services are reached over http/https (the upgrade is a request like any other) */
 const ORIGIN_SCHEME: Record<string, string> = { http: 'http', https: 'https', ws: 'http', wss: 'https' };
-
-function checkShape(snapshot: Snapshot): void {
-  if (snapshot === null || typeof snapshot !== 'object') throw new ConfigRejectedError('snapshot: expected an object');
-  if (!Number.isSafeInteger(snapshot.version) || snapshot.version < 0)
-    throw new ConfigRejectedError(`snapshot: version must be a non-negative integer, got ${String(snapshot.version)}`);
-  if (typeof snapshot.hash !== 'string' || !/^[0-9a-f]{64}$/.test(snapshot.hash))
-    throw new ConfigRejectedError('snapshot: hash must be 64 hex characters (sha256)');
-  const config = snapshot.config as unknown;
-  if (config === null || typeof config !== 'object' || Array.isArray(config))
-    throw new ConfigRejectedError('snapshot: config must be an object');
-  for (const key of CONFIG_COLLECTIONS) {
-    const list = (config as Record<string, unknown>)[key];
-    if (list !== undefined && !Array.isArray(list)) throw new ConfigRejectedError(`snapshot: config.${key} must be an array`);
-  }
-}
 
 function hostWithPort(host: string, port: number, defaultPort: number): string {
   const h = host.includes(':') ? `[${host}]` : host;
@@ -143,8 +129,9 @@ function buildUpstreams(config: ConfigSet, pools: UpstreamPools, tlsOf: (s: Serv
 }
 
 /**
- * Validates and compiles `snapshot`. Pools come from `pools` (shared across versions so unchanged
- * origins keep their connections); pass the store's registry. Throws on anything invalid.
+ * Checks (snapshot-check.ts) and compiles `snapshot` at once. Pools come from `pools` (shared across
+ * versions so unchanged origins keep their connections); pass the store's registry. Throws on anything
+ * invalid. A snapshot checked before (isChecked) is not hashed or validated again.
  */
 export function compileRuntime(
   snapshot: Snapshot,
@@ -153,23 +140,35 @@ export function compileRuntime(
   balancing: RuntimeBalancing = {},
   plugins: PluginSet = BUNDLED_PLUGIN_SET,
 ): RuntimeConfig {
-  checkShape(snapshot);
-  const actual = configHash(snapshot.config);
-  if (actual !== snapshot.hash)
-    throw new ConfigRejectedError(`snapshot ${snapshot.version}: configuration hash mismatch (announced ${snapshot.hash}, computed ${actual})`);
-  // plugin configs are checked by the bundled plugins' schemas, as the control plane checked them
-  const config = validateConfig(snapshot.config, plugins.schemas);
+  return runSteps(
+    (function* () {
+      const checked = yield* checkSnapshotSteps(snapshot, plugins.schemas);
+      return yield* compileRuntimeSteps(checked, pools, logger, balancing, plugins);
+    })(),
+  );
+}
+
+/** Compiles a checked snapshot, trusting its hash and validation, one route or plugin per step. */
+export function* compileRuntimeSteps(
+  snapshot: CheckedSnapshot,
+  pools: UpstreamPools = new UpstreamPools(),
+  logger?: Logger,
+  balancing: RuntimeBalancing = {},
+  plugins: PluginSet = BUNDLED_PLUGIN_SET,
+): Steps<RuntimeConfig> {
+  const config = snapshot.config;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
-  const router = compileRouter(config.routes, config.services);
+  const router = yield* compileRouterSteps(config.routes, config.services);
   let tls: TlsRuntime;
   try {
     tls = { certificates: compileSniCertificates(config), httpsOnly: compileHttpsOnly(config.routes) };
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
+  yield;
   let chains: ChainSet;
   try {
-    chains = compileChains({ config, handlers: plugins.handlers, logger, node: plugins.node });
+    chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node });
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }

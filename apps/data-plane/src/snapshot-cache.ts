@@ -1,21 +1,12 @@
 // The primary's last-known-good cache (ARCHWAY_WORKERS > 1): the same file ConfigStore keeps in a
-// single process, checked (hash and schema) without compiling anything, since the workers compile.
+// single process, checked (hash and schema: snapshot-check.ts) without compiling anything, since the
+// workers compile.
 import { readFile } from 'node:fs/promises';
-import { pluginSchema } from '@archway/plugins';
-import { configHash, validateConfig, type Snapshot } from '@archway/schema';
+import type { Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import { cacheFilePath } from './config-store';
-import { writeFileAtomic } from './write-file-atomic';
-
-/** Throws when `snapshot` is not one the workers could apply (wrong hash, invalid config). */
-export function checkSnapshot(snapshot: Snapshot): void {
-  if (typeof snapshot !== 'object' || snapshot === null || !Number.isSafeInteger(snapshot.version))
-    throw new Error('snapshot: expected an object with a version');
-  const actual = configHash(snapshot.config);
-  if (actual !== snapshot.hash)
-    throw new Error(`snapshot ${snapshot.version}: configuration hash mismatch (announced ${snapshot.hash}, computed ${actual})`);
-  validateConfig(snapshot.config, pluginSchema);
-}
+import { checkSnapshot, type CheckedSnapshot } from './snapshot-check';
+import { writeSnapshotFile } from './snapshot-file';
 
 export class SnapshotCache {
   readonly #file: string;
@@ -28,7 +19,7 @@ export class SnapshotCache {
   }
 
   /** The cached snapshot if there is a valid one; a missing, corrupt or invalid cache is logged and ignored. */
-  async read(): Promise<Snapshot | null> {
+  async read(): Promise<CheckedSnapshot | null> {
     let text: string;
     try {
       text = await readFile(this.#file, 'utf8');
@@ -38,8 +29,7 @@ export class SnapshotCache {
       return null;
     }
     try {
-      const snapshot = JSON.parse(text) as Snapshot;
-      checkSnapshot(snapshot);
+      const snapshot = checkSnapshot(JSON.parse(text) as Snapshot);
       this.#log.info('configuration loaded from cache', { file: this.#file, config_version: snapshot.version });
       return snapshot;
     } catch (err) {
@@ -52,7 +42,7 @@ export class SnapshotCache {
   write(snapshot: Snapshot): Promise<void> {
     const write = this.#writes.then(async () => {
       try {
-        await writeFileAtomic(this.#file, JSON.stringify(snapshot));
+        await writeSnapshotFile(this.#file, snapshot);
       } catch (err) {
         this.#log.warn('cannot write the configuration cache', { file: this.#file, err });
       }

@@ -14,6 +14,8 @@ import { ProxyServer } from './proxy-server';
 import { configureResponseHeaders } from './response-headers-setting';
 import { BUNDLED_PLUGIN_SET } from './runtime-config';
 import { configureTrustedIps } from './trusted-ips';
+import { trustCheckedSnapshot } from './snapshot-check';
+import { PartsReceiver } from './snapshot-transfer';
 import { findBalancer, upstreamHealthBody } from './upstream-health';
 import type { FromWorker, ToWorker } from './worker-messages';
 
@@ -84,7 +86,8 @@ class Worker {
         return;
       case 'apply':
         this.#applies = this.#applies.then(() =>
-          this.#store.apply(msg.snapshot).then(
+          // the primary checked it (hash, validation): the worker only compiles, in time slices
+          this.#store.apply(trustCheckedSnapshot(msg.snapshot)).then(
             () => {
               this.#reporter.changed();
               send({ type: 'applied', seq: msg.seq, error: null });
@@ -114,7 +117,7 @@ class Worker {
   async #start(snapshot: Parameters<ConfigStore['apply']>[0] | null): Promise<void> {
     if (snapshot) {
       try {
-        await this.#store.apply(snapshot);
+        await this.#store.apply(trustCheckedSnapshot(snapshot));
       } catch (err) {
         this.log.error('cannot apply the current configuration; serving none until the next one', { err });
       }
@@ -155,7 +158,11 @@ function runWorker(): void {
   const settings = loadSettings('data-plane');
   const logger = createLogger({ level: settings.logLevel, bindings: { role: 'data-plane', worker_pid: process.pid } });
   const worker = new Worker(settings, logger);
-  process.on('message', (msg: ToWorker) => worker.onMessage(msg));
+  const parts = new PartsReceiver();
+  process.on('message', (raw: unknown) => {
+    const msg = parts.receive(raw);
+    if (msg) worker.onMessage(msg);
+  });
   // the primary died (or closed the channel): nothing will feed or drain this worker any more
   process.on('disconnect', () => {
     worker.primaryGone();

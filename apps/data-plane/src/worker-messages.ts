@@ -1,5 +1,7 @@
 // The IPC protocol between a data plane's primary process (sync client, status server, disk cache)
-// and its proxy workers (ARCHWAY_WORKERS > 1). Messages are JSON over node's IPC channel.
+// and its proxy workers (ARCHWAY_WORKERS > 1). Messages are JSON over node's IPC channel; a snapshot
+// travels in parts before the message that carries it (snapshot-transfer.ts), and is one the primary
+// checked: workers compile it without hashing or validating it again.
 import type { Snapshot } from '@archway/schema';
 import type { HealthReport } from '@archway/sync';
 import type { NodeStateFromWorker, NodeStateToWorker } from './node-state/messages';

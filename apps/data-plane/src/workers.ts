@@ -11,6 +11,7 @@ import cluster from 'node:cluster';
 import type { Snapshot } from '@archway/schema';
 import type { HealthReport } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
+import { sendWithParts } from './snapshot-transfer';
 import { isFromWorker, type FromWorker, type ToWorker } from './worker-messages';
 
 /** One worker process as the pool sees it; cluster.Worker in production, any IPC child in specs. */
@@ -306,7 +307,8 @@ export function clusterFork(exec: string, logger: Logger, env: Record<string, st
         return w.process.pid;
       },
       send: (msg) => {
-        if (w.isConnected()) w.send(msg);
+        // a snapshot goes in parts, so the worker never JSON-parses megabytes in one go (snapshot-transfer.ts)
+        if (w.isConnected()) sendWithParts((m) => w.send(m as object), msg);
       },
       onMessage: (fn) => w.on('message', fn),
       onExit: (fn) => w.on('exit', fn),

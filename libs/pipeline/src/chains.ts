@@ -2,7 +2,7 @@
 // (kong/runloop/plugins_iterator.lua, lookup_cfg): for each plugin name one instance runs, the most
 // specific one: consumer+route+service > consumer+route > consumer+service > route+service > consumer
 // > route > service > global. Consumer-specific chains are built lazily, once per route and consumer.
-import type { ConfigSet, Plugin, Route } from '@archway/schema';
+import { runSteps, type ConfigSet, type Plugin, type Route, type Steps } from '@archway/schema';
 import type { NodeState } from './node-state';
 import type { ConfigureEnv, PluginHandler, PluginLogger } from './plugin-handler';
 
@@ -130,7 +130,12 @@ function disposeInstances(instances: Map<string, Map<Key, Step>>, onError?: (err
 }
 
 /** Configures every enabled plugin once and returns per-route chains. Throws when a plugin has no handler here. */
-export function compileChains({ config, handlers, logger, node }: CompileChainsInput): ChainSet {
+export function compileChains(input: CompileChainsInput): ChainSet {
+  return runSteps(compileChainsSteps(input));
+}
+
+/** compileChains, one plugin instance or one route per step (see @archway/schema's steps.ts). */
+export function* compileChainsSteps({ config, handlers, logger, node }: CompileChainsInput): Steps<ChainSet> {
   const env = makeEnv(config, logger, node);
   // name -> scope key -> configured instance
   const instances = new Map<string, Map<Key, Step>>();
@@ -147,6 +152,7 @@ export function compileChains({ config, handlers, logger, node }: CompileChainsI
       if (!byScope) instances.set(plugin.name, (byScope = new Map()));
       byScope.set(key(plugin.route?.id ?? null, plugin.service?.id ?? null, plugin.consumer?.id ?? null), { plugin, handler, state });
       if (plugin.consumer) consumerScoped.add(plugin.name);
+      yield;
     }
   } catch (err) {
     void disposeInstances(instances);
@@ -181,7 +187,10 @@ export function compileChains({ config, handlers, logger, node }: CompileChainsI
     );
 
   const chains = new Map<string, Chain>();
-  for (const route of config.routes) chains.set(route.id, build(route.id, route.service?.id ?? null));
+  for (const route of config.routes) {
+    chains.set(route.id, build(route.id, route.service?.id ?? null));
+    yield;
+  }
   const noRoute = build(null, null);
   let disposed: Promise<void> | null = null;
   return {

@@ -4,7 +4,7 @@
 // and headers lead to, then the any-host one; in each it walks the path trie (section.ts) along the
 // path, keeping the best-ranked matcher that satisfies every field it sets. Sections and trie lists are
 // in rank order, so a search stops as soon as nothing left can beat the best match so far.
-import { type Route, type Service, foreignKeyViolation } from '@archway/schema';
+import { type Route, type Service, type Steps, foreignKeyViolation, runSteps, sortSteps } from '@archway/schema';
 import { Matcher, compareMatchers, compileRoute } from './matcher';
 import { escapePath, normalizePath } from './normalize-path';
 import type { PackedTrie } from './packed-trie';
@@ -63,15 +63,10 @@ class CompiledRouter implements Router {
   #bestLength = 1;
 
   constructor(
-    matchers: Matcher[],
+    index: RouteIndex,
     readonly size: number,
   ) {
-    this.#index = new RouteIndex();
-    matchers.forEach((m, rank) => {
-      m.rank = rank;
-      this.#index.add(m);
-    });
-    this.#index.freeze();
+    this.#index = index;
   }
 
   match(req: RouterRequest): RouteMatch | null {
@@ -228,6 +223,11 @@ function lowerCased(value: string): string {
  * foreign-key violation naming the route) when a regex does not compile or a service is missing.
  */
 export function compileRouter(routes: Route[], services: Service[]): Router {
+  return runSteps(compileRouterSteps(routes, services));
+}
+
+/** compileRouter, one route per step (see @archway/schema's steps.ts). */
+export function* compileRouterSteps(routes: Route[], services: Service[]): Steps<Router> {
   const servicesById = new Map(services.map((s) => [s.id, s]));
   const matchers: Matcher[] = [];
   let size = 0;
@@ -238,7 +238,15 @@ export function compileRouter(routes: Route[], services: Service[]): Router {
     if (service.enabled === false) continue;
     matchers.push(...compileRoute(route, service));
     size++;
+    yield;
   }
-  matchers.sort(compareMatchers);
-  return new CompiledRouter(matchers, size);
+  const ranked = yield* sortSteps(matchers, compareMatchers);
+  const index = new RouteIndex();
+  for (let rank = 0; rank < ranked.length; rank++) {
+    ranked[rank].rank = rank;
+    index.add(ranked[rank]);
+    yield;
+  }
+  index.freeze();
+  return new CompiledRouter(index, size);
 }

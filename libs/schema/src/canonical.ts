@@ -1,6 +1,7 @@
 // The canonical encoding of a config: both planes hash exactly these bytes, so a data plane can prove
 // it applied what the control plane built. Keys sorted, entities sorted by id, no insignificant space.
 import { createHash } from 'node:crypto';
+import { runSteps, sortSteps, type Steps } from './steps';
 import type { ConfigSet, Snapshot } from './types';
 
 /**
@@ -55,8 +56,38 @@ export function canonicalConfig(config: Partial<ConfigSet>): string {
   return canonicalJson(sorted);
 }
 
+// The collections in the canonical (sorted-key) order of the top-level object.
+const SORTED_COLLECTIONS = [...CONFIG_COLLECTIONS].sort();
+/** hash.update() is a native call: feed it text in pieces of about this many characters */
+const HASH_CHUNK = 64 * 1024;
+
+/**
+ * configHash, one entity per step: the same bytes as canonicalConfig, fed to SHA-256 piece by piece,
+ * so a data plane can hash a large config between requests.
+ */
+export function* configHashSteps(config: Partial<ConfigSet>): Steps<string> {
+  const hash = createHash('sha256');
+  let text = '{';
+  for (let k = 0; k < SORTED_COLLECTIONS.length; k++) {
+    const key = SORTED_COLLECTIONS[k];
+    text += `${k ? ',' : ''}${JSON.stringify(key)}:[`;
+    const list = yield* sortSteps((config[key] ?? []) as { id: string }[], byId);
+    for (let i = 0; i < list.length; i++) {
+      text += (i ? ',' : '') + canonicalJson(list[i]);
+      if (text.length >= HASH_CHUNK) {
+        hash.update(text);
+        text = '';
+      }
+      yield;
+    }
+    text += ']';
+  }
+  hash.update(`${text}}`);
+  return hash.digest('hex');
+}
+
 export function configHash(config: Partial<ConfigSet>): string {
-  return createHash('sha256').update(canonicalConfig(config)).digest('hex');
+  return runSteps(configHashSteps(config));
 }
 
 /**

@@ -4,22 +4,28 @@
 import { CONFIG_COLLECTIONS, type ConfigCollection } from './canonical';
 import { entitySchema } from './entities/registry';
 import { uniqueFields } from './entity';
+import type { Steps } from './steps';
 
 export type StoredEntity = Record<string, unknown> & { id: string };
 export type Collections = Record<ConfigCollection, StoredEntity[]>;
 
-/** Every foreign key (route→service, plugin→route/service/consumer, credential→consumer, ...) names an entity in the set. */
-export function checkReferences(config: Collections, problems: string[]): void {
+/**
+ * Every foreign key (route→service, plugin→route/service/consumer, credential→consumer, ...) names an
+ * entity in the set; one step per entity (see steps.ts).
+ */
+export function* checkReferences(config: Collections, problems: string[]): Steps<void> {
   const ids = new Map<string, Set<string>>(CONFIG_COLLECTIONS.map((k) => [k, new Set(config[k].map((e) => e.id))]));
   for (const kind of CONFIG_COLLECTIONS) {
     const foreign = Object.entries(entitySchema(kind).fields).flatMap(([field, def]) =>
       def.type === 'foreign' ? [[field, def.reference] as const] : [],
     );
-    for (const e of config[kind])
+    for (const e of config[kind]) {
       for (const [field, reference] of foreign) {
         const ref = e[field] as { id: string } | null;
         if (ref && !ids.get(reference)?.has(ref.id)) problems.push(`${kind} ${e.id}: ${field} ${ref.id} does not exist`);
       }
+      yield;
+    }
   }
   // a service names its trusted CAs by id in a plain list, not a foreign key
   const cas = ids.get('ca_certificates') as Set<string>;
@@ -37,7 +43,7 @@ function keyPart(v: unknown): unknown {
  * a null in the set is exempt, except in a plugin's (name, route, service, consumer), where null is a
  * value (NULLS NOT DISTINCT): one global `rate-limiting`, not two.
  */
-export function checkUniques(config: Collections, problems: string[]): void {
+export function* checkUniques(config: Collections, problems: string[]): Steps<void> {
   for (const kind of CONFIG_COLLECTIONS) {
     const schema = entitySchema(kind);
     const sets = [
@@ -53,6 +59,7 @@ export function checkUniques(config: Collections, problems: string[]): void {
         const owner = owners.get(key);
         if (owner === undefined) owners.set(key, e.id);
         else problems.push(`${kind} ${e.id}: ${fields.join(', ')} ${fields.length === 1 ? JSON.stringify(values[0]) : key} already used by ${owner}`);
+        yield;
       }
     }
   }

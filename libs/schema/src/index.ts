@@ -7,7 +7,8 @@ export * from './proxy-errors';
 export { serviceSchema } from './entities/service';
 export { routeSchema } from './entities/route';
 export { isValidHostname } from './entities/typedefs';
-export { validateConfig } from './validate-config';
+export { validateConfig, validateConfigSteps } from './validate-config';
+export { runSteps, sortSteps, type Steps } from './steps';
 export * from './declarative';
 export { consumerSchema, type Consumer } from './entities/consumer';
 export {

@@ -9,6 +9,7 @@ import { validatePlugin, type PluginLookup } from './entities/plugin';
 import { entitySchema } from './entities/registry';
 import { ArchwayError } from './errors';
 import { validateEntity, type EntitySchema } from './entity';
+import { runSteps, type Steps } from './steps';
 import type { ConfigSet } from './types';
 
 const CA_EXPIRED = 'certificate expired, "Not After" time is in the past';
@@ -51,7 +52,7 @@ function validateStored(kind: ConfigCollection, raw: Record<string, unknown>, lo
   return validateEntity<StoredEntity>(schema, input, 'replace', opts);
 }
 
-function validateCollection(kind: ConfigCollection, list: unknown, lookup: PluginLookup, problems: string[]): StoredEntity[] {
+function* validateCollection(kind: ConfigCollection, list: unknown, lookup: PluginLookup, problems: string[]): Steps<StoredEntity[]> {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) {
     problems.push(`${kind}: expected an array`);
@@ -70,6 +71,7 @@ function validateCollection(kind: ConfigCollection, list: unknown, lookup: Plugi
     } catch (err) {
       problems.push(`${kind} ${label}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    yield;
   }
   return out;
 }
@@ -81,13 +83,18 @@ function validateCollection(kind: ConfigCollection, list: unknown, lookup: Plugi
  * not know is a problem. Pure: no I/O, no clock (timestamps come from the entities).
  */
 export function validateConfig(config: Partial<ConfigSet>, lookup: PluginLookup): ConfigSet {
+  return runSteps(validateConfigSteps(config, lookup));
+}
+
+/** validateConfig, one entity per step (see steps.ts): a data plane validates a large config between requests. */
+export function* validateConfigSteps(config: Partial<ConfigSet>, lookup: PluginLookup): Steps<ConfigSet> {
   const problems: string[] = [];
   const source = (isRecord(config) ? config : {}) as Record<string, unknown>;
   if (!isRecord(config)) problems.push('config: expected an object');
   const out = emptyConfig() as unknown as Collections;
-  for (const kind of CONFIG_COLLECTIONS) out[kind] = validateCollection(kind, source[kind], lookup, problems);
-  checkUniques(out, problems);
-  checkReferences(out, problems);
+  for (const kind of CONFIG_COLLECTIONS) out[kind] = yield* validateCollection(kind, source[kind], lookup, problems);
+  yield* checkUniques(out, problems);
+  yield* checkReferences(out, problems);
   if (problems.length) throw new ArchwayError(2, `invalid config: ${problems.join('; ')}`);
   return out as unknown as ConfigSet;
 }

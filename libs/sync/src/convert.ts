@@ -151,25 +151,30 @@ export function routeFromProto(m: Route__Output): Route {
   };
 }
 
+/** Per collection, how one decoded entity message becomes the JSON model's entity. */
+export const ENTITY_FROM_PROTO: { readonly [K in keyof ConfigSet]: (m: never) => ConfigSet[K][number] } = {
+  services: serviceFromProto,
+  routes: routeFromProto,
+  consumers: consumerFromProto,
+  plugins: pluginFromProto,
+  upstreams: upstreamFromProto,
+  targets: targetFromProto,
+  certificates: certificateFromProto,
+  snis: sniFromProto,
+  ca_certificates: caCertificateFromProto,
+  keyauth_credentials: keyAuthFromProto,
+  basicauth_credentials: basicAuthFromProto,
+  jwt_secrets: jwtSecretFromProto,
+  acls: aclFromProto,
+};
+
 /**
  * Rebuilds a snapshot from its decoded message. It does not check the hash: the data plane recomputes
  * it from `config` (see `configHash`) and rejects a mismatch.
  */
 export function snapshotFromProto(m: Snapshot__Output): Snapshot {
-  const config: ConfigSet = {
-    services: m.services.map(serviceFromProto),
-    routes: m.routes.map(routeFromProto),
-    consumers: m.consumers.map(consumerFromProto),
-    plugins: m.plugins.map(pluginFromProto),
-    upstreams: m.upstreams.map(upstreamFromProto),
-    targets: m.targets.map(targetFromProto),
-    certificates: m.certificates.map(certificateFromProto),
-    snis: m.snis.map(sniFromProto),
-    ca_certificates: m.ca_certificates.map(caCertificateFromProto),
-    keyauth_credentials: m.keyauth_credentials.map(keyAuthFromProto),
-    basicauth_credentials: m.basicauth_credentials.map(basicAuthFromProto),
-    jwt_secrets: m.jwt_secrets.map(jwtSecretFromProto),
-    acls: m.acls.map(aclFromProto),
-  };
-  return Object.freeze({ version: int(m.version, 'snapshot.version'), hash: m.hash, config });
+  const config = {} as Record<keyof ConfigSet, unknown[]>;
+  for (const key of Object.keys(ENTITY_FROM_PROTO) as (keyof ConfigSet)[])
+    config[key] = (m[key] as never[]).map(ENTITY_FROM_PROTO[key] as (x: never) => unknown);
+  return Object.freeze({ version: int(m.version, 'snapshot.version'), hash: m.hash, config: config as unknown as ConfigSet });
 }

@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './generated/sync';
 import type { ConfigSyncClient, ConfigSyncDefinition } from './generated/archway/sync/v1/ConfigSync';
+import type { SyncRequest } from './generated/archway/sync/v1/SyncRequest';
 
 const PROTO_SUBDIR = path.join('archway', 'sync', 'v1');
 export const SYNC_PROTO_FILES = ['archway/sync/v1/sync.proto'];
@@ -60,4 +61,17 @@ export function createConfigSyncClient(
 ): ConfigSyncClient {
   const Client = loadSyncProto().archway.sync.v1.ConfigSync;
   return new Client(address, credentials, options);
+}
+
+/** A StreamConfig call whose responses arrive undecoded (see snapshot-bytes.ts). */
+export type RawConfigStream = grpc.ClientDuplexStream<SyncRequest, Buffer>;
+
+/**
+ * Opens ConfigSync.StreamConfig on `client` (any grpc.Client: `new grpc.Client(address, credentials,
+ * options)`) with requests encoded as usual and responses left as bytes, so the data plane can decode
+ * a large snapshot in steps instead of in gRPC's one synchronous call.
+ */
+export function openRawConfigStream(client: grpc.Client): RawConfigStream {
+  const method = configSyncService().StreamConfig;
+  return client.makeBidiStreamRequest(method.path, method.requestSerialize as (r: SyncRequest) => Buffer, (bytes: Buffer) => bytes);
 }

@@ -2,14 +2,20 @@
 // order, keeps one ConfigSync.StreamConfig stream open, applies each snapshot it receives (the newest
 // only, one at a time) and ACKs or NACKs it. It never throws: failures are logged and retried with
 // capped exponential backoff and full jitter; the data plane keeps serving what it has meanwhile.
+// A snapshot is decoded from its bytes and checked (hash, validation: snapshot-check.ts) here, once,
+// in time slices (time-slices.ts), so a large one does not stall the proxy sharing this event loop;
+// apply() receives it checked.
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { configHash, type Snapshot } from '@archway/schema';
+import { pluginSchema } from '@archway/plugins';
+import type { PluginLookup, Snapshot, Steps } from '@archway/schema';
 import {
-  Backoff, createConfigSyncClient, formatVersionInfo, snapshotFromProto,
-  type ConfigSyncClient, type HealthReport, type SyncRequest, type SyncResponse__Output,
+  Backoff, decodeRawSyncResponse, formatVersionInfo, openRawConfigStream, snapshotFromBytesSteps,
+  type HealthReport, type RawConfigStream, type RawSyncResponse, type SyncRequest,
 } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
+import { checkSnapshotSteps, type CheckedSnapshot } from '../snapshot-check';
+import { runInSlices } from '../time-slices';
 import { LatestOnly } from './latest-only';
 
 export interface NodeIdentity {
@@ -30,8 +36,10 @@ export interface SyncClientOptions {
   logger: Logger;
   /** what the data plane serves now (from its cache or its last apply), or null */
   current: () => { version: number; hash: string } | null;
-  /** swaps a snapshot in; throwing means NACK with the error's message, keep serving the old one */
-  apply: (snapshot: Snapshot) => Promise<void> | void;
+  /** swaps a checked snapshot in; throwing means NACK with the error's message, keep serving the old one */
+  apply: (snapshot: CheckedSnapshot) => Promise<void> | void;
+  /** the plugin schemas snapshots are validated with (default: the bundled plugins') */
+  plugins?: PluginLookup;
   backoff?: { initialMs?: number; maxMs?: number; random?: () => number };
   /** TLS/mTLS to the control planes; insecure when omitted */
   credentials?: grpc.ChannelCredentials;
@@ -48,8 +56,8 @@ export interface SyncClientOptions {
 /** One dial of one control plane. */
 interface Attempt {
   address: string;
-  client: ConfigSyncClient;
-  call: ReturnType<ConfigSyncClient['StreamConfig']>;
+  client: grpc.Client;
+  call: RawConfigStream;
   /** the control plane sent response headers: it accepted our node identity */
   accepted: boolean;
   timer: NodeJS.Timeout | null;
@@ -57,7 +65,7 @@ interface Attempt {
 
 interface Received {
   attempt: Attempt;
-  response: SyncResponse__Output;
+  response: RawSyncResponse;
 }
 
 /** gRPC's INVALID_ARGUMENT: the config was rejected. */
@@ -138,13 +146,13 @@ export class SyncClient extends EventEmitter {
     this.#setState('connecting');
     let attempt: Attempt;
     try {
-      const client = createConfigSyncClient(address, this.#opts.credentials, {
+      const client = new grpc.Client(address, this.#opts.credentials ?? grpc.credentials.createInsecure(), {
         'grpc.keepalive_time_ms': this.#opts.keepaliveTimeMs ?? 30_000,
         'grpc.keepalive_timeout_ms': this.#opts.keepaliveTimeoutMs ?? 10_000,
         'grpc.keepalive_permit_without_calls': 1,
         'grpc.max_receive_message_length': this.#opts.maxMessageBytes ?? 256 * 1024 * 1024,
       });
-      attempt = { address, client, call: client.StreamConfig(), accepted: false, timer: null };
+      attempt = { address, client, call: openRawConfigStream(client), accepted: false, timer: null };
     } catch (err) {
       this.#failed(address, false, (err as Error).message);
       return;
@@ -153,8 +161,17 @@ export class SyncClient extends EventEmitter {
     const { call } = attempt;
     attempt.timer = setTimeout(() => call.cancel(), this.#opts.connectTimeoutMs ?? 10_000);
     call.on('metadata', () => this.#accepted(attempt));
-    call.on('data', (response: SyncResponse__Output) => {
-      if (this.#attempt === attempt) this.#queue.offer({ attempt, response });
+    call.on('data', (bytes: Buffer) => {
+      if (this.#attempt !== attempt) return;
+      let response: RawSyncResponse;
+      try {
+        response = decodeRawSyncResponse(bytes); // the top-level fields only: the snapshot is decoded when applied
+      } catch (err) {
+        this.#log.warn('undecodable response from the control plane; reconnecting', { address: attempt.address, err });
+        call.cancel();
+        return;
+      }
+      this.#queue.offer({ attempt, response });
     });
     call.on('error', () => undefined); // the 'status' event below reports every ending, errors included
     call.on('status', (s: grpc.StatusObject) => this.#ended(attempt, `${grpc.status[s.code] ?? s.code}: ${s.details}`));
@@ -220,23 +237,28 @@ export class SyncClient extends EventEmitter {
     // A response from a stream that already ended cannot be ACKed; the next stream reports what we serve
     // and gets whatever is newer then.
     if (this.#attempt !== attempt) return;
-    let snapshot: Snapshot | null = null;
+    let applied: CheckedSnapshot | null = null;
     try {
-      if (!response.snapshot) throw new Error('response carries no snapshot');
-      snapshot = snapshotFromProto(response.snapshot);
-      const computed = configHash(snapshot.config);
-      if (computed !== snapshot.hash)
-        throw new Error(`config hash mismatch: the control plane sent ${snapshot.hash}, the config hashes to ${computed}`);
-      const served = this.#served();
-      if (!served || served.version !== snapshot.version || served.hash !== snapshot.hash) await this.#opts.apply(snapshot);
+      const bytes = response.snapshot;
+      if (!bytes) throw new Error('response carries no snapshot');
+      applied = await runInSlices(this.#receive(bytes));
+      if (applied) await this.#opts.apply(applied);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.#log.warn('configuration rejected; keeping the current one', { version: response.version_info, error: message });
       this.#reply(attempt, response.nonce, { code: NACK_CODE, message });
       return;
     }
-    this.#log.debug('configuration acknowledged', { version: snapshot.version, hash: snapshot.hash });
-    this.#reply(attempt, response.nonce, null, snapshot);
+    this.#log.debug('configuration acknowledged', { version: response.version_info });
+    this.#reply(attempt, response.nonce, null, applied ?? undefined);
+  }
+
+  /** Decodes and checks a snapshot; null when it is the one served already (nothing to apply). */
+  *#receive(bytes: Uint8Array): Steps<CheckedSnapshot | null> {
+    const snapshot = yield* snapshotFromBytesSteps(bytes);
+    const served = this.#served();
+    if (served && served.version === snapshot.version && served.hash === snapshot.hash) return null;
+    return yield* checkSnapshotSteps(snapshot, this.#opts.plugins ?? pluginSchema);
   }
 
   #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, applied?: Snapshot): void {

@@ -1,0 +1,28 @@
+// Runs stepwise work (a Steps generator, see libs/schema steps.ts) on the event loop in slices of a few
+// milliseconds, yielding between slices with setImmediate: I/O that arrived meanwhile (requests to
+// proxy, responses to stream) is handled before the next slice. A large snapshot is checked and
+// compiled this way while the proxy keeps serving the old config, until one assignment swaps it in.
+import { performance } from 'node:perf_hooks';
+import type { Steps } from '@archway/schema';
+
+/** Longest stretch of apply work between two turns of the event loop (ms). */
+export const APPLY_SLICE_MS = 4;
+
+export function runInSlices<T>(steps: Steps<T>, sliceMs: number = APPLY_SLICE_MS): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const slice = (): void => {
+      const end = performance.now() + sliceMs;
+      try {
+        for (;;) {
+          const r = steps.next();
+          if (r.done) return resolve(r.value);
+          if (performance.now() >= end) break;
+        }
+      } catch (err) {
+        return reject(err);
+      }
+      setImmediate(slice);
+    };
+    slice();
+  });
+}
