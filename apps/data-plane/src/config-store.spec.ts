@@ -84,6 +84,17 @@ describe('ConfigStore', () => {
     expect(await store.loadCache()).toBe(false);
   });
 
+  it('ignores a cache whose hash is right but which holds an invalid entity: the cache is validated, not trusted', async () => {
+    await mkdir(join(prefix, 'dp-cache'), { recursive: true });
+    const invalid = snapshotOf(7, [{ ...svc, port: 70000 }], []);
+    await writeFile(cacheFilePath(prefix), JSON.stringify(invalid), 'utf8');
+    const logger = memoryLogger();
+    const store = newStore(logger);
+    expect(await store.loadCache()).toBe(false);
+    expect(store.current()).toBeNull();
+    expect(JSON.stringify(logger.lines.find((l) => l.level === 'warn'))).toContain(`services ${svc.id}`);
+  });
+
   it('closes the pool of an origin no longer referenced, and keeps the one still in use', async () => {
     const other = makeService({ port: 9200 });
     const store = newStore();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { canonicalConfig, configHash, emptyConfig, makeSnapshot } from './canonical';
 import { validateEntity } from './entity';
 import { routeSchema } from './entities/route';
@@ -17,6 +18,14 @@ describe('canonical config hash', () => {
     expect(configHash({ services: [service], routes: [route, other] })).toBe(
       configHash({ routes: [other, shuffled], services: [service] }),
     );
+  });
+
+  it('is the SHA-256 of the canonical JSON for a config far larger than one hashed piece (64 KiB), unsorted', () => {
+    const routes: Route[] = [];
+    for (let i = 0; i < 1500; i++) routes.push(validateEntity<Route>(routeSchema, { paths: [`/p${i}`], service: { id: service.id } }, 'create', { now: i }));
+    const config = { ...emptyConfig(), services: [service], routes: routes.reverse() };
+    expect(canonicalConfig(config).length).toBeGreaterThan(4 * 64 * 1024);
+    expect(configHash(config)).toBe(createHash('sha256').update(canonicalConfig(config)).digest('hex'));
   });
 
   it('changes when any field changes', () => {

@@ -1,0 +1,38 @@
+// The data plane's decoder of raw SyncResponse bytes gives exactly what gRPC's own deserializer and
+// snapshotFromProto give, for a config with every kind of entity, and hashes the same.
+import { configHash, makeSnapshot, runSteps } from '@archway/schema';
+import { snapshotFromProto, snapshotToProto } from './convert';
+import { configSyncService } from './proto';
+import { decodeRawSyncResponse, snapshotFromBytes, snapshotFromBytesSteps } from './snapshot-bytes';
+import { wholeConfig } from './testing/whole-config';
+import type { SyncResponse__Output } from './generated/archway/sync/v1/SyncResponse';
+
+describe('SyncResponse from raw bytes', () => {
+  const method = configSyncService().StreamConfig;
+  const snapshot = makeSnapshot(42, wholeConfig());
+  const bytes = method.responseSerialize({ version_info: '42', nonce: 'n-1', snapshot: snapshotToProto(snapshot), control_plane_version: '9.9.9' });
+
+  it('reads the top-level fields and leaves the snapshot as bytes', () => {
+    const raw = decodeRawSyncResponse(bytes);
+    expect(raw).toMatchObject({ version_info: '42', nonce: 'n-1', control_plane_version: '9.9.9' });
+    expect(raw.snapshot).toBeInstanceOf(Uint8Array);
+  });
+
+  it('decodes the snapshot, one step per entity, into what gRPC + snapshotFromProto give, with the same hash', () => {
+    const viaGrpc = snapshotFromProto((method.responseDeserialize(bytes) as SyncResponse__Output).snapshot!);
+    const raw = decodeRawSyncResponse(bytes);
+    const steps = snapshotFromBytesSteps(raw.snapshot!);
+    let yields = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) yields++;
+    expect(r.value).toEqual(viaGrpc);
+    expect(yields).toBe(Object.values(snapshot.config).reduce((n, list) => n + list.length, 0));
+    expect(configHash(r.value.config)).toBe(snapshot.hash);
+    expect(runSteps(snapshotFromBytesSteps(raw.snapshot!))).toEqual(snapshotFromBytes(raw.snapshot!));
+  });
+
+  it('a response without a snapshot has none', () => {
+    const empty = method.responseSerialize({ version_info: '1', nonce: 'n' });
+    expect(decodeRawSyncResponse(empty)).toEqual({ version_info: '1', nonce: 'n', control_plane_version: '', snapshot: null });
+  });
+});
