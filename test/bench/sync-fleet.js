@@ -1,100 +1,106 @@
 'use strict';
-// Many data planes in one process: each a real SyncClient (its own gRPC stream to the control plane)
-// whose apply runs what a data plane's ConfigStore runs before it ACKs: compileRuntime (hash check,
-// validate, router, plugin chains, pools). The bench observes ACKs through these apply callbacks.
-const { randomUUID } = require('node:crypto');
+// N data planes spread over a few child processes (sync-fleet-member.js): each a real SyncClient on its
+// own gRPC stream applying into a real ConfigStore, the full work of a single-process data plane
+// (decode, hash + validation once, compile in time slices, swap, disk cache, ACK). Spreading them over
+// processes lets the machine's cores apply in parallel, as separate data planes would; on a 2-core
+// machine N applies still share two cores, which the report says. The parent learns apply times
+// (hrtime, comparable across processes) by watching for a route.
+const { fork } = require('node:child_process');
 const { join } = require('node:path');
-const { ROOT } = require('./lib');
 
-const dist = (...p) => require(join(ROOT, 'dist', ...p));
-const { SyncClient } = dist('apps', 'data-plane', 'src', 'sync', 'sync-client.js');
-const { compileRuntime } = dist('apps', 'data-plane', 'src', 'runtime-config.js');
-const { UpstreamPools } = dist('apps', 'data-plane', 'src', 'upstream-pools.js');
-const { createLogger } = dist('libs', 'telemetry', 'src', 'index.js');
-const { ARCHWAY_VERSION } = dist('libs', 'config', 'src', 'index.js');
-
-const quiet = createLogger({ level: 'error', bindings: { role: 'bench-fleet' } });
-
-class FleetMember {
-  constructor(address, index, fleet) {
-    this.runtime = null;
-    this.pools = new UpstreamPools();
-    this.client = new SyncClient({
-      controlPlanes: [address],
-      node: { id: randomUUID(), hostname: `bench-${index}`, zone: 'default', version: ARCHWAY_VERSION, labels: {} },
-      logger: quiet,
-      current: () => (this.runtime ? { version: this.runtime.version, hash: this.runtime.hash } : null),
-      apply: (snapshot) => {
-        const previous = this.runtime;
-        this.runtime = compileRuntime(snapshot, this.pools, quiet);
-        this.pools.retainOnly(this.runtime.poolKeys);
-        previous?.chains.dispose(() => undefined);
-        fleet.applied(this, snapshot);
-      },
-    });
-  }
-}
+const PROCS = Number(process.env.BENCH_SYNC_PROCS || 4);
 
 class Fleet {
-  constructor(address) {
+  constructor(address, procs = PROCS) {
     this.address = address;
-    this.members = [];
-    this.waiters = [];
-    this.lastSnapshot = null;
+    this.procs = procs;
+    this.children = [];
+    this.size = 0;
+    this.nextKey = 0;
+    this.waiters = new Map(); // key -> { pending: Set<member>, times: Map<member, bigint>, resolve }
+    this.removed = new Map();
   }
 
-  get size() {
-    return this.members.length;
-  }
-
-  /** Connects more members until there are `n`. */
-  grow(n) {
-    while (this.members.length < n) {
-      const m = new FleetMember(this.address, this.members.length, this);
-      this.members.push(m);
-      m.client.start();
+  async #start() {
+    if (this.children.length) return;
+    for (let i = 0; i < this.procs; i++) {
+      const child = fork(join(__dirname, 'sync-fleet-member.js'), [], { execArgv: ['--max-old-space-size=8192'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child.on('message', (msg) => this.#onMessage(msg));
+      await new Promise((resolve) => child.once('message', resolve)); // ready
+      this.children.push(child);
     }
   }
 
-  /** Resolves once every member has applied a snapshot passing `test` ({ version, config }). */
-  async waitAll(test) {
-    await Promise.all(this.members.map((m) => this.#until(m, test)));
+  #childOf(index) {
+    return this.children[index % this.children.length];
+  }
+
+  #onMessage(msg) {
+    if (msg.type === 'has') {
+      const w = this.waiters.get(msg.key);
+      if (!w || !w.pending.has(msg.member)) return;
+      w.pending.delete(msg.member);
+      w.times.set(msg.member, BigInt(msg.at));
+      if (w.pending.size === 0) w.resolve([...w.times.values()]);
+    } else if (msg.type === 'removed') this.removed.get(msg.index)?.();
+    else if (msg.type === 'cache-file') this.cacheFileAnswer?.(msg.file);
+  }
+
+  /** Adds data planes until there are `n` (members i go to child i mod procs). */
+  async grow(n) {
+    await this.#start();
+    while (this.size < n) {
+      this.#childOf(this.size).send({ type: 'add', address: this.address, index: this.size });
+      this.size++;
+    }
   }
 
   async shrink(n) {
-    while (this.members.length > n) {
-      const m = this.members.pop();
-      await m.client.stop();
-      m.runtime?.chains.dispose(() => undefined);
-      await m.pools.closeAll(0);
+    while (this.size > n) {
+      const index = --this.size;
+      const done = new Promise((r) => this.removed.set(index, r));
+      this.#childOf(index).send({ type: 'remove', index });
+      await done;
+      this.removed.delete(index);
     }
   }
 
-  applied(member, snapshot) {
-    const at = process.hrtime.bigint();
-    this.lastSnapshot = snapshot;
-    this.waiters = this.waiters.filter((w) => {
-      if (w.member !== member || !w.test(snapshot)) return true;
-      w.resolve(at);
-      return false;
+  /** Resolves with every member's apply time (hrtime bigint) of the first snapshot holding the route. */
+  #watch(by, value) {
+    const key = ++this.nextKey;
+    const members = Array.from({ length: this.size }, (_, i) => i);
+    const times = new Promise((resolve) => this.waiters.set(key, { pending: new Set(members), times: new Map(), resolve }));
+    for (const c of this.children) c.send({ type: 'watch', key, by, value });
+    return times.then((t) => {
+      this.waiters.delete(key);
+      for (const c of this.children) c.send({ type: 'unwatch', key });
+      return t;
     });
   }
 
-  /** Resolves with the hrtime at which `member` applied a snapshot passing `test` (the current one counts). */
-  #until(member, test) {
-    const rt = member.runtime;
-    if (rt && test({ version: rt.version, config: rt.config })) return Promise.resolve(process.hrtime.bigint());
-    return new Promise((resolve) => this.waiters.push({ member, test, resolve }));
+  /** Every member's apply time of the first snapshot that holds route `routeId`. */
+  waitRoute(routeId) {
+    return this.#watch('id', routeId);
   }
 
-  /** Promises of every member's apply time of the first snapshot that holds route `routeId`. */
-  waitRoute(routeId) {
-    const has = (s) => s.config.routes.some((r) => r.id === routeId);
-    return this.members.map((m) => this.#until(m, has));
+  /** Resolves once every member serves a config holding a route named `name`. */
+  waitRouteName(name) {
+    return this.#watch('name', name);
+  }
+
+  /** The disk cache of one member: the last snapshot it applied, as a file. */
+  cacheFile() {
+    if (!this.children.length) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.cacheFileAnswer = resolve;
+      this.children[0].send({ type: 'cache-file' });
+    });
   }
 
   async close() {
     await this.shrink(0);
+    for (const c of this.children) c.disconnect();
+    this.children = [];
   }
 }
 

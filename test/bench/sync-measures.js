@@ -5,19 +5,54 @@ const http = require('node:http');
 const { join } = require('node:path');
 const { ROOT, summarize, sleep } = require('./lib');
 const fx = require('./fixtures');
-const { encodeResponse, decodeResponse } = require('./wire');
+const { performance } = require('node:perf_hooks');
+const { encodeResponse, decodeResponse, sync } = require('./wire');
+
+const { decodeRawSyncResponse, snapshotFromBytesSteps } = sync;
 
 const dist = (...p) => require(join(ROOT, 'dist', ...p));
-const { compileRuntime } = dist('apps', 'data-plane', 'src', 'runtime-config.js');
+const { compileRuntimeSteps } = dist('apps', 'data-plane', 'src', 'runtime-config.js');
+const { checkSnapshotSteps, trustCheckedSnapshot } = dist('apps', 'data-plane', 'src', 'snapshot-check.js');
 const { compileRouter } = dist('libs', 'router', 'src', 'index.js');
 const { pluginSchema } = dist('libs', 'plugins', 'src', 'index.js');
 
 const msSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-/** Encode/decode/hash/validate/route-compile/compileRuntime of `snapshot`, `rounds` times; bytes on the wire. */
-function applyBreakdown(snapshot, rounds) {
+/** Runs `steps` in slices of `sliceMs` on this (otherwise idle) event loop: wall time, slices, longest slice. */
+function inSlices(steps, sliceMs = 4) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    let slices = 0;
+    let longest = 0;
+    const slice = () => {
+      const start = performance.now();
+      slices++;
+      try {
+        for (;;) {
+          const r = steps.next();
+          const now = performance.now();
+          if (r.done || now - start >= sliceMs) {
+            longest = Math.max(longest, now - start);
+            if (r.done) return resolve({ wall: msSince(t0), slices, longest, value: r.value });
+            break;
+          }
+        }
+      } catch (err) {
+        return reject(err);
+      }
+      setImmediate(slice);
+    };
+    slice();
+  });
+}
+
+/**
+ * What one data plane does with one big snapshot, step by step (each step alone, `rounds` times), then
+ * the whole pipeline as the data plane runs it: decode + check + compile in 4 ms slices. Bytes on the wire.
+ */
+async function applyBreakdown(snapshot, rounds) {
   if (!snapshot) return null;
-  const steps = { encode: [], decode: [], hash: [], validate: [], router: [], compileRuntime: [] };
+  const steps = { encode: [], decode: [], hash: [], validate: [], router: [], compile: [], sliced: [], slices: [], longest: [] };
   let bytes = 0;
   for (let i = 0; i < rounds; i++) {
     let t = process.hrtime.bigint();
@@ -37,12 +72,26 @@ function applyBreakdown(snapshot, rounds) {
     compileRouter(config.routes, config.services);
     steps.router.push(msSince(t));
     t = process.hrtime.bigint();
-    const rt = compileRuntime(received);
-    steps.compileRuntime.push(msSince(t));
-    rt.chains.dispose(() => undefined);
-    for (const u of rt.upstreams.values()) void u.pool?.close();
+    const rt = fx.schema.runSteps(compileRuntimeSteps(trustCheckedSnapshot({ version: received.version, hash: received.hash, config })));
+    steps.compile.push(msSince(t));
+    dispose(rt);
+    const all = await inSlices(
+      (function* () {
+        const s = yield* snapshotFromBytesSteps(decodeRawSyncResponse(wire).snapshot);
+        return yield* compileRuntimeSteps(yield* checkSnapshotSteps(s));
+      })(),
+    );
+    steps.sliced.push(all.wall);
+    steps.slices.push(all.slices);
+    steps.longest.push(all.longest);
+    dispose(all.value);
   }
   return { bytes, routes: snapshot.config.routes.length, consumers: snapshot.config.consumers.length, steps };
+}
+
+function dispose(rt) {
+  rt.chains.dispose(() => undefined);
+  for (const u of rt.upstreams.values()) void u.pool?.close();
 }
 
 /**

@@ -1,14 +1,17 @@
 'use strict';
 // Config propagation at scale: one control plane (embedded Postgres unless ARCHWAY_DATABASE_URL is set),
-// N in-process data planes (real SyncClients doing the full validate/compile before their ACK) for
-// N = 1, 10, 50, and one real data-plane process. Measures write → all ACKed, snapshot build, apply,
-// bytes on the wire, and the real proxy's latency while big snapshots are applied.
+// N data planes spread over BENCH_SYNC_PROCS child processes (sync-fleet.js: real SyncClients and
+// ConfigStores doing a data plane's full work before their ACK) for N = 1, 10, 50, and one real
+// data-plane process. Measures write → all ACKed, snapshot build, apply, bytes on the wire, and the
+// real proxy's latency while big snapshots are applied.
 // Usage: node --max-old-space-size=12288 test/bench/sync.js
 //   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=10 (10,000-route config)
+//        BENCH_SYNC_PROCS=4 (child processes the N data planes are spread over)
 const http = require('node:http');
 const { rmSync } = require('node:fs');
 const { freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, machine, writeSection } = require('./lib');
 const fx = require('./fixtures');
+const { readFileSync } = require('node:fs');
 const { Fleet } = require('./sync-fleet');
 const { applyBreakdown, latencyDuringApply } = require('./sync-measures');
 
@@ -86,7 +89,7 @@ async function measureWrites(ctx, label, writes) {
       while ((await fx.get(ctx.proxyPort, `/${name}/`, ctx.probeHeaders)) !== 200) await new Promise((r) => setTimeout(r, 2));
       return process.hrtime.bigint();
     })();
-    const times = await Promise.all(acks);
+    const times = await acks;
     const ms = (t) => Number(t - t1) / 1e6;
     out.write.push(Number(t1 - t0) / 1e6);
     out.acked.push(Math.max(...times.map(ms)));
@@ -109,10 +112,10 @@ async function phase(ctx, routes, consumers, writes, fleets) {
   ctx.loadPath = last.path;
   ctx.loadHeaders = lastProbe;
   for (const n of fleets) {
-    if (n > ctx.fleet.size) ctx.fleet.grow(n);
+    if (n > ctx.fleet.size) await ctx.fleet.grow(n);
     else await ctx.fleet.shrink(n);
     // everyone on the loaded config before the clock starts
-    await ctx.fleet.waitAll((s) => s.config.routes.some((r) => r.name === `r${routes - 1}`));
+    await ctx.fleet.waitRouteName(`r${routes - 1}`);
     await waitFor('the real data plane to serve the loaded config', async () => (await fx.get(ctx.proxyPort, last.path, lastProbe)) === 200, 300_000);
     const buildsBefore = ctx.builds.length;
     const r = await measureWrites(ctx, `${routes}-${n}`, writes);
@@ -149,10 +152,13 @@ async function main() {
     ctx.dpPid = dp.pid;
     const small = await phase(ctx, SMALL, 0, WRITES, FLEETS);
     const large = await phase(ctx, LARGE, LARGE, LARGE_WRITES, [...FLEETS].reverse());
+    // the big snapshot as a data plane cached it (the last one it applied), for the step-by-step costs
+    const cacheFile = await ctx.fleet.cacheFile();
+    const bigSnapshot = cacheFile ? JSON.parse(readFileSync(cacheFile, 'utf8')) : null;
     await ctx.fleet.shrink(0);
-    const breakdown = applyBreakdown(ctx.fleet.lastSnapshot ?? null, 3);
+    const breakdown = await applyBreakdown(bigSnapshot, 3);
     const during = await latencyDuringApply(ctx, call, 3);
-    const md = require('./sync-report').render({ small, large, breakdown, during, WRITES, LARGE_WRITES, machine: machine() });
+    const md = require('./sync-report').render({ small, large, breakdown, during, WRITES, LARGE_WRITES, procs: ctx.fleet.procs, machine: machine() });
     process.stdout.write(`\n${md}\n`);
     writeSection('sync', md);
   } finally {

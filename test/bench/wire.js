@@ -1,7 +1,7 @@
 'use strict';
 // The sync protocol's wire encoding, for measuring bytes and encode/decode time: the same .proto the
 // control plane and data planes load, through protobufjs (what @grpc/proto-loader uses underneath),
-// with the same loader options, so decode() gives what a SyncClient's 'data' handler receives.
+// with the same loader options; decode() is the data plane's own decoder (libs/sync snapshot-bytes.ts).
 const { join } = require('node:path');
 const protobuf = require('protobufjs');
 const { ROOT } = require('./lib');
@@ -26,11 +26,9 @@ function encodeResponse(snapshot) {
   return T.encode(msg).finish();
 }
 
-/** Bytes -> the snapshot a data plane would apply (decode + snapshotFromProto). */
+/** Bytes -> the snapshot a data plane applies, decoded as its sync client does (entity by entity). */
 function decodeResponse(bytes) {
-  const T = type();
-  const obj = T.toObject(T.decode(bytes), { longs: String, enums: String, defaults: true, oneofs: true });
-  return sync.snapshotFromProto(obj.snapshot);
+  return sync.snapshotFromBytes(sync.decodeRawSyncResponse(bytes).snapshot);
 }
 
 module.exports = { encodeResponse, decodeResponse, sync };

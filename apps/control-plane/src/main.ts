@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { startAdminServer } from './admin/admin-server';
 import { SyncServer } from './clustering/sync-server';
 import { persistentNodeId } from './node-id';
-import { buildSnapshot } from './snapshots/build-snapshot';
+import { SnapshotBuilder } from './snapshots/build-snapshot';
 import { ConfigListener } from './snapshots/config-listener';
 import { SnapshotScheduler } from './snapshots/snapshot-scheduler';
 import { openDatabase } from './store/database';
@@ -29,10 +29,12 @@ export async function startControlPlane(settings: Settings, logger: Logger): Pro
   const pruning = setInterval(() => history.prune().catch((err) => logger.warn('history pruning failed', { err })), 60_000);
   pruning.unref();
   const sync = new SyncServer({ logger: logger.child({ component: 'sync' }), softwareVersion: ARCHWAY_VERSION });
+  // remembers which rows it validated, so each build validates only the rows written since the last
+  const builder = new SnapshotBuilder(store);
   const snapshots = new SnapshotScheduler({
     debounceMs: settings.snapshotDebounceMs,
     maxDelayMs: settings.snapshotMaxDelayMs,
-    build: () => buildSnapshot(store),
+    build: () => builder.build(),
     publish: (s) => sync.publish(s),
     logger: logger.child({ component: 'snapshots' }),
   });

@@ -7,7 +7,7 @@ export * from './proxy-errors';
 export { serviceSchema } from './entities/service';
 export { routeSchema } from './entities/route';
 export { isValidHostname } from './entities/typedefs';
-export { validateConfig, validateConfigSteps } from './validate-config';
+export { validateConfig, validateConfigSteps, type ValidationMemo } from './validate-config';
 export { runSteps, sortSteps, type Steps } from './steps';
 export * from './declarative';
 export { consumerSchema, type Consumer } from './entities/consumer';

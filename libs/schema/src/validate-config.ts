@@ -52,7 +52,23 @@ function validateStored(kind: ConfigCollection, raw: Record<string, unknown>, lo
   return validateEntity<StoredEntity>(schema, input, 'replace', opts);
 }
 
-function* validateCollection(kind: ConfigCollection, list: unknown, lookup: PluginLookup, problems: string[]): Steps<StoredEntity[]> {
+/**
+ * Lets a caller that validated an entity before (the control plane, across builds) hand back that
+ * result: return the validated entity for `raw` when it is known to be unchanged, else undefined.
+ * `validated` is told of every entity validated here.
+ */
+export interface ValidationMemo {
+  known(kind: ConfigCollection, raw: Record<string, unknown>): StoredEntity | undefined;
+  validated(kind: ConfigCollection, raw: Record<string, unknown>, entity: StoredEntity): void;
+}
+
+function* validateCollection(
+  kind: ConfigCollection,
+  list: unknown,
+  lookup: PluginLookup,
+  problems: string[],
+  memo: ValidationMemo | undefined,
+): Steps<StoredEntity[]> {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) {
     problems.push(`${kind}: expected an array`);
@@ -64,7 +80,11 @@ function* validateCollection(kind: ConfigCollection, list: unknown, lookup: Plug
     const label = isRecord(raw) && typeof raw.id === 'string' ? raw.id : '?';
     try {
       if (!isRecord(raw)) throw new Error('expected a record');
-      const e = validateStored(kind, raw, lookup);
+      let e = memo?.known(kind, raw);
+      if (e === undefined) {
+        e = validateStored(kind, raw, lookup);
+        memo?.validated(kind, raw, e);
+      }
       if (seen.has(e.id)) problems.push(`${kind} ${e.id}: duplicate id`);
       seen.add(e.id);
       out.push(e);
@@ -82,17 +102,17 @@ function* validateCollection(kind: ConfigCollection, list: unknown, lookup: Plug
  * (the data plane and the control plane pass `pluginSchema` from @archway/plugins); a plugin it does
  * not know is a problem. Pure: no I/O, no clock (timestamps come from the entities).
  */
-export function validateConfig(config: Partial<ConfigSet>, lookup: PluginLookup): ConfigSet {
-  return runSteps(validateConfigSteps(config, lookup));
+export function validateConfig(config: Partial<ConfigSet>, lookup: PluginLookup, memo?: ValidationMemo): ConfigSet {
+  return runSteps(validateConfigSteps(config, lookup, memo));
 }
 
 /** validateConfig, one entity per step (see steps.ts): a data plane validates a large config between requests. */
-export function* validateConfigSteps(config: Partial<ConfigSet>, lookup: PluginLookup): Steps<ConfigSet> {
+export function* validateConfigSteps(config: Partial<ConfigSet>, lookup: PluginLookup, memo?: ValidationMemo): Steps<ConfigSet> {
   const problems: string[] = [];
   const source = (isRecord(config) ? config : {}) as Record<string, unknown>;
   if (!isRecord(config)) problems.push('config: expected an object');
   const out = emptyConfig() as unknown as Collections;
-  for (const kind of CONFIG_COLLECTIONS) out[kind] = yield* validateCollection(kind, source[kind], lookup, problems);
+  for (const kind of CONFIG_COLLECTIONS) out[kind] = yield* validateCollection(kind, source[kind], lookup, problems, memo);
   yield* checkUniques(out, problems);
   yield* checkReferences(out, problems);
   if (problems.length) throw new ArchwayError(2, `invalid config: ${problems.join('; ')}`);

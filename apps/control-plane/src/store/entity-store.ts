@@ -253,20 +253,25 @@ export class EntityStore {
     });
   }
 
-  /** Every entity of every kind at one consistent version. */
-  async readConfig(): Promise<{ version: number; entities: Record<EntityName, Entity[]> }> {
+  /**
+   * Every entity of every kind at one consistent version, with each row's revision (its xmin: it
+   * changes whenever the row is written, so an unchanged revision means unchanged data).
+   */
+  async readConfig(): Promise<{ version: number; entities: Record<EntityName, Entity[]>; revisions: Record<EntityName, string[]> }> {
     const qr = this.ds.createQueryRunner();
     await qr.connect();
     try {
       await qr.startTransaction('REPEATABLE READ');
       const [{ version }] = (await qr.query('SELECT version FROM config_version WHERE id = 1')) as { version: string }[];
       const entities = {} as Record<EntityName, Entity[]>;
+      const revisions = {} as Record<EntityName, string[]>;
       for (const kind of this.kinds) {
-        const rows = (await qr.query(`SELECT data FROM "${kind}" ORDER BY id`)) as { data: Entity }[];
+        const rows = (await qr.query(`SELECT data, xmin::text AS rev FROM "${kind}" ORDER BY id`)) as { data: Entity; rev: string }[];
         entities[kind] = rows.map((r) => r.data);
+        revisions[kind] = rows.map((r) => r.rev);
       }
       await qr.commitTransaction();
-      return { version: Number(version), entities };
+      return { version: Number(version), entities, revisions };
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction();
       throw err;
