@@ -7,7 +7,7 @@ const { join } = require('node:path');
 const BENCHES = {
   proxy: { script: 'proxy.js' },
   router: { script: 'router.js' },
-  // 50 in-process data planes each hold a compiled 10,000-route config
+  // the bench process holds the big snapshot and its breakdown; the 50 data planes live in child processes
   sync: { script: 'sync.js', nodeArgs: ['--max-old-space-size=12288'] },
   propagation: { script: 'propagation.js', args: ['100', '2'] },
 };

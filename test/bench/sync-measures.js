@@ -6,6 +6,7 @@ const { join } = require('node:path');
 const { ROOT, summarize, sleep } = require('./lib');
 const fx = require('./fixtures');
 const { performance } = require('node:perf_hooks');
+const { MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
 const { encodeResponse, decodeResponse, sync } = require('./wire');
 
 const { decodeRawSyncResponse, snapshotFromBytesSteps } = sync;
@@ -52,7 +53,7 @@ function inSlices(steps, sliceMs = 4) {
  */
 async function applyBreakdown(snapshot, rounds) {
   if (!snapshot) return null;
-  const steps = { encode: [], decode: [], hash: [], validate: [], router: [], compile: [], sliced: [], slices: [], longest: [] };
+  const steps = { encode: [], decode: [], hash: [], validate: [], router: [], compile: [], sliced: [], slices: [], longest: [], clone: [], parse: [] };
   let bytes = 0;
   for (let i = 0; i < rounds; i++) {
     let t = process.hrtime.bigint();
@@ -75,6 +76,19 @@ async function applyBreakdown(snapshot, rounds) {
     const rt = fx.schema.runSteps(compileRuntimeSteps(trustCheckedSnapshot({ version: received.version, hash: received.hash, config })));
     steps.compile.push(msSince(t));
     dispose(rt);
+    // the alternatives, as blocks on the receiving thread: a worker_thread handing the validated config
+    // back (structured clone; the compiled router and chains hold functions and cannot cross), and one
+    // JSON.parse of the whole snapshot (a worker's IPC message, before snapshots went in parts)
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(config);
+    t = process.hrtime.bigint();
+    receiveMessageOnPort(port2);
+    steps.clone.push(msSince(t));
+    port1.close();
+    const text = JSON.stringify(received);
+    t = process.hrtime.bigint();
+    JSON.parse(text);
+    steps.parse.push(msSince(t));
     const all = await inSlices(
       (function* () {
         const s = yield* snapshotFromBytesSteps(decodeRawSyncResponse(wire).snapshot);
@@ -100,7 +114,7 @@ function dispose(rt) {
  * Requests sent between a write's response and the moment the proxy serves the new route count as
  * "during apply".
  */
-async function latencyDuringApply(ctx, call, writes, { rate = 200, steadyMs = 5000, pauseMs = 1500 } = {}) {
+async function latencyDuringApply(ctx, call, writes, { rate = 200, steadyMs = 5000, pauseMs = 1500, label = 'apply' } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const samples = [];
   const send = () => {
@@ -118,7 +132,7 @@ async function latencyDuringApply(ctx, call, writes, { rate = 200, steadyMs = 50
   try {
     await sleep(steadyMs);
     for (let i = 0; i < writes; i++) {
-      const name = `w-apply-${i}`;
+      const name = `w-${label}-${i}`;
       const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
       if (res.status !== 201) throw new Error(`write answered ${res.status}`);
       const from = process.hrtime.bigint();

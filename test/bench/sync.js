@@ -129,7 +129,7 @@ async function phase(ctx, routes, consumers, writes, fleets) {
 async function main() {
   const upstream = http.createServer((_, res) => res.end('ok')).listen(0, '127.0.0.1');
   await new Promise((r) => upstream.once('listening', r));
-  const prefixes = [tempPrefix('cp'), tempPrefix('dp')];
+  const prefixes = [tempPrefix('cp'), tempPrefix('dp'), tempPrefix('dpw')];
   const ports = { admin: await freePort(), cluster: await freePort(), proxy: await freePort() };
   const cp = spawnRole(
     'control-plane',
@@ -157,8 +157,21 @@ async function main() {
     const bigSnapshot = cacheFile ? JSON.parse(readFileSync(cacheFile, 'utf8')) : null;
     await ctx.fleet.shrink(0);
     const breakdown = await applyBreakdown(bigSnapshot, 3);
-    const during = await latencyDuringApply(ctx, call, 3);
-    const md = require('./sync-report').render({ small, large, breakdown, during, WRITES, LARGE_WRITES, procs: ctx.fleet.procs, machine: machine() });
+    const during = await latencyDuringApply(ctx, call, 3, { label: 'single' });
+    // the same with ARCHWAY_WORKERS=2: the primary decodes and checks, the workers only compile
+    await stopChild(dp);
+    ctx.proxyPort = await freePort();
+    dp = spawnRole('data-plane', {
+      ARCHWAY_PROXY_LISTEN: `127.0.0.1:${ctx.proxyPort}`,
+      ARCHWAY_PROXY_SSL_LISTEN: 'off',
+      ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+      ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${ports.cluster}`,
+      ARCHWAY_PREFIX: prefixes[2],
+      ARCHWAY_WORKERS: '2',
+    });
+    await waitFor('the 2-worker data plane to serve the config', async () => (await fx.get(ctx.proxyPort, ctx.loadPath, ctx.loadHeaders)) === 200, 300_000);
+    const duringWorkers = await latencyDuringApply(ctx, call, 3, { label: 'workers' });
+    const md = require('./sync-report').render({ small, large, breakdown, during, duringWorkers, WRITES, LARGE_WRITES, procs: ctx.fleet.procs, machine: machine() });
     process.stdout.write(`\n${md}\n`);
     writeSection('sync', md);
   } finally {
