@@ -3,8 +3,14 @@
 // that received it (the sync client's process, or whoever reads the disk cache); what passed is
 // remembered, so compiling it later does not hash or validate it again. The data plane trusts nothing
 // it did not check itself: a proxy worker trusts only snapshots its own primary checked.
+// The sync client's SnapshotChecker also remembers the entities of the last snapshot that passed, by
+// their canonical JSON (computed for the hash anyway): an entity whose canonical JSON is unchanged is
+// exactly the content validated before, so only new or changed entities are validated again.
 import { pluginSchema } from '@archway/plugins';
-import { CONFIG_COLLECTIONS, configHashSteps, runSteps, validateConfigSteps, type PluginLookup, type Snapshot, type Steps } from '@archway/schema';
+import {
+  CONFIG_COLLECTIONS, configHashSteps, runSteps, validateConfigSteps,
+  type PluginLookup, type Snapshot, type Steps, type ValidationMemo,
+} from '@archway/schema';
 
 export class ConfigRejectedError extends Error {
   readonly code = 'ARCHWAY_CONFIG_REJECTED';
@@ -44,16 +50,47 @@ function checkShape(snapshot: Snapshot): void {
   }
 }
 
-/** Shape, hash, validation, one entity per step; returns the snapshot with its validated config. */
-export function* checkSnapshotSteps(snapshot: Snapshot, schemas: PluginLookup = pluginSchema): Steps<CheckedSnapshot> {
-  if (isChecked(snapshot)) return snapshot;
-  checkShape(snapshot);
-  const actual = yield* configHashSteps(snapshot.config);
-  if (actual !== snapshot.hash)
-    throw new ConfigRejectedError(`snapshot ${snapshot.version}: config hash mismatch (announced ${snapshot.hash}, computed ${actual})`);
-  // plugin configs are checked by this data plane's plugin schemas, as the control plane checked them
-  const config = yield* validateConfigSteps(snapshot.config, schemas);
-  return trustCheckedSnapshot(Object.freeze({ version: snapshot.version, hash: snapshot.hash, config }));
+type ValidatedEntity = Record<string, unknown> & { id: string };
+
+/** Checks snapshots one after another, validating only the entities that changed since the last one that passed. */
+export class SnapshotChecker {
+  /** `${kind}:${id}` -> canonical JSON and validated form of the entities of the last snapshot that passed */
+  #known = new Map<string, { canonical: string; entity: ValidatedEntity }>();
+
+  constructor(private readonly schemas: PluginLookup = pluginSchema) {}
+
+  /** Shape, hash, validation, one entity per step; returns the snapshot with its validated config. */
+  *checkSteps(snapshot: Snapshot): Steps<CheckedSnapshot> {
+    if (isChecked(snapshot)) return snapshot;
+    checkShape(snapshot);
+    const canonicalOf = new Map<object, string>();
+    const actual = yield* configHashSteps(snapshot.config, (_kind, entity, canonical) => canonicalOf.set(entity, canonical));
+    if (actual !== snapshot.hash)
+      throw new ConfigRejectedError(`snapshot ${snapshot.version}: config hash mismatch (announced ${snapshot.hash}, computed ${actual})`);
+    const next = new Map<string, { canonical: string; entity: ValidatedEntity }>();
+    const memo: ValidationMemo = {
+      known: (kind, raw) => {
+        const key = `${kind}:${String(raw.id)}`;
+        const before = this.#known.get(key);
+        if (before === undefined || before.canonical !== canonicalOf.get(raw)) return undefined;
+        next.set(key, before);
+        return before.entity;
+      },
+      validated: (kind, raw, entity) => {
+        const canonical = canonicalOf.get(raw);
+        if (canonical !== undefined) next.set(`${kind}:${entity.id}`, { canonical, entity });
+      },
+    };
+    // plugin configs are checked by this data plane's plugin schemas, as the control plane checked them
+    const config = yield* validateConfigSteps(snapshot.config, this.schemas, memo);
+    this.#known = next;
+    return trustCheckedSnapshot(Object.freeze({ version: snapshot.version, hash: snapshot.hash, config }));
+  }
+}
+
+/** Shape, hash, validation (of every entity), one entity per step; returns the snapshot with its validated config. */
+export function checkSnapshotSteps(snapshot: Snapshot, schemas: PluginLookup = pluginSchema): Steps<CheckedSnapshot> {
+  return new SnapshotChecker(schemas).checkSteps(snapshot);
 }
 
 /** checkSnapshotSteps at once (the disk cache at start-up, specs). Throws on anything invalid. */

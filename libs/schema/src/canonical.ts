@@ -57,7 +57,7 @@ export function canonicalConfig(config: Partial<ConfigSet>): string {
 }
 
 // The collections in the canonical (sorted-key) order of the top-level object.
-const SORTED_COLLECTIONS = [...CONFIG_COLLECTIONS].sort();
+const SORTED_COLLECTIONS: readonly ConfigCollection[] = [...CONFIG_COLLECTIONS].sort();
 /** hash.update() is a native call: feed it text in pieces of about this many characters */
 const HASH_CHUNK = 64 * 1024;
 
@@ -65,7 +65,11 @@ const HASH_CHUNK = 64 * 1024;
  * configHash, one entity per step: the same bytes as canonicalConfig, fed to SHA-256 piece by piece,
  * so a data plane can hash a large config between requests.
  */
-export function* configHashSteps(config: Partial<ConfigSet>): Steps<string> {
+export function* configHashSteps(
+  config: Partial<ConfigSet>,
+  /** told each entity's canonical JSON as it is hashed (a data plane remembers them: snapshot-check.ts) */
+  onEntity?: (kind: ConfigCollection, entity: object, canonical: string) => void,
+): Steps<string> {
   const hash = createHash('sha256');
   let text = '{';
   for (let k = 0; k < SORTED_COLLECTIONS.length; k++) {
@@ -73,7 +77,9 @@ export function* configHashSteps(config: Partial<ConfigSet>): Steps<string> {
     text += `${k ? ',' : ''}${JSON.stringify(key)}:[`;
     const list = yield* sortSteps((config[key] ?? []) as { id: string }[], byId);
     for (let i = 0; i < list.length; i++) {
-      text += (i ? ',' : '') + canonicalJson(list[i]);
+      const json = canonicalJson(list[i]);
+      onEntity?.(key, list[i], json);
+      text += (i ? ',' : '') + json;
       if (text.length >= HASH_CHUNK) {
         hash.update(text);
         text = '';

@@ -14,7 +14,7 @@ import {
   type HealthReport, type RawConfigStream, type RawSyncResponse, type SyncRequest,
 } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
-import { checkSnapshotSteps, type CheckedSnapshot } from '../snapshot-check';
+import { SnapshotChecker, type CheckedSnapshot } from '../snapshot-check';
 import { runInSlices } from '../time-slices';
 import { LatestOnly } from './latest-only';
 
@@ -76,6 +76,8 @@ export class SyncClient extends EventEmitter {
   readonly #log: Logger;
   readonly #backoff: Backoff;
   readonly #queue: LatestOnly<Received>;
+  /** remembers the last snapshot's entities, so only changed ones are validated again */
+  readonly #checker: SnapshotChecker;
   #state: SyncState = 'disconnected';
   #index = 0;
   #attempt: Attempt | null = null;
@@ -90,6 +92,7 @@ export class SyncClient extends EventEmitter {
     this.#log = opts.logger;
     this.#backoff = new Backoff(opts.backoff);
     this.#queue = new LatestOnly((r) => this.#handle(r));
+    this.#checker = new SnapshotChecker(opts.plugins ?? pluginSchema);
   }
 
   get state(): SyncState {
@@ -258,7 +261,7 @@ export class SyncClient extends EventEmitter {
     const snapshot = yield* snapshotFromBytesSteps(bytes);
     const served = this.#served();
     if (served && served.version === snapshot.version && served.hash === snapshot.hash) return null;
-    return yield* checkSnapshotSteps(snapshot, this.#opts.plugins ?? pluginSchema);
+    return yield* this.#checker.checkSteps(snapshot);
   }
 
   #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, applied?: Snapshot): void {
