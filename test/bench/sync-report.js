@@ -1,5 +1,6 @@
 'use strict';
 // The sync benchmark's section of docs/benchmarks.md.
+const { cpus, loadavg } = require('node:os');
 const { summarize } = require('./lib');
 
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
@@ -62,6 +63,8 @@ function render({ small, large, breakdown, during, duringWorkers, WRITES, LARGE_
 Command: \`npm run bench sync\` (builds, then \`node --max-old-space-size=12288 test/bench/sync.js\`; env
 BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES}), ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}. Database: ${process.env.ARCHWAY_DATABASE_URL ? 'the server at ARCHWAY_DATABASE_URL' : 'embedded Postgres'}.
+Load average when the run ended (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores — other work
+on the machine stretches every wall-clock figure below; CPU-bound rows stretch the most.
 
 One control-plane process (default snapshot debounce 5 ms), one real data-plane process
 (\`ARCHWAY_WORKERS=1\`), and N = 1, 10, 50 data planes spread round-robin over ${procs} child processes of
