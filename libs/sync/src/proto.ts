@@ -8,6 +8,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './generated/sync';
 import type { ConfigSyncClient, ConfigSyncDefinition } from './generated/archway/sync/v1/ConfigSync';
 import type { SyncRequest } from './generated/archway/sync/v1/SyncRequest';
+import type { SyncResponse } from './generated/archway/sync/v1/SyncResponse';
 
 const PROTO_SUBDIR = path.join('archway', 'sync', 'v1');
 export const SYNC_PROTO_FILES = ['archway/sync/v1/sync.proto'];
@@ -74,4 +75,31 @@ export type RawConfigStream = grpc.ClientDuplexStream<SyncRequest, Buffer>;
 export function openRawConfigStream(client: grpc.Client): RawConfigStream {
   const method = configSyncService().StreamConfig;
   return client.makeBidiStreamRequest(method.path, method.requestSerialize as (r: SyncRequest) => Buffer, (bytes: Buffer) => bytes);
+}
+
+/**
+ * The ConfigSync service definition for a server that sends pre-encoded responses: a Buffer written
+ * to the stream goes out as it is (see encodeSyncResponse), anything else is encoded as usual.
+ */
+export function configSyncServiceSendingBytes(): ConfigSyncDefinition {
+  const def = configSyncService();
+  const method = def.StreamConfig;
+  const encode = method.responseSerialize;
+  return { ...def, StreamConfig: { ...method, responseSerialize: (value) => (Buffer.isBuffer(value) ? value : encode(value)) } };
+}
+
+/**
+ * A snapshot's part of a SyncResponse on the wire (its field `snapshot`, tag and length included),
+ * encoded once per snapshot: each stream's response adds only its small fields (encodeSyncResponse).
+ */
+export function encodeSnapshotField(snapshot: SyncResponse['snapshot']): Buffer {
+  return configSyncService().StreamConfig.responseSerialize({ snapshot });
+}
+
+/**
+ * One SyncResponse as bytes: the per-stream fields encoded now, followed by the snapshot field encoded
+ * once (protobuf fields may come in any order; a message is the concatenation of its fields).
+ */
+export function encodeSyncResponse(head: Omit<SyncResponse, 'snapshot'>, snapshotField: Buffer): Buffer {
+  return Buffer.concat([configSyncService().StreamConfig.responseSerialize(head), snapshotField]);
 }

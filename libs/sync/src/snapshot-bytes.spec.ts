@@ -2,7 +2,7 @@
 // snapshotFromProto give, for a config with every kind of entity, and hashes the same.
 import { configHash, makeSnapshot, runSteps } from '@archway/schema';
 import { snapshotFromProto, snapshotToProto } from './convert';
-import { configSyncService } from './proto';
+import { configSyncService, encodeSnapshotField, encodeSyncResponse } from './proto';
 import { decodeRawSyncResponse, snapshotFromBytes, snapshotFromBytesSteps } from './snapshot-bytes';
 import { wholeConfig } from './testing/whole-config';
 import type { SyncResponse__Output } from './generated/archway/sync/v1/SyncResponse';
@@ -31,6 +31,15 @@ describe('SyncResponse from raw bytes', () => {
     expect(yields).toBe(Object.values(snapshot.config).reduce((n, list) => n + list.length, 0));
     expect(configHash(r.value.config)).toBe(snapshot.hash);
     expect(runSteps(snapshotFromBytesSteps(body))).toEqual(snapshotFromBytes(body));
+  });
+
+  it("the control plane's response built from the snapshot encoded once decodes as the whole message does", () => {
+    const head = { version_info: '42', nonce: 'n-2', control_plane_version: '9.9.9' };
+    const shared = encodeSnapshotField(snapshotToProto(snapshot));
+    const assembled = encodeSyncResponse(head, shared);
+    const whole = method.responseSerialize({ ...head, snapshot: snapshotToProto(snapshot) });
+    expect(method.responseDeserialize(assembled)).toEqual(method.responseDeserialize(whole));
+    expect(assembled.length).toBe(whole.length);
   });
 
   it('a response without a snapshot has none', () => {

@@ -3,7 +3,7 @@
 // Nest module wraps it. Per-stream rules live in sync-session.ts.
 import * as grpc from '@grpc/grpc-js';
 import type { Snapshot } from '@archway/schema';
-import { configSyncService, snapshotToProto, type SnapshotMessage } from '@archway/sync';
+import { configSyncServiceSendingBytes, encodeSnapshotField, snapshotToProto } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
 import { DataPlaneRegistry, type DataPlaneStatus } from './data-plane-registry';
 import { ReportedHealth } from './reported-health';
@@ -30,7 +30,8 @@ export class SyncServer {
   /** target health as connected data planes report it (the Admin API's GET /upstreams/{u}/health) */
   readonly targetHealth = new ReportedHealth(() => this.#registry.healthReports());
   readonly #sessions = new Set<SyncSession>();
-  readonly #encoded = new WeakMap<Snapshot, SnapshotMessage>();
+  /** each snapshot's bytes on the wire, encoded once however many streams it goes to */
+  readonly #encoded = new WeakMap<Snapshot, Buffer>();
   readonly #context: SessionContext;
   #latest: Snapshot | null = null;
   #server: grpc.Server | null = null;
@@ -55,7 +56,7 @@ export class SyncServer {
       'grpc.keepalive_time_ms': this.#opts.keepaliveTimeMs ?? 30_000,
       'grpc.keepalive_timeout_ms': this.#opts.keepaliveTimeoutMs ?? 10_000,
     });
-    server.addService(configSyncService(), { StreamConfig: (call: SyncCall) => this.#accept(call) });
+    server.addService(configSyncServiceSendingBytes(), { StreamConfig: (call: SyncCall) => this.#accept(call) });
     const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
     const creds = this.#opts.credentials ?? grpc.ServerCredentials.createInsecure();
     return new Promise((resolve, reject) => {
@@ -115,12 +116,12 @@ export class SyncServer {
     this.#sessions.add(new SyncSession(call, this.#context));
   }
 
-  #encode(snapshot: Snapshot): SnapshotMessage {
-    let msg = this.#encoded.get(snapshot);
-    if (!msg) {
-      msg = snapshotToProto(snapshot);
-      this.#encoded.set(snapshot, msg);
+  #encode(snapshot: Snapshot): Buffer {
+    let bytes = this.#encoded.get(snapshot);
+    if (!bytes) {
+      bytes = encodeSnapshotField(snapshotToProto(snapshot));
+      this.#encoded.set(snapshot, bytes);
     }
-    return msg;
+    return bytes;
   }
 }

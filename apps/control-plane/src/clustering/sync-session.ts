@@ -7,11 +7,12 @@
 //  * a NACKed hash is not sent again on this stream; a newer snapshot (another hash) is.
 import * as grpc from '@grpc/grpc-js';
 import type { Snapshot } from '@archway/schema';
-import { formatVersionInfo, newNonce, parseVersionInfo, type ErrorDetail__Output, type SyncRequest__Output, type SyncResponse } from '@archway/sync';
+import { encodeSyncResponse, formatVersionInfo, newNonce, parseVersionInfo, type ErrorDetail__Output, type SyncRequest__Output, type SyncResponse } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
 import type { DataPlaneRegistry } from './data-plane-registry';
 
-export type SyncCall = grpc.ServerDuplexStream<SyncRequest__Output, SyncResponse>;
+/** responses go out as messages or as bytes already encoded (encodeSyncResponse) */
+export type SyncCall = grpc.ServerDuplexStream<SyncRequest__Output, SyncResponse | Buffer>;
 
 export interface SessionContext {
   logger: Logger;
@@ -19,8 +20,8 @@ export interface SessionContext {
   registry: DataPlaneRegistry;
   /** the newest published snapshot, or null before the first publish */
   latest(): Snapshot | null;
-  /** the wire form of a snapshot, computed once per snapshot for all streams */
-  encode(snapshot: Snapshot): SyncResponse['snapshot'];
+  /** the snapshot's field of a SyncResponse, encoded once per snapshot for all streams (encodeSnapshotField) */
+  encode(snapshot: Snapshot): Buffer;
   closed(session: SyncSession): void;
 }
 
@@ -71,12 +72,11 @@ export class SyncSession {
     const nonce = newNonce();
     this.#outstanding = { nonce, snapshot };
     this.#writing = true;
-    const msg: SyncResponse = {
-      version_info: formatVersionInfo(snapshot.version),
-      nonce,
-      snapshot: this.#ctx.encode(snapshot),
-      control_plane_version: this.#ctx.softwareVersion,
-    };
+    // only the small per-stream fields are encoded here: the snapshot's bytes are shared by every stream
+    const msg = encodeSyncResponse(
+      { version_info: formatVersionInfo(snapshot.version), nonce, control_plane_version: this.#ctx.softwareVersion },
+      this.#ctx.encode(snapshot),
+    );
     this.#log.debug('sending config', { version: snapshot.version, hash: snapshot.hash, nonce });
     // The write callback fires once grpc-js has handed the message to HTTP/2; until then (a backed-up
     // stream) nothing else is queued, so a slow reader only ever gets the newest snapshot next.
