@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import { balancersReady, closeBalancers, type BalancingOptions } from './balancers';
+import { ProxyMetrics } from './proxy-metrics';
 import { compileRuntime, type PluginSet, type RuntimeConfig } from './runtime-config';
 import { UpstreamPools } from './upstream-pools';
 import { writeFileAtomic } from './write-file-atomic';
@@ -19,6 +20,8 @@ export interface ConfigStoreOptions {
   persist?: boolean;
   /** the plugins this data plane runs (default: the bundled ones) */
   plugins?: PluginSet;
+  /** where this process's proxy metrics go (default: a registry of its own) */
+  metrics?: ProxyMetrics;
 }
 
 export function cacheFilePath(prefix: string): string {
@@ -36,13 +39,24 @@ export class ConfigStore {
   readonly #balancing: BalancingOptions;
   readonly #persistApplied: boolean;
   readonly #plugins: PluginSet | undefined;
+  /** the proxy's metrics: route series are compiled with each snapshot, circuit changes counted */
+  readonly metrics: ProxyMetrics;
 
   constructor(opts: ConfigStoreOptions) {
     this.#file = cacheFilePath(opts.prefix);
     this.#persistApplied = opts.persist ?? true;
     this.#plugins = opts.plugins;
     this.#logger = opts.logger;
-    this.#balancing = { logger: opts.logger.child({ component: 'balancer' }), ...opts.balancing };
+    const metrics = (this.metrics = opts.metrics ?? new ProxyMetrics());
+    const onCircuitChange = opts.balancing?.onCircuitChange;
+    this.#balancing = {
+      logger: opts.logger.child({ component: 'balancer' }),
+      ...opts.balancing,
+      onCircuitChange: (e) => {
+        metrics.circuitChange(e);
+        onCircuitChange?.(e);
+      },
+    };
   }
 
   /** The config to serve a request with, read once per request; null until one is loaded. */
@@ -120,7 +134,7 @@ export class ConfigStore {
 
   /** compile -> first DNS answers of the balancers -> their peers' pools opened; nothing swapped yet. */
   async #compile(snapshot: Snapshot): Promise<RuntimeConfig> {
-    const next = compileRuntime(snapshot, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins);
+    const next = compileRuntime(snapshot, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins, this.metrics);
     try {
       await balancersReady(next.balancers);
     } catch (err) {

@@ -10,6 +10,8 @@ import type { Pool } from 'undici';
 import { closeBalancers, compileBalancers, ServiceBalancer, upstreamsByName, type Balancers, type BalancingOptions } from './balancers';
 import { compileHttpsOnly } from './https-redirect';
 import { compileSniCertificates, type SniCertificates } from './sni-certificates';
+import { ProxyMetrics } from './proxy-metrics';
+import type { RouteMetrics } from './route-metrics';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
 import { upstreamTlsResolver, type UpstreamTls } from './upstream-tls';
 
@@ -53,6 +55,8 @@ export interface RuntimeConfig {
   readonly tls: TlsRuntime;
   /** upstream id -> balancer (health checks, circuit breakers, DNS); the status port reads their health */
   readonly balancers: Balancers;
+  /** per route: its metric series, label values resolved (the proxy records each request there) */
+  readonly routeMetrics: RouteMetrics;
 }
 
 /** compileRuntime's balancer options; `previous` is the runtime being replaced (its state carries over). */
@@ -152,6 +156,7 @@ export function compileRuntime(
   logger?: Logger,
   balancing: RuntimeBalancing = {},
   plugins: PluginSet = BUNDLED_PLUGIN_SET,
+  metrics: ProxyMetrics = new ProxyMetrics(),
 ): RuntimeConfig {
   checkShape(snapshot);
   const actual = configHash(snapshot.config);
@@ -167,6 +172,7 @@ export function compileRuntime(
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
+  const routeMetrics = metrics.routes(config);
   let chains: ChainSet;
   try {
     chains = compileChains({ config, handlers: plugins.handlers, logger, node: plugins.node });
@@ -177,7 +183,7 @@ export function compileRuntime(
   const balancers = compileBalancers(config, balancing.previous?.balancers ?? null, balancing);
   try {
     const { upstreams, poolKeys } = buildUpstreams(config, pools, upstreamTlsResolver(config), balancers);
-    return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools, tls, balancers };
+    return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools, tls, balancers, routeMetrics };
   } catch (err) {
     closeBalancers(balancers);
     throw err;
