@@ -1,23 +1,20 @@
 // GET :8100/metrics of a data plane with two proxy workers (ARCHWAY_WORKERS=2) from the build, fed by a
 // sync server in the test: one scrape shows the whole data plane (both workers' requests summed, the
 // primary's config and sync metrics once), and a killed worker's counts stay in the sums.
-import { emptyConfig, makeSnapshot, routeSchema, serviceSchema, validateEntity, type Route, type Service } from '@archway/schema';
-import { silentLogger } from '@archway/telemetry';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
-import { eventually, freePort, role, type RoleProcess } from '../support/processes';
+import { makeSnapshot } from '@archway/schema';
+import type { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
+import { eventually, type RoleProcess } from '../support/processes';
+import { serviceConfig, startSyncedDataPlane, type SyncedDataPlane } from '../support/synced-data-plane';
 import { startEchoUpstream, type Upstream } from '../support/upstream';
 
 jest.setTimeout(120_000);
 
+let plane: SyncedDataPlane;
 let server: SyncServer;
 let upstream: Upstream;
 let dp: RoleProcess;
 let proxy: string;
 let status: string;
-let prefix: string;
 
 const get = (path: string) => fetch(proxy + path, { headers: { connection: 'close' } }).then((r) => r.status);
 const scrape = async () => {
@@ -35,33 +32,15 @@ const REQUESTS = 'archway_http_requests_total{service="echo",route="hello",code=
 
 beforeAll(async () => {
   upstream = await startEchoUpstream();
-  server = new SyncServer({ logger: silentLogger, softwareVersion: 'test' });
-  const clusterPort = await server.listen('127.0.0.1', 0);
-  const [proxyPort, statusPort] = [await freePort(), await freePort()];
-  proxy = `http://127.0.0.1:${proxyPort}`;
-  status = `http://127.0.0.1:${statusPort}`;
-  prefix = mkdtempSync(join(tmpdir(), 'archway-e2e-metrics-'));
-  dp = role('dp', 'data-plane', {
-    ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
-    ARCHWAY_PROXY_SSL_LISTEN: 'off',
-    ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
-    ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${clusterPort}`,
-    ARCHWAY_PREFIX: prefix,
-    ARCHWAY_NODE_ID: 'dp-metrics',
-    ARCHWAY_WORKERS: '2',
-    ARCHWAY_LOG_LEVEL: 'debug',
-  }).start();
-  const service = validateEntity<Service>(serviceSchema, { name: 'echo', url: `http://127.0.0.1:${upstream.port}` }, 'create');
-  const route = validateEntity<Route>(routeSchema, { name: 'hello', paths: ['/hello'], service: { id: service.id } }, 'create');
-  server.publish(makeSnapshot(1, { ...emptyConfig(), services: [service], routes: [route] }));
+  plane = await startSyncedDataPlane('metrics', { ARCHWAY_WORKERS: '2', ARCHWAY_LOG_LEVEL: 'debug', ARCHWAY_NODE_ID: 'dp-metrics' });
+  ({ server, dp, proxy, status } = plane);
+  server.publish(makeSnapshot(1, serviceConfig({ name: 'echo', url: `http://127.0.0.1:${upstream.port}` }, [{ name: 'hello', paths: ['/hello'] }])));
   await eventually('the ACK of version 1', async () => server.dataPlanes()[0]?.config_version === 1, 30_000, [dp]);
 });
 
 afterAll(async () => {
-  await dp?.stop();
-  await server?.close();
+  await plane?.stop();
   await upstream?.close();
-  rmSync(prefix, { recursive: true, force: true });
 });
 
 it("sums both workers' requests in one scrape and shows the primary's config and sync metrics once", async () => {
