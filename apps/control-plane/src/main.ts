@@ -11,6 +11,7 @@ import { persistentNodeId } from './node-id';
 import { SnapshotBuilder } from './snapshots/build-snapshot';
 import { ConfigListener } from './snapshots/config-listener';
 import { SnapshotScheduler } from './snapshots/snapshot-scheduler';
+import { ControlPlaneMetrics } from './control-plane-metrics';
 import { openDatabase } from './store/database';
 import { CONFIG_CHANNEL, EntityStore } from './store/entity-store';
 import { ConfigHistory } from './store/history';
@@ -31,12 +32,14 @@ export async function startControlPlane(settings: Settings, logger: Logger): Pro
   const sync = new SyncServer({ logger: logger.child({ component: 'sync' }), softwareVersion: ARCHWAY_VERSION });
   // remembers which rows it validated, so each build validates only the rows written since the last
   const builder = new SnapshotBuilder(store);
+  const metrics = new ControlPlaneMetrics();
   const snapshots = new SnapshotScheduler({
     debounceMs: settings.snapshotDebounceMs,
     maxDelayMs: settings.snapshotMaxDelayMs,
     build: () => builder.build(),
     publish: (s) => sync.publish(s),
     logger: logger.child({ component: 'snapshots' }),
+    onBuild: (ms, ok) => metrics.snapshotBuilt(ms, ok),
   });
   const listener = new ConfigListener(db.url, CONFIG_CHANNEL, (v) => snapshots.trigger(v), logger);
   const closers: (() => Promise<void>)[] = [];
@@ -55,6 +58,7 @@ export async function startControlPlane(settings: Settings, logger: Logger): Pro
         plugins: pluginSchema,
         history,
         targetHealth: sync.targetHealth,
+        metrics,
         node: {
           nodeId: persistentNodeId(settings.prefix, 'control-plane.id'),
           hostname: hostname(),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { runSteps, type Snapshot, type Steps } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import { balancersReady, closeBalancers, type BalancingOptions } from './balancers';
+import { ProxyMetrics } from './proxy-metrics';
 import { BUNDLED_PLUGIN_SET, compileRuntimeSteps, type PluginSet, type RuntimeConfig } from './runtime-config';
 import { checkSnapshotSteps } from './snapshot-check';
 import { writeSnapshotFile } from './snapshot-file';
@@ -23,6 +24,8 @@ export interface ConfigStoreOptions {
   persist?: boolean;
   /** the plugins this data plane runs (default: the bundled ones) */
   plugins?: PluginSet;
+  /** where this process's proxy metrics go (default: a registry of its own) */
+  metrics?: ProxyMetrics;
 }
 
 export function cacheFilePath(prefix: string): string {
@@ -40,13 +43,24 @@ export class ConfigStore {
   readonly #balancing: BalancingOptions;
   readonly #persistApplied: boolean;
   readonly #plugins: PluginSet;
+  /** the proxy's metrics: route series are compiled with each snapshot, circuit changes counted */
+  readonly metrics: ProxyMetrics;
 
   constructor(opts: ConfigStoreOptions) {
     this.#file = cacheFilePath(opts.prefix);
     this.#persistApplied = opts.persist ?? true;
     this.#plugins = opts.plugins ?? BUNDLED_PLUGIN_SET;
     this.#logger = opts.logger;
-    this.#balancing = { logger: opts.logger.child({ component: 'balancer' }), ...opts.balancing };
+    const metrics = (this.metrics = opts.metrics ?? new ProxyMetrics());
+    const onCircuitChange = opts.balancing?.onCircuitChange;
+    this.#balancing = {
+      logger: opts.logger.child({ component: 'balancer' }),
+      ...opts.balancing,
+      onCircuitChange: (e) => {
+        metrics.circuitChange(e);
+        onCircuitChange?.(e);
+      },
+    };
   }
 
   /** The config to serve a request with, read once per request; null until one is loaded. */
@@ -145,7 +159,7 @@ export class ConfigStore {
   *#compileSteps(snapshot: Snapshot): Steps<RuntimeConfig> {
     const checked = yield* checkSnapshotSteps(snapshot, this.#plugins.schemas);
     // the balancers adopt the state of the runtime served when they are built (applies run one at a time)
-    return yield* compileRuntimeSteps(checked, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins);
+    return yield* compileRuntimeSteps(checked, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins, this.metrics);
   }
 
   /** Pools the runtime uses: the services' direct pools and the balanced services' peer pools. */

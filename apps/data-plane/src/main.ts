@@ -2,7 +2,7 @@
 // in the files this one assembles; here are only their start order and their shutdown order.
 import { hostname } from 'node:os';
 import { ARCHWAY_VERSION, loadSettings, type ListenAddress, type Settings } from '@archway/config';
-import { createLogger, type Logger } from '@archway/telemetry';
+import { createLogger, MetricsRegistry, type Logger } from '@archway/telemetry';
 import { ConfigStore } from './config-store';
 import { HealthReporter } from './health-reporter';
 import { findBalancer, upstreamHealthBody } from './upstream-health';
@@ -15,6 +15,8 @@ import { limitsOf } from './downstream-limits';
 import { startPrimary } from './primary';
 import { configureResponseHeaders } from './response-headers-setting';
 import { configureTrustedIps } from './trusted-ips';
+import { NodeMetrics } from './node-metrics';
+import { ProxyMetrics } from './proxy-metrics';
 
 export interface DataPlane {
   /** Stops accepting, lets in-flight requests finish (bounded), stops syncing, closes upstream pools. */
@@ -48,9 +50,13 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
   const drain = new DrainState();
   let reporter: HealthReporter | null = null;
   const healthChanged = () => reporter?.changed();
+  // one registry: the proxy's metrics and the node's (config, sync), served on the status port
+  const registry = new MetricsRegistry();
+  const nodeMetrics = new NodeMetrics(registry, { id: nodeId, version: ARCHWAY_VERSION });
   const store = new ConfigStore({
     prefix: settings.prefix,
     logger: log.child({ component: 'config' }),
+    metrics: new ProxyMetrics(registry),
     // ARCHWAY_ZONE's default ('default') means no zone: every target alike
     balancing: { zone: settings.zone === 'default' ? null : settings.zone, onHealthChange: healthChanged, onCircuitChange: healthChanged },
   });
@@ -88,6 +94,11 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
       controlPlane: () => ({ state: sync.state, address: settings.clusterControlPlane.join(',') || null }),
       proxy: () => proxy.stats(),
       draining: () => drain.draining,
+      metrics: () => {
+        store.metrics.collect(proxy.stats().connections_active, store.runtime?.balancers);
+        nodeMetrics.collect(store.current(), sync.state);
+        return registry.render();
+      },
       upstreamHealth: (key, balancerHealth) => {
         const balancer = findBalancer(store.runtime?.balancers, key);
         return balancer ? upstreamHealthBody(balancer, balancerHealth, nodeId) : null;
@@ -108,6 +119,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
     throw err;
   }
 
+  sync.on('config', (result) => nodeMetrics.configApplied(result));
   // 'connected' is news; the connecting/disconnected churn of a retry loop is already warned about by the sync client
   sync.on('state', (state) =>
     state === 'connected'

@@ -9,6 +9,7 @@ import type { Peer } from '@archway/balancer';
 import { PluginContext, runBodyFilter, runHeaderFilter, runLog, runRequestPhases, type Chain, PluginError, type UpstreamTry } from '@archway/pipeline';
 import type { Logger } from '@archway/telemetry';
 import { sendError, sendExit, sendGatewayError } from './gateway-response';
+import { metricsOf } from './response-metrics';
 
 /** The most a plugin may make the gateway buffer of a request body (request-size-limiting guards more). */
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
@@ -106,6 +107,7 @@ export class PluginRun {
         sendGatewayError(res, 'requestTooLarge', ctx.requestId, req.headers.accept, ctx.startedAt);
         return false;
       }
+      this.#counted(err);
       this.#fail(res, err);
       return false;
     }
@@ -136,12 +138,22 @@ export class PluginRun {
     const ctx = this.ctx;
     ctx.status = status;
     Object.assign(ctx.responseHeaders, headers);
-    await runHeaderFilter(this.chain, ctx);
+    try {
+      await runHeaderFilter(this.chain, ctx);
+    } catch (err) {
+      this.#counted(err); // the caller logs it and answers 500
+      throw err;
+    }
     return ctx.responseHeaders as OutgoingHttpHeaders;
   }
 
-  bodyFilter(body: Buffer): Promise<Buffer> {
-    return runBodyFilter(this.chain, this.ctx, body);
+  async bodyFilter(body: Buffer): Promise<Buffer> {
+    try {
+      return await runBodyFilter(this.chain, this.ctx, body);
+    } catch (err) {
+      this.#counted(err); // the caller logs it and answers 500
+      throw err;
+    }
   }
 
   /**
@@ -199,7 +211,15 @@ export class PluginRun {
   log(): void {
     if (!this.chain.log) return;
     this.#noteDownstream();
-    void runLog(this.chain, this.ctx, (err) => this.logger.error('plugin failed in log phase', { request_id: this.ctx.requestId, plugin: err.plugin, err }));
+    void runLog(this.chain, this.ctx, (err) => {
+      this.#counted(err);
+      this.logger.error('plugin failed in log phase', { request_id: this.ctx.requestId, plugin: err.plugin, err });
+    });
+  }
+
+  /** A plugin's exception counts in archway_plugin_errors_total (a body too large to buffer is no plugin's). */
+  #counted(err: unknown): void {
+    if (err instanceof PluginError) metricsOf(this.#res)?.pluginError(err.plugin, err.phase);
   }
 
   /** A plugin threw: 500 with the request id; the error is logged (the proxy keeps serving). */

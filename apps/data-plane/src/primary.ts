@@ -7,9 +7,10 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ARCHWAY_VERSION, type Settings } from '@archway/config';
-import type { Logger } from '@archway/telemetry';
+import { mergeSnapshots, MetricsRegistry, renderText, type Logger } from '@archway/telemetry';
 import { DrainState } from './drain';
 import type { DataPlane } from './main';
+import { NodeMetrics } from './node-metrics';
 import { resolveNodeId } from './node-id';
 import { NodeStateServer } from './node-state/node-state-server';
 import type { ProxyStats } from './proxy-server';
@@ -32,6 +33,9 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
   const log = logger.child({ node_id: nodeId });
   const cache = new SnapshotCache(settings.prefix, log.child({ component: 'config' }));
   const drain = new DrainState();
+  // the node's metrics (config, sync) live here; the proxy's are the workers', summed at each scrape
+  const registry = new MetricsRegistry();
+  const nodeMetrics = new NodeMetrics(registry, { id: nodeId, version: ARCHWAY_VERSION });
   let sync: SyncClient | null = null;
   // the state the workers share (rate-limiting counters, upstream health): kept here, reached over IPC
   const node = new NodeStateServer({ logger: log.child({ component: 'node-state' }) });
@@ -71,6 +75,11 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
       proxy: () => pool.stats() as Promise<unknown> as Promise<ProxyStats>,
       upstreamHealth: (key, balancerHealth) => pool.upstreamHealth(key, balancerHealth),
       draining: () => drain.draining,
+      metrics: async () => {
+        const workers = await pool.metrics();
+        nodeMetrics.collect(served(), sync?.state ?? 'disconnected');
+        return renderText(mergeSnapshots([registry.snapshot(), ...workers]));
+      },
     },
   });
   let statusPort: number;
@@ -89,6 +98,7 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
   }
   started = true;
   const ports = pool.ports ?? { proxyPort: 0, proxySslPort: null };
+  sync.on('config', (result) => nodeMetrics.configApplied(result));
   sync.on('state', (state) =>
     state === 'connected'
       ? log.info('control plane connection state changed', { state })

@@ -8,6 +8,7 @@ import { addSetCookie, type BalancedPick } from './balanced-pick';
 import { sendGatewayError } from './gateway-response';
 import type { PluginRun } from './plugin-run';
 import type { Upstream } from './runtime-config';
+import { noteUpstreamLatency } from './response-metrics';
 import { clientResponseHeaders } from './upstream-headers';
 
 /** Errors that mean "could not reach the upstream": safe to retry while no byte of the request was sent. */
@@ -146,6 +147,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   ): void {
     if (statusCode < 200) return; // informational (103 Early Hints...): not relayed
     const now = performance.now();
+    noteUpstreamLatency(this.res, now - this.#sentAt);
     this.plugins?.upstreamAnswered(statusCode, Math.round(now - this.#sentAt));
     const out = clientResponseHeaders(
       headers,

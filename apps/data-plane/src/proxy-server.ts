@@ -21,6 +21,8 @@ import { clientAddress, upstreamRequestHeaders } from './upstream-headers';
 import { resolveUpstreamOverride } from './upstream-override';
 import { sendHttpsRequired } from './https-redirect';
 import { TlsListener } from './tls-listener';
+import { meterRoute, recordResponse } from './response-metrics';
+import type { RouteSeries } from './route-metrics';
 import { upgradeResponse, webSocketOf, WebSocketExchange } from './websocket-proxy';
 
 export interface ProxyServerOptions {
@@ -52,19 +54,23 @@ const netServerClose = NetServer.prototype.close;
 const kCounters = Symbol('archway.counters');
 interface Counters {
   inFlight: number;
+  /** the metric series of requests no route matched */
+  readonly unmatched: RouteSeries;
 }
 type CountedResponse = ServerResponse & { [kCounters]: Counters };
 
 // shared listener (no per-request closure): `this` is the finished or aborted response
 function onResponseDone(this: CountedResponse): void {
-  this[kCounters].inFlight--;
+  const counters = this[kCounters];
+  counters.inFlight--;
+  recordResponse(this, counters.unmatched);
 }
 
 export class ProxyServer {
   readonly server: Server;
   #totalRequests = 0;
   #connections = 0;
-  readonly #counters: Counters = { inFlight: 0 };
+  readonly #counters: Counters;
   #proxyPort = '0';
   #tlsPort = '0';
   readonly tls: TlsListener | null;
@@ -80,6 +86,7 @@ export class ProxyServer {
     this.#opts = opts;
     this.#store = opts.store;
     this.#logger = opts.logger;
+    this.#counters = { inFlight: 0, unmatched: opts.store.metrics.unmatched };
     // header size, slow-client and keep-alive limits (Kong keeps idle client connections for 60 s)
     this.server = createServer(serverOptions(opts.limits), (req, res) => this.#onRequest(req, res));
     this.server.on('connection', (socket: Socket) => {
@@ -187,6 +194,7 @@ export class ProxyServer {
       sendGatewayError(res, 'noRoute', requestId, req.headers.accept, startedAt);
       return;
     }
+    meterRoute(res, rt.routeMetrics.forRoute(match.route), startedAt);
     if (!tls && rt.tls.httpsOnly.size !== 0) {
       const redirect = rt.tls.httpsOnly.get(match.route.id);
       if (redirect !== undefined) return sendHttpsRequired(res, redirect, req.headers.host, url, requestId, startedAt);

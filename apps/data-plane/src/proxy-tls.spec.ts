@@ -4,6 +4,7 @@ import { connect as h2connect, type IncomingHttpHeaders as H2Headers } from 'nod
 import { request as httpsRequest } from 'node:https';
 import type { Route, Service } from '@archway/schema';
 import { makeRoute, makeService, send, startUpstream, type Reply, type Upstream } from './testing/fixtures';
+import { sample } from './testing/metrics-scrape';
 import { startProxy, type TestProxy } from './testing/test-proxy';
 import { certificateEntity, makeLeaf, presentedCn, sniEntity, type Pem } from './testing/tls-fixtures';
 
@@ -150,6 +151,21 @@ describe('TLS listener', () => {
     const res = await h2Request(tlsPort, { ':method': 'POST', ':path': '/h2' }, 'hello world');
     expect(res.headers[':status']).toBe(200);
     expect(upstream.seen[0].body).toBe('hello world');
+  });
+
+  it('counts HTTP/2 requests in the metrics, with the bytes their connection carried', async () => {
+    const route = makeRoute(svc, { paths: ['/h2'] });
+    await apply([route]);
+    expect((await h2Request(tlsPort, { ':method': 'GET', ':path': '/h2' })).headers[':status']).toBe(200);
+    expect((await h2Request(tlsPort, { ':method': 'POST', ':path': '/h2' }, 'hello world')).headers[':status']).toBe(200);
+    await new Promise((r) => setTimeout(r, 50)); // the streams' close events
+    const text = px.store.metrics.registry.render();
+    const labels = `service="127.0.0.1",route="${route.id}"`;
+    expect(sample(text, `archway_http_requests_total{${labels},code="200"}`)).toBe(2);
+    expect(sample(text, `archway_request_latency_ms_count{${labels}}`)).toBe(2);
+    // TLS records and HTTP/2 frames: more than the bodies, and a number
+    expect(sample(text, `archway_bandwidth_bytes{${labels},direction="ingress"}`)).toBeGreaterThan(11);
+    expect(sample(text, `archway_bandwidth_bytes{${labels},direction="egress"}`)).toBeGreaterThan(100);
   });
 
   it('proxies HTTP/1.1 over TLS with X-Forwarded-Proto https', async () => {

@@ -12,6 +12,8 @@ import type { Pool } from 'undici';
 import { closeBalancers, compileBalancers, ServiceBalancer, upstreamsByName, type Balancers, type BalancingOptions } from './balancers';
 import { compileHttpsOnly } from './https-redirect';
 import { compileSniCertificates, type SniCertificates } from './sni-certificates';
+import { ProxyMetrics } from './proxy-metrics';
+import type { RouteMetrics } from './route-metrics';
 import { checkSnapshotSteps, ConfigRejectedError, type CheckedSnapshot } from './snapshot-check';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
 import { upstreamTlsResolver, type UpstreamTls } from './upstream-tls';
@@ -56,6 +58,8 @@ export interface RuntimeConfig {
   readonly tls: TlsRuntime;
   /** upstream id -> balancer (health checks, circuit breakers, DNS); the status port reads their health */
   readonly balancers: Balancers;
+  /** per route: its metric series, label values resolved (the proxy records each request there) */
+  readonly routeMetrics: RouteMetrics;
 }
 
 /** compileRuntime's balancer options; `previous` is the runtime being replaced (its state carries over). */
@@ -139,11 +143,12 @@ export function compileRuntime(
   logger?: Logger,
   balancing: RuntimeBalancing = {},
   plugins: PluginSet = BUNDLED_PLUGIN_SET,
+  metrics: ProxyMetrics = new ProxyMetrics(),
 ): RuntimeConfig {
   return runSteps(
     (function* () {
       const checked = yield* checkSnapshotSteps(snapshot, plugins.schemas);
-      return yield* compileRuntimeSteps(checked, pools, logger, balancing, plugins);
+      return yield* compileRuntimeSteps(checked, pools, logger, balancing, plugins, metrics);
     })(),
   );
 }
@@ -155,6 +160,7 @@ export function* compileRuntimeSteps(
   logger?: Logger,
   balancing: RuntimeBalancing = {},
   plugins: PluginSet = BUNDLED_PLUGIN_SET,
+  metrics: ProxyMetrics = new ProxyMetrics(),
 ): Steps<RuntimeConfig> {
   const config = snapshot.config;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
@@ -166,6 +172,7 @@ export function* compileRuntimeSteps(
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
   yield;
+  const routeMetrics = metrics.routes(config);
   let chains: ChainSet;
   try {
     chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node });
@@ -176,7 +183,7 @@ export function* compileRuntimeSteps(
   const balancers = compileBalancers(config, balancing.previous?.balancers ?? null, balancing);
   try {
     const { upstreams, poolKeys } = buildUpstreams(config, pools, upstreamTlsResolver(config), balancers);
-    return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools, tls, balancers };
+    return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools, tls, balancers, routeMetrics };
   } catch (err) {
     closeBalancers(balancers);
     throw err;

@@ -67,4 +67,59 @@ describe('status server', () => {
     expect(res.status).toBe(404);
     expect(JSON.parse(res.body)).toEqual({ message: 'Not found' });
   });
+
+  describe('GET /metrics', () => {
+    let metricsPort: number;
+    let server: StatusServer;
+    let answer: () => string | Promise<string>;
+    beforeEach(async () => {
+      answer = () => '# HELP x_total x\n# TYPE x_total counter\nx_total 1\n';
+      server = new StatusServer({
+        host: '127.0.0.1',
+        port: 0,
+        logger: memoryLogger(),
+        source: {
+          nodeId: 'node-1',
+          zone: 'default',
+          config: () => null,
+          controlPlane: () => ({ state: 'connecting', address: null }),
+          proxy: () => ({ total_requests: 0, connections_active: 0 }),
+          metrics: () => answer(),
+        },
+      });
+      metricsPort = await server.listen();
+    });
+    afterEach(() => server.close());
+
+    it("answers Prometheus's text format 0.0.4", async () => {
+      const res = await send(metricsPort, { path: '/metrics' });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(res.body).toBe('# HELP x_total x\n# TYPE x_total counter\nx_total 1\n');
+    });
+
+    it('waits for an answer that comes later (the workers, over IPC); HEAD has no body', async () => {
+      answer = () => new Promise((r) => setTimeout(() => r('later 1\n'), 20));
+      expect((await send(metricsPort, { path: '/metrics' })).body).toBe('later 1\n');
+      const head = await send(metricsPort, { path: '/metrics', method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.body).toBe('');
+    });
+
+    it('405 for other methods; 500 with Kong\'s message when the metrics cannot be collected', async () => {
+      expect((await send(metricsPort, { path: '/metrics', method: 'POST' })).status).toBe(405);
+      answer = () => Promise.reject(new Error('worker gone'));
+      const res = await send(metricsPort, { path: '/metrics' });
+      expect(res.status).toBe(500);
+      expect(JSON.parse(res.body)).toEqual({ message: 'An unexpected error occurred' });
+      answer = () => {
+        throw new Error('sync failure');
+      };
+      expect((await send(metricsPort, { path: '/metrics' })).status).toBe(500);
+    });
+  });
+
+  it('404 for /metrics when no metrics source is wired', async () => {
+    expect((await send(port, { path: '/metrics' })).status).toBe(404);
+  });
 });

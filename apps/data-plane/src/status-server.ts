@@ -1,8 +1,9 @@
 // The status listener (Kong's status_listen): GET /status for operators, GET /status/ready for
-// orchestrators (200 only once a configuration is loaded, so traffic never reaches an empty node).
+// orchestrators (200 only once a configuration is loaded, so traffic never reaches an empty node),
+// GET /metrics for Prometheus (text format 0.0.4; summed over the proxy workers when there are several).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@archway/telemetry';
+import { PROMETHEUS_CONTENT_TYPE, type Logger } from '@archway/telemetry';
 import type { ProxyStats } from './proxy-server';
 import { SERVER_HEADER } from './gateway-response';
 
@@ -17,6 +18,8 @@ export interface StatusSource {
   upstreamHealth?(key: string, balancerHealth: boolean): unknown;
   /** true once a graceful shutdown began: /status/ready answers 503 so load balancers stop sending */
   draining?(): boolean;
+  /** GET /metrics: the exposition text (a promise when the workers are asked over IPC) */
+  metrics?(): string | Promise<string>;
 }
 
 /** `/upstreams/{key}/health` -> the decoded key, else null */
@@ -80,6 +83,7 @@ export class StatusServer {
     const path = q === -1 ? url : url.slice(0, q);
     const upstreamKey = path.startsWith('/upstreams/') ? upstreamHealthKey(path) : null;
     if (upstreamKey !== null) return this.#upstreamHealth(req, res, upstreamKey, q === -1 ? '' : url.slice(q + 1));
+    if (path === '/metrics' && this.#opts.source.metrics) return this.#metrics(req, res);
     if (path !== '/status' && path !== '/status/ready') return send(res, 404, { message: 'Not found' });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
     const src = this.#opts.source;
@@ -102,6 +106,27 @@ export class StatusServer {
       (err: unknown) => {
         this.#opts.logger.warn('cannot read the proxy counters', { err });
         send(res, 200, { ...body, server: null });
+      },
+    );
+  }
+
+  #metrics(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
+    const src = this.#opts.source;
+    let text: string | Promise<string>;
+    try {
+      text = src.metrics ? src.metrics() : '';
+    } catch (err) {
+      text = Promise.reject(err);
+    }
+    Promise.resolve(text).then(
+      (body) => {
+        res.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body), Server: SERVER_HEADER });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+      (err: unknown) => {
+        this.#opts.logger.error('cannot collect the metrics', { err });
+        send(res, 500, { message: 'An unexpected error occurred' });
       },
     );
   }

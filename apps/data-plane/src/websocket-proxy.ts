@@ -14,6 +14,7 @@ import type { PluginRun } from './plugin-run';
 import { ProxyExchange } from './proxy-exchange';
 import type { Upstream } from './runtime-config';
 import { VIA_TOKEN } from './upstream-headers';
+import { noteUpgraded } from './response-metrics';
 import { RESPONSE_HEADERS } from './response-headers-setting';
 
 const kUpgrade = Symbol('archway.upgrade');
@@ -120,6 +121,7 @@ export class WebSocketExchange extends ProxyExchange {
       return;
     }
     this.logger.debug('websocket upgraded', { request_id: this.requestId, upstream: this.upstream.origin, status: statusCode });
+    noteUpgraded(this.res, statusCode);
     socket.write(switchingProtocolsHead(headers, this.requestId, pick?.setCookie ?? null));
     if (head.length > 0) upstream.write(head);
     // nginx's proxy_read_timeout: a websocket idle that long in both directions is closed

@@ -3,7 +3,7 @@
 // reports upstream health and counters when asked, and drains on the primary's word or on a signal.
 // State shared by the node (rate-limiting counters, upstream health) is the primary's: node-state/.
 import { loadSettings, type Settings } from '@archway/config';
-import { createLogger, type Logger } from '@archway/telemetry';
+import { createLogger, type Logger, type MetricsSnapshot } from '@archway/telemetry';
 import { ConfigStore } from './config-store';
 import { exitOnTermination } from './drain';
 import { limitsOf } from './downstream-limits';
@@ -98,7 +98,7 @@ class Worker {
         return;
       case 'query': {
         const body =
-          msg.what === 'stats' ? this.#proxy.stats() : this.#upstreamHealth(msg.key, msg.balancerHealth);
+          msg.what === 'stats' ? this.#proxy.stats() : msg.what === 'metrics' ? this.#metrics() : this.#upstreamHealth(msg.key, msg.balancerHealth);
         send({ type: 'answer', seq: msg.seq, body });
         return;
       }
@@ -106,6 +106,13 @@ class Worker {
         void this.close(msg.graceMs).then(() => process.exit(0));
         return;
     }
+  }
+
+  /** This worker's proxy metrics; the primary sums every worker's and adds its own (config, sync). */
+  #metrics(): MetricsSnapshot {
+    const metrics = this.#store.metrics;
+    metrics.collect(this.#proxy.stats().connections_active, this.#store.runtime?.balancers);
+    return metrics.registry.snapshot();
   }
 
   #upstreamHealth(key: string, balancerHealth: boolean): unknown {

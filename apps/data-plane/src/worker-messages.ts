@@ -13,6 +13,8 @@ export type ToWorker =
   /** compile and swap this snapshot, answer `applied` with the same seq */
   | { type: 'apply'; seq: number; snapshot: Snapshot }
   | { type: 'query'; seq: number; what: 'stats' }
+  /** answered with the worker's metrics snapshot (@archway/telemetry's MetricsSnapshot) */
+  | { type: 'query'; seq: number; what: 'metrics' }
   | { type: 'query'; seq: number; what: 'upstream-health'; key: string; balancerHealth: boolean }
   /** stop accepting, finish in-flight requests within graceMs, exit 0 */
   | { type: 'drain'; graceMs: number }

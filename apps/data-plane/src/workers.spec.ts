@@ -2,7 +2,9 @@
 // protocol without a proxy; the real worker is covered by test/e2e/workers.e2e.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { mergeSnapshots, renderText } from '@archway/telemetry';
 import { makeRoute, makeService, memoryLogger, snapshotOf } from './testing/fixtures';
+import { sample } from './testing/metrics-scrape';
 import { WorkerPool, type WorkerHandle } from './workers';
 
 const STUB = join(__dirname, 'testing', 'worker-stub.js');
@@ -117,5 +119,33 @@ describe('worker pool', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(stubs.children).toHaveLength(2);
     expect(pool.size).toBe(0);
+  });
+
+  describe('metrics', () => {
+    /** what GET /metrics would show of the workers' part */
+    const scraped = async () => renderText(mergeSnapshots((await pool?.metrics()) ?? []));
+
+    it("sums every worker's metrics, and a replaced worker's counters stay in the sums (its gauges do not)", async () => {
+      const stubs = stubFork([]);
+      const logger = memoryLogger();
+      const p = (pool = new WorkerPool({ count: 2, fork: stubs.fork, logger, initial: null, respawn: { initialMs: 10 } }));
+      await p.start();
+      const before = await scraped();
+      expect(sample(before, 'req_total{code="200"}')).toBe(10);
+      expect(sample(before, 'conn')).toBe(2);
+      stubs.children[0].kill('SIGKILL');
+      await until(async () => stubs.children.length === 3 && p.size === 2 && (await p.stats()).total_requests === 2);
+      const after = await scraped();
+      expect(sample(after, 'req_total{code="200"}')).toBe(15); // the dead worker's 5 (as of the last scrape) + two live workers
+      expect(sample(after, 'conn')).toBe(2);
+    });
+
+    it("uses a worker's previous answer when it does not answer a scrape in time, so counters never drop", async () => {
+      const stubs = stubFork([{ STUB_METRICS_ONCE: '1' }]);
+      pool = new WorkerPool({ count: 2, fork: stubs.fork, logger: memoryLogger(), initial: null, queryTimeoutMs: 200 });
+      await pool.start();
+      expect(sample(await scraped(), 'req_total{code="200"}')).toBe(10);
+      expect(sample(await scraped(), 'req_total{code="200"}')).toBe(10);
+    });
   });
 });

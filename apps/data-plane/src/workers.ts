@@ -10,7 +10,7 @@
 import cluster from 'node:cluster';
 import type { Snapshot } from '@archway/schema';
 import type { HealthReport } from '@archway/sync';
-import type { Logger } from '@archway/telemetry';
+import { mergeSnapshots, type Logger, type MetricsSnapshot } from '@archway/telemetry';
 import { sendWithParts } from './snapshot-transfer';
 import { isFromWorker, type FromWorker, type ToWorker } from './worker-messages';
 
@@ -45,12 +45,15 @@ interface Live {
   /** hash of the last snapshot sent to it (start or apply) */
   sentHash: string | null;
   health: HealthReport | null;
+  /** its last metrics answer: stands in when it does not answer a scrape in time, retired when it exits */
+  metrics: MetricsSnapshot | null;
 }
 
 interface Pending {
   waiting: Set<Live>;
   errors: string[];
   answers: unknown[];
+  onAnswer?: (w: Live, body: unknown) => void;
   timer: NodeJS.Timeout;
   done: (p: Pending) => void;
 }
@@ -66,6 +69,8 @@ export class WorkerPool {
   #closing = false;
   #deaths: number[] = [];
   #lead: Live | null = null;
+  /** counters and histograms of workers that exited (as of their last scrape), so sums never go down */
+  #retired: MetricsSnapshot = [];
   #starting: { resolve: () => void; reject: (err: Error) => void } | null = null;
   #exited: (() => void) | null = null;
   #shutdown: Promise<void> | null = null;
@@ -127,6 +132,21 @@ export class WorkerPool {
     return sum;
   }
 
+  /**
+   * Every listening worker's metrics snapshot (its previous one when it does not answer in time), plus
+   * the counters of workers that exited: merged by the primary, a counter never goes down when a
+   * worker is replaced (what a dead worker counted after its last scrape is lost).
+   */
+  async metrics(): Promise<MetricsSnapshot[]> {
+    const targets = [...this.#live].filter((w) => w.listening);
+    await this.#query(targets, { what: 'metrics' }, (w, body) => {
+      if (Array.isArray(body)) w.metrics = body as MetricsSnapshot;
+    });
+    const out = [this.#retired];
+    for (const w of targets) if (w.metrics && this.#live.has(w)) out.push(w.metrics);
+    return out;
+  }
+
   /** GET /upstreams/{key}/health as the lead worker measures it (null: unknown upstream). */
   async upstreamHealth(key: string, balancerHealth: boolean): Promise<unknown> {
     const lead = this.#leadWorker();
@@ -156,7 +176,7 @@ export class WorkerPool {
   }
 
   #fork(): void {
-    const w: Live = { handle: this.#opts.fork(), up: false, listening: false, sentHash: null, health: null };
+    const w: Live = { handle: this.#opts.fork(), up: false, listening: false, sentHash: null, health: null, metrics: null };
     this.#live.add(w);
     w.handle.onMessage((msg) => {
       if (isFromWorker(msg)) this.#onMessage(w, msg);
@@ -194,7 +214,10 @@ export class WorkerPool {
           if (p) p.errors.push(`worker ${w.handle.pid}: ${msg.error}`);
           else this.#log.error('a worker could not catch up with the current configuration', { pid: w.handle.pid, error: msg.error });
         }
-        if (msg.type === 'answer' && p) p.answers.push(msg.body);
+        if (msg.type === 'answer' && p) {
+          p.answers.push(msg.body);
+          p.onAnswer?.(w, msg.body);
+        }
         if (p) this.#answered(msg.seq, p, w);
         return;
       }
@@ -207,6 +230,8 @@ export class WorkerPool {
 
   #onExit(w: Live, code: number | null, signal: string | null): void {
     this.#live.delete(w);
+    // gauges (connections, health) die with the worker; what it counted stays in the sums
+    if (w.metrics) this.#retired = mergeSnapshots([this.#retired, w.metrics.filter((f) => f.type !== 'gauge')]);
     for (const [seq, p] of this.#pending) this.#answered(seq, p, w);
     if (this.#lead === w) {
       this.#lead = null;
@@ -255,9 +280,15 @@ export class WorkerPool {
     }
   }
 
-  #query(targets: Live[], query: { what: 'stats' } | { what: 'upstream-health'; key: string; balancerHealth: boolean }): Promise<unknown[]> {
+  #query(
+    targets: Live[],
+    query: { what: 'stats' } | { what: 'metrics' } | { what: 'upstream-health'; key: string; balancerHealth: boolean },
+    onAnswer?: (w: Live, body: unknown) => void,
+  ): Promise<unknown[]> {
     return new Promise((resolve) => {
       const seq = this.#track(targets, this.#opts.queryTimeoutMs ?? 2_000, (p) => resolve(p.answers));
+      const p = this.#pending.get(seq); // none when there was no worker to ask
+      if (p && onAnswer) p.onAnswer = onAnswer;
       for (const w of targets) this.#send(w, { type: 'query', seq, ...query } as ToWorker);
     });
   }

@@ -87,7 +87,7 @@ describe('admin tokens: through the Admin API', () => {
   });
 
   it("answers 401 {message: 'Unauthorized'} with WWW-Authenticate: Bearer without a token", async () => {
-    for (const [method, path] of [['GET', '/'], ['GET', '/services'], ['POST', '/services'], ['GET', '/config/versions']]) {
+    for (const [method, path] of [['GET', '/'], ['GET', '/services'], ['POST', '/services'], ['GET', '/config/versions'], ['GET', '/metrics']]) {
       const res = await as(null, method, path, method === 'POST' ? { host: 'x.test' } : undefined);
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ message: 'Unauthorized' });
@@ -103,6 +103,7 @@ describe('admin tokens: through the Admin API', () => {
 
   it('lets a read token read and answers 403 to its writes, writing nothing', async () => {
     expect((await as('dash-secret-token', 'GET', '/services')).status).toBe(200);
+    expect((await as('dash-secret-token', 'GET', '/metrics')).status).toBe(200);
     const post = await as('dash-secret-token', 'POST', '/services', { name: 'by-reader', host: 'r.test' });
     expect(post.status).toBe(403);
     expect(post.body.message).toMatch(/^Forbidden: this token may only read/);

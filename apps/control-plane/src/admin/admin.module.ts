@@ -1,6 +1,7 @@
 // The Admin API as a Nest module. Everything it needs is built outside (database, scheduler,
 // clustering) and handed in as values, so the module owns HTTP concerns only.
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ControlPlaneMetrics } from '../control-plane-metrics';
 import { SnapshotScheduler } from '../snapshots/snapshot-scheduler';
 import { EntityStore } from '../store/entity-store';
 import { ConfigHistory } from '../store/history';
@@ -16,6 +17,7 @@ import { UpstreamHealthController } from './upstream-health.controller';
 import { DiscoveryController } from './discovery.controller';
 import { SchemasController } from './schemas.controller';
 import { TagsController } from './tags.controller';
+import { MetricsController } from './metrics.controller';
 import { DATA_PLANE_DIRECTORY, NODE_INFO, PLUGIN_LOOKUP, type DataPlaneDirectory, type NodeInfo } from './tokens';
 
 export interface AdminDeps {
@@ -27,6 +29,8 @@ export interface AdminDeps {
   history: ConfigHistory;
   /** target health reported by data planes (GET /upstreams/{u}/health); none reported when absent */
   targetHealth?: TargetHealthSource;
+  /** GET /metrics (a registry of its own when absent: no snapshot build times) */
+  metrics?: ControlPlaneMetrics;
 }
 
 @Module({})
@@ -43,6 +47,7 @@ export class AdminModule {
         DiscoveryController,
         SchemasController,
         TagsController,
+        MetricsController,
         ...entityControllers(ENTITY_SCHEMAS),
       ],
       providers: [
@@ -55,6 +60,7 @@ export class AdminModule {
         { provide: PLUGIN_LOOKUP, useValue: deps.plugins },
         { provide: ConfigHistory, useValue: deps.history },
         { provide: TARGET_HEALTH_SOURCE, useValue: deps.targetHealth ?? NO_REPORTED_HEALTH },
+        { provide: ControlPlaneMetrics, useValue: deps.metrics ?? new ControlPlaneMetrics() },
       ],
     };
   }

@@ -88,6 +88,7 @@ const info = (method: Method, path: string, summary: string, response: JsonSchem
 export const HAND_WRITTEN: readonly EndpointDoc[] = [
   info('get', '/', 'Node information: version, node id, configuration, plugins', ref('NodeInfo')),
   info('get', '/status', 'Health: database reachability and the configuration version published', ref('Status')),
+  info('get', '/metrics', 'Prometheus metrics (text format 0.0.4): config version, data planes by zone, snapshot build time', { type: 'string' }),
   info('get', '/endpoints', 'Every Admin API path', ref('EndpointList')),
   info('get', '/openapi.json', 'This document', { type: 'object' }),
   info('get', '/plugins/enabled', 'The plugins this node can run', ref('EnabledPlugins'), { tag: 'plugins' }),

@@ -11,6 +11,8 @@ export interface SnapshotSchedulerOptions {
   build: () => Promise<Snapshot>;
   publish: (snapshot: Snapshot) => void;
   logger: Logger;
+  /** each build's duration and outcome (metrics) */
+  onBuild?: (ms: number, ok: boolean) => void;
 }
 
 export class SnapshotScheduler {
@@ -61,8 +63,10 @@ export class SnapshotScheduler {
 
   async #buildOnce(): Promise<void> {
     const started = Date.now();
+    const startedMs = performance.now();
     try {
       const snapshot = await this.opts.build();
+      this.opts.onBuild?.(performance.now() - startedMs, true);
       if (this.#latest && snapshot.version <= this.#latest.version && snapshot.hash === this.#latest.hash) return;
       this.#latest = snapshot;
       this.opts.publish(snapshot);
@@ -73,6 +77,7 @@ export class SnapshotScheduler {
       });
     } catch (err) {
       // The previous snapshot keeps being served; the next write (or the retry below) tries again.
+      this.opts.onBuild?.(performance.now() - startedMs, false);
       this.opts.logger.error('snapshot build failed', { err });
       if (!this.#closed) setTimeout(() => this.trigger(), Math.max(this.opts.maxDelayMs, 1000)).unref();
     }

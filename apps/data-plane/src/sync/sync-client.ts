@@ -104,8 +104,11 @@ export class SyncClient extends EventEmitter {
     return this.#attempt?.address ?? null;
   }
 
-  override on(event: 'state', listener: (state: SyncState) => void): this {
-    return super.on(event, listener);
+  /** 'state': the connection state changed; 'config': a snapshot was answered, 'ack' (applied) or 'nack' */
+  override on(event: 'state', listener: (state: SyncState) => void): this;
+  override on(event: 'config', listener: (result: 'ack' | 'nack') => void): this;
+  override on(event: 'state' | 'config', listener: ((state: SyncState) => void) | ((result: 'ack' | 'nack') => void)): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
   }
 
   start(): void {
@@ -273,6 +276,7 @@ export class SyncClient extends EventEmitter {
       response_nonce: nonce,
       error_detail: error,
     });
+    this.emit('config', error ? 'nack' : 'ack');
   }
 
   #send(attempt: Attempt, request: SyncRequest): void {

@@ -1,0 +1,57 @@
+// What the data-plane process that holds the sync connection measures (the only process, or the primary
+// of the proxy workers): the node, the configuration it serves, ACKs and NACKs, the control-plane link.
+import { MetricsRegistry, type Counter, type Gauge } from '@archway/telemetry';
+import type { SyncState } from './sync/sync-client';
+
+export type ConfigResult = 'ack' | 'nack';
+
+/**
+ * A configuration hash as a number, as Kong's data_plane_config_hash is: its first 13 hex digits
+ * (52 bits, exact in a float), enough to tell two hashes apart on a dashboard.
+ */
+export function configHashValue(hash: string): number {
+  const n = parseInt(hash.slice(0, 13), 16);
+  return Number.isFinite(n) ? n : 0;
+}
+
+export class NodeMetrics {
+  readonly #configVersion: Gauge;
+  readonly #configHash: Gauge;
+  readonly #applies: Counter;
+  readonly #syncConnected: Gauge;
+
+  constructor(
+    readonly registry: MetricsRegistry,
+    node: { id: string; version: string },
+  ) {
+    const r = registry;
+    r.gauge({ name: 'archway_node_info', help: 'Archway node metadata information', labelNames: ['node_id', 'version'], merge: 'max' }).labels(node.id, node.version).set(1);
+    this.#configVersion = r.gauge({ name: 'archway_data_plane_config_version', help: 'Version of the configuration the data plane serves (absent before the first)', merge: 'max' });
+    this.#configHash = r.gauge({
+      name: 'archway_data_plane_config_hash',
+      help: 'Numeric value of the served configuration hash (its first 13 hex digits; absent before the first)',
+      merge: 'max',
+    });
+    this.#applies = r.counter({ name: 'archway_config_applies_total', help: 'Configurations received from the control plane, by answer: ack (applied) or nack (rejected)', labelNames: ['result'] });
+    this.#applies.labels('ack');
+    this.#applies.labels('nack');
+    this.#syncConnected = r.gauge({ name: 'archway_sync_connected', help: 'Whether the sync stream to a control plane is connected (1) or not (0)', merge: 'max' });
+  }
+
+  /** The sync client answered a snapshot. */
+  configApplied(result: ConfigResult): void {
+    this.#applies.labels(result).inc();
+  }
+
+  /** Scrape time: the served configuration and the sync connection. */
+  collect(config: { version: number; hash: string } | null, sync: SyncState): void {
+    if (config) {
+      this.#configVersion.labels().set(config.version);
+      this.#configHash.labels().set(configHashValue(config.hash));
+    } else {
+      this.#configVersion.reset();
+      this.#configHash.reset();
+    }
+    this.#syncConnected.labels().set(sync === 'connected' ? 1 : 0);
+  }
+}

@@ -1,0 +1,86 @@
+// Per-route series, compiled at snapshot apply: the label values (Kong's: service name or host, route
+// name or id) are resolved once, so recording a request is a few additions on numbers it already holds.
+// A route's series are created on its first request, so routes without traffic add nothing to a scrape.
+import type { ConfigSet, Route } from '@archway/schema';
+import type { CounterSeries, HistogramSeries } from '@archway/telemetry';
+import type { ProxyMetrics } from './proxy-metrics';
+
+export class RouteSeries {
+  /** status codes seen on this route and their counters (a route answers few distinct codes: a linear scan) */
+  readonly #codes: number[] = [];
+  readonly #byCode: CounterSeries[] = [];
+  #request: HistogramSeries | null = null;
+  #upstream: HistogramSeries | null = null;
+  #archway: HistogramSeries | null = null;
+  #ingress: CounterSeries | null = null;
+  #egress: CounterSeries | null = null;
+
+  constructor(
+    readonly metrics: ProxyMetrics,
+    readonly service: string,
+    readonly route: string,
+  ) {}
+
+  /**
+   * One finished request. `totalMs` < 0: no latency is known (unmatched requests); `upstreamMs` < 0:
+   * no upstream answered, so all the time was the gateway's.
+   */
+  record(status: number, totalMs: number, upstreamMs: number, bytesIn: number, bytesOut: number): void {
+    if (this.#ingress === null) this.#create();
+    this.#counterFor(status).inc();
+    if (bytesIn > 0) (this.#ingress as CounterSeries).inc(bytesIn);
+    if (bytesOut > 0) (this.#egress as CounterSeries).inc(bytesOut);
+    if (totalMs < 0) return;
+    (this.#request as HistogramSeries).observe(totalMs);
+    if (upstreamMs >= 0) {
+      (this.#upstream as HistogramSeries).observe(upstreamMs);
+      (this.#archway as HistogramSeries).observe(totalMs > upstreamMs ? totalMs - upstreamMs : 0);
+    } else (this.#archway as HistogramSeries).observe(totalMs);
+  }
+
+  /** An upgraded (websocket) connection: counted with its whole lifetime as the request latency, as nginx logs it. */
+  recordUpgraded(status: number, totalMs: number, bytesIn: number, bytesOut: number): void {
+    if (this.#ingress === null) this.#create();
+    this.#counterFor(status).inc();
+    if (bytesIn > 0) (this.#ingress as CounterSeries).inc(bytesIn);
+    if (bytesOut > 0) (this.#egress as CounterSeries).inc(bytesOut);
+    if (totalMs >= 0) (this.#request as HistogramSeries).observe(totalMs);
+  }
+
+  #counterFor(status: number): CounterSeries {
+    const codes = this.#codes;
+    for (let i = 0; i < codes.length; i++) if (codes[i] === status) return this.#byCode[i];
+    const series = this.metrics.requests.labels(this.service, this.route, String(status));
+    codes.push(status);
+    this.#byCode.push(series);
+    return series;
+  }
+
+  #create(): void {
+    const m = this.metrics;
+    this.#request = m.requestLatency.labels(this.service, this.route);
+    this.#upstream = m.upstreamLatency.labels(this.service, this.route);
+    this.#archway = m.archwayLatency.labels(this.service, this.route);
+    this.#ingress = m.bandwidth.labels(this.service, this.route, 'ingress');
+    this.#egress = m.bandwidth.labels(this.service, this.route, 'egress');
+  }
+}
+
+/** Every route of one runtime config, by id. */
+export class RouteMetrics {
+  readonly #byId = new Map<string, RouteSeries>();
+
+  constructor(
+    readonly metrics: ProxyMetrics,
+    config: Pick<ConfigSet, 'routes' | 'services'>,
+  ) {
+    const serviceLabel = new Map<string, string>();
+    for (const s of config.services) serviceLabel.set(s.id, s.name ?? s.host);
+    for (const r of config.routes) this.#byId.set(r.id, new RouteSeries(metrics, serviceLabel.get(r.service?.id ?? '') ?? '', r.name ?? r.id));
+  }
+
+  /** The series of a route the router matched (every one was compiled with the snapshot). */
+  forRoute(route: Route): RouteSeries {
+    return this.#byId.get(route.id) ?? this.metrics.unmatched;
+  }
+}
