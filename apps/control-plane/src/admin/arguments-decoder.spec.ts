@@ -1,4 +1,4 @@
-import { decodeBody, decodeForm, pageArgs } from './arguments-decoder';
+import { BodyError, decodeBody, decodeForm, pageArgs } from './arguments-decoder';
 
 /** A multipart body as a client (fetch, curl -F) sends it: [content type with boundary, bytes]. */
 async function multipart(form: FormData): Promise<[string, Buffer]> {
@@ -78,5 +78,19 @@ describe('Admin API body decoding (Kong arguments_decoder)', () => {
 describe('conflicting form keys', () => {
   it('answers 400 when a key is used both as a value and as a record', () => {
     expect(() => decodeForm('a[1]=x&a[1].b=y')).toThrow(/conflicting values/);
+  });
+});
+
+describe('form array indexes', () => {
+  it('answers 400 for an index past the bound instead of allocating the array (fuzz seed 369208925)', () => {
+    expect(() => decodeForm('a[4294967294]=1&a=2')).toThrow(/invalid array index in key 'a\.4294967294' \(indexes run from 1 to 10000\)/);
+    expect(() => decodeForm('a[]=1&a[4294967295]=2')).toThrow(BodyError);
+    expect(() => decodeForm('a[10001]=x')).toThrow(BodyError);
+  });
+
+  it('keeps indexes up to the bound', () => {
+    const tree = decodeForm('a[10000]=x') as { a: unknown[] };
+    expect(tree.a).toHaveLength(10000);
+    expect(tree.a[9999]).toBe('x');
   });
 });

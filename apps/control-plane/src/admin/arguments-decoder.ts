@@ -14,6 +14,12 @@ export class BodyError extends Error {
 
 type Tree = Record<string, unknown>;
 
+/**
+ * The largest 1-based array index a form key may carry (`paths[10000]`). Arrays are dense in
+ * JavaScript: `a[4294967294]=x` would otherwise allocate a 4-billion-slot array and abort the process.
+ */
+const MAX_FORM_ARRAY_INDEX = 10_000;
+
 /** `a.b[]`, `a[1].c` -> ['a', 'b', ''] / ['a', 1, 'c'] ('' means append, numbers are 1-based indexes). */
 function splitKey(key: string): (string | number)[] {
   const parts: (string | number)[] = [];
@@ -52,7 +58,8 @@ function assign(tree: Tree, path: (string | number)[], value: string): void {
     if (node === null || typeof node !== 'object') throw new BodyError(400, `conflicting values for key '${path.join('.')}'`);
     if (Array.isArray(node)) {
       const index = part === '' ? node.length : typeof part === 'number' ? part - 1 : NaN;
-      if (!Number.isInteger(index) || index < 0) throw new BodyError(400, `invalid array index in key '${path.join('.')}'`);
+      if (!Number.isInteger(index) || index < 0 || index >= MAX_FORM_ARRAY_INDEX)
+        throw new BodyError(400, `invalid array index in key '${path.join('.')}' (indexes run from 1 to ${MAX_FORM_ARRAY_INDEX})`);
       if (last) node[index] = value;
       else node = (node[index] ??= nextIsIndex ? [] : {}) as Tree | unknown[];
       continue;
