@@ -10,6 +10,10 @@ import { startProxy, type TestProxy } from './testing/test-proxy';
 const REDIS_PORT = Number(process.env.ARCHWAY_TEST_REDIS_PORT ?? 6379);
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
 
+// awayFromEdge may wait up to 5.1 s for the next window before a test sends anything: more than
+// jest's default 5 s per test, so a run in the last seconds of a minute timed out.
+jest.setTimeout(20_000);
+
 /** Fixed windows restart on the minute (hour): start a short burst well inside one. */
 async function awayFromEdge(windowMs: number): Promise<void> {
   const into = Date.now() % windowMs;
