@@ -49,6 +49,17 @@ describe('Admin API: services and routes', () => {
     expect((await call('GET', '/services/hello-service/routes')).body.data.map((r: { id: string }) => r.id)).toEqual([route.body.id]);
   });
 
+  it('answers 400 naming the key field for a PUT whose path key holds a NUL, and writes nothing (fuzz seed 367374046)', async () => {
+    await call('PUT', '/consumers/nul-owner', {});
+    const before = await configVersion();
+    const res = await call('PUT', '/consumers/nul-owner/jwt/a%00b', {});
+    expect(res.status).toBe(400);
+    expect(res.body.fields).toEqual({ key: 'must not contain a NUL character or an unpaired UTF-16 surrogate' });
+    expect((await call('PUT', '/consumers/a%00b', {})).body.fields).toEqual({ username: 'must not contain a NUL character or an unpaired UTF-16 surrogate' });
+    expect((await call('GET', '/consumers/nul-owner/jwt')).body.data).toEqual([]);
+    expect(await configVersion()).toBe(before);
+  });
+
   it('advances the config version by exactly one per write, and not on a rejected write', async () => {
     const before = await configVersion();
     await call('POST', '/services', { name: 'versioned', host: 'v.test' });

@@ -21,6 +21,7 @@ import { EntityStore, type Entity, type Page, type PageQuery, type Scope, type W
 import { entityHooks } from './entity-hooks';
 import { checkIfMatch } from './etag';
 import { currentActor } from './request-context';
+import { unstorableText } from './storable-text';
 import { PLUGIN_LOOKUP } from './tokens';
 
 export const notFound = () => new ArchwayError(ErrorCodes.NOT_FOUND, 'Not found');
@@ -88,6 +89,9 @@ export class EntitiesService {
   upsert(kind: EntityName, idOrKey: string, input: Input, fromForm: boolean, parent?: Parent): Promise<Entity> {
     const schema = entitySchema(kind);
     if (!isUuid(idOrKey) && !schema.endpointKey) throw notFound();
+    // the path's key is written as a field: refuse what the database cannot store, as for a body
+    const unstorable = isUuid(idOrKey) ? null : unstorableText({ [schema.endpointKey as string]: idOrKey });
+    if (unstorable) throw unstorable;
     return this.write(async (tx) => {
       const scope = parent ? await this.txScopeOf(tx, parent) : undefined;
       const existing = await tx.find(kind, idOrKey, scope);
