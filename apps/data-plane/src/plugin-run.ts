@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { PROXY_ERRORS, type ProxyErrorName } from '@archway/schema';
 import type { Peer } from '@archway/balancer';
-import { PluginContext, runBodyFilter, runHeaderFilter, runLog, runRequestPhases, type Chain, PluginError, type UpstreamTry } from '@archway/pipeline';
+import { PluginContext, runBodyFilter, runHeaderFilterEager, runLog, runRequestPhasesEager, type Chain, type ExitResponse, PluginError, type UpstreamTry } from '@archway/pipeline';
 import type { Logger } from '@archway/telemetry';
 import { sendError, sendExit, sendGatewayError } from './gateway-response';
 
@@ -42,6 +42,11 @@ export function readBody(req: IncomingMessage, limit = MAX_BUFFERED_BODY): Promi
     const onEnd = () => resolve(Buffer.concat(chunks));
     req.on('data', onData).on('end', onEnd).on('error', reject);
   });
+}
+
+function isEmpty(headers: object): boolean {
+  for (const _ in headers) return false;
+  return true;
 }
 
 /** nginx's $request_length: request line, header lines and body (the body as announced or buffered). */
@@ -83,8 +88,11 @@ export class PluginRun {
     return false;
   }
 
-  /** rewrite + access. Returns false when the request was answered here (exit, or a plugin failure). */
-  async requestPhases(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  /**
+   * rewrite + access. Returns false when the request was answered here (exit, or a plugin failure);
+   * synchronously unless a plugin returned a promise or the body must be read first.
+   */
+  requestPhases(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
     const ctx = this.ctx;
     // for the log phase; keep-alive connections count bytes across requests, so a response's size is a difference
     this.#req = req;
@@ -92,14 +100,29 @@ export class PluginRun {
     this.#socket = res.socket;
     this.#bytesBefore = res.socket?.bytesWritten ?? 0;
     ctx.requestUri = req.url ?? '/';
+    if (this.chain.readsRequestBody && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) && this.#readsBody())
+      return this.#afterBody(req, res);
+    let chain: Chain | Promise<Chain>;
+    try {
+      chain = runRequestPhasesEager(this.chain, ctx);
+    } catch (err) {
+      this.#fail(res, err);
+      return false;
+    }
+    if (chain instanceof Promise) return this.#afterPhases(chain, req, res);
+    this.chain = chain;
+    return this.#exit(req, res);
+  }
+
+  /** A plugin needs the body in access: buffer it (413 past the limit), then run the phases. */
+  async #afterBody(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const ctx = this.ctx;
     try {
       const length = req.headers['content-length'];
-      if (this.chain.readsRequestBody && (length !== undefined || req.headers['transfer-encoding'] !== undefined) && this.#readsBody()) {
-        // an announced length over the buffer is refused before any of the body is read (nginx's client_max_body_size)
-        if (length !== undefined && DIGITS.test(length) && Number(length) > MAX_BUFFERED_BODY) throw bodyTooLarge();
-        ctx.body = await readBody(req);
-      }
-      this.chain = await runRequestPhases(this.chain, ctx);
+      // an announced length over the buffer is refused before any of the body is read (nginx's client_max_body_size)
+      if (length !== undefined && DIGITS.test(length) && Number(length) > MAX_BUFFERED_BODY) throw bodyTooLarge();
+      ctx.body = await readBody(req);
+      this.chain = await runRequestPhasesEager(this.chain, ctx);
     } catch (err) {
       if ((err as { code?: unknown }).code === BODY_TOO_LARGE) {
         // 413, and nothing of the request goes upstream
@@ -109,18 +132,52 @@ export class PluginRun {
       this.#fail(res, err);
       return false;
     }
-    const exit = ctx.exitResponse;
-    if (!exit) return true;
-    // an exit still runs the response phases, as Kong's kong.response.exit does
-    const headers = await this.headerFilter(exit.status, { ...exit.headers }).catch((err) => {
+    return this.#exit(req, res);
+  }
+
+  async #afterPhases(pending: Promise<Chain>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    try {
+      this.chain = await pending;
+    } catch (err) {
       this.#fail(res, err);
-      return null;
-    });
-    if (!headers) return false;
+      return false;
+    }
+    return this.#exit(req, res);
+  }
+
+  /** True to proxy; false when a plugin exited: its answer went out (after the response phases, as Kong's kong.response.exit). */
+  #exit(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
+    const exit = this.ctx.exitResponse;
+    if (!exit) return true;
+    let headers: OutgoingHttpHeaders | Promise<OutgoingHttpHeaders>;
+    try {
+      headers = this.headerFilter(exit.status, { ...exit.headers });
+    } catch (err) {
+      this.#fail(res, err);
+      return false;
+    }
+    if (!(headers instanceof Promise)) {
+      this.#sendExit(req, res, headers);
+      return false;
+    }
+    return headers.then(
+      (h) => {
+        this.#sendExit(req, res, h);
+        return false;
+      },
+      (err: unknown) => {
+        this.#fail(res, err);
+        return false;
+      },
+    );
+  }
+
+  #sendExit(req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders): void {
+    const ctx = this.ctx;
+    const exit = ctx.exitResponse as ExitResponse;
     const extra = headers as Record<string, string>;
     if (exit.error) sendError(res, exit.status, (exit.body as { message: string }).message, ctx.requestId, req.headers.accept, ctx.startedAt, extra);
     else sendExit(res, exit.status, exit.body, extra, ctx.requestId, ctx.startedAt);
-    return false;
   }
 
   /** Whether a plugin needs this request's body buffered (asked per request: e.g. only a chunked one). */
@@ -131,13 +188,19 @@ export class PluginRun {
     return false;
   }
 
-  /** header filter over the response about to be sent; returns the headers to send. */
-  async headerFilter(status: number, headers: OutgoingHttpHeaders): Promise<OutgoingHttpHeaders> {
+  /**
+   * header filter over the response about to be sent; returns the headers to send, synchronously
+   * unless a plugin returned a promise. A plugin failing synchronously throws its PluginError.
+   */
+  headerFilter(status: number, headers: OutgoingHttpHeaders): OutgoingHttpHeaders | Promise<OutgoingHttpHeaders> {
     const ctx = this.ctx;
     ctx.status = status;
-    Object.assign(ctx.responseHeaders, headers);
-    await runHeaderFilter(this.chain, ctx);
-    return ctx.responseHeaders as OutgoingHttpHeaders;
+    // the response's headers become the context's (a copy only when a plugin already put some there)
+    if (isEmpty(ctx.responseHeaders)) ctx.responseHeaders = headers as PluginContext['responseHeaders'];
+    else Object.assign(ctx.responseHeaders, headers);
+    const pending = runHeaderFilterEager(this.chain, ctx);
+    if (pending === undefined) return ctx.responseHeaders as OutgoingHttpHeaders;
+    return pending.then(() => ctx.responseHeaders as OutgoingHttpHeaders);
   }
 
   bodyFilter(body: Buffer): Promise<Buffer> {

@@ -176,32 +176,52 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** Plugins see the response headers first; data waits (paused) until they are done. */
+  /**
+   * Plugins see the response headers first. Synchronous plugins answer at once; when one returns a
+   * promise, data waits (paused) until they are done.
+   */
   #pluginHead(controller: Dispatcher.DispatchController, status: number, message: string | undefined, out: OutgoingHttpHeaders): void {
     const plugins = this.plugins as PluginRun;
+    let filtered: OutgoingHttpHeaders | Promise<OutgoingHttpHeaders>;
+    try {
+      filtered = plugins.headerFilter(status, out);
+    } catch (err) {
+      this.#headerFilterFailed(controller, err);
+      return;
+    }
+    if (!(filtered instanceof Promise)) {
+      this.#headerFiltered(controller, status, message, filtered, false);
+      return;
+    }
     this.#held = [];
     controller.pause();
-    plugins.headerFilter(status, out).then(
-      (headers) => {
-        if (plugins.buffersResponse) {
-          // sent at the end, once the body filter has produced the final body
-          this.#head = { status, message, headers };
-          if (this.#ended) this.#finish();
-          else controller.resume();
-          return;
-        }
-        if (!this.#writeHead(controller, status, message, headers)) return;
-        const held = this.#held ?? [];
-        this.#held = null;
-        for (const chunk of held) this.res.write(chunk);
-        if (this.#ended) this.#finish();
-        else controller.resume();
-      },
-      (err: unknown) => {
-        this.logger.error('plugin failed in header filter', { request_id: this.requestId, err });
-        controller.abort(err as Error);
-      },
+    filtered.then(
+      (headers) => this.#headerFiltered(controller, status, message, headers, true),
+      (err: unknown) => this.#headerFilterFailed(controller, err),
     );
+  }
+
+  /** The header filter ran: send the head (or keep it for the end, when a body filter needs the body). */
+  #headerFiltered(controller: Dispatcher.DispatchController, status: number, message: string | undefined, headers: OutgoingHttpHeaders, paused: boolean): void {
+    if ((this.plugins as PluginRun).buffersResponse) {
+      // sent at the end, once the body filter has produced the final body
+      this.#head = { status, message, headers };
+      this.#held ??= [];
+      if (this.#ended) this.#finish();
+      else if (paused) controller.resume();
+      return;
+    }
+    if (!this.#writeHead(controller, status, message, headers)) return;
+    const held = this.#held;
+    this.#held = null;
+    if (held !== null) for (const chunk of held) this.res.write(chunk);
+    if (this.#ended) this.#finish();
+    else if (paused) controller.resume();
+  }
+
+  #headerFilterFailed(controller: Dispatcher.DispatchController, err: unknown): void {
+    this.logger.error('plugin failed in header filter', { request_id: this.requestId, err });
+    controller.abort(err as Error);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

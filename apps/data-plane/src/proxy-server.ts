@@ -231,7 +231,7 @@ export class ProxyServer {
   }
 
   /** The route has plugins: run their request phases, then proxy what they left of the request. */
-  async #proxyWithPlugins(
+  #proxyWithPlugins(
     req: IncomingMessage,
     res: ServerResponse,
     match: RouteMatch,
@@ -241,8 +241,7 @@ export class ProxyServer {
     startedAt: number,
     path: string,
     query: string,
-  ): Promise<void> {
-    const tls = (req.socket as TLSSocket).encrypted === true;
+  ): void {
     const ctx = new PluginContext({
       requestId,
       method: req.method ?? 'GET',
@@ -256,7 +255,17 @@ export class ProxyServer {
     });
     const run = new PluginRun(chain, ctx, this.#logger);
     res.once('finish', () => run.log());
-    if (!(await run.requestPhases(req, res))) return;
+    // synchronous unless a plugin returned a promise (or the body is read first): no microtask per request
+    const proceed = run.requestPhases(req, res);
+    if (proceed === true) this.#proxyPlugged(req, res, match, upstream, run, path);
+    else if (proceed !== false) void proceed.then((go) => go && this.#proxyPlugged(req, res, match, upstream, run, path));
+  }
+
+  /** The request phases let the request through: proxy it as the plugins left it. */
+  #proxyPlugged(req: IncomingMessage, res: ServerResponse, match: RouteMatch, upstream: Upstream, run: PluginRun, path: string): void {
+    const ctx = run.ctx;
+    const { requestId, startedAt } = ctx;
+    const tls = (req.socket as TLSSocket).encrypted === true;
     if (ctx.upstreamOverride !== null) {
       // a plugin chose another target (canary); resolved against the live runtime, whose pools are open
       const target = resolveUpstreamOverride(this.#store.runtime, upstream, match.service, ctx.upstreamOverride);

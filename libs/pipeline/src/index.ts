@@ -3,4 +3,4 @@
 export { PHASES, type Phase, type PluginHandler, type ConfigureEnv, type PhaseResult, type PluginLogger } from './plugin-handler';
 export { PluginContext, type ConsumerRef, type CredentialRef, type ExitResponse, type UpstreamOverride, type UpstreamTry } from './plugin-context';
 export { compileChains, PluginUnavailableError, type Chain, type ChainSet, type Step, type CompileChainsInput } from './chains';
-export { runRequestPhases, runHeaderFilter, runBodyFilter, runLog, PluginError } from './run-phases';
+export { runRequestPhases, runRequestPhasesEager, runHeaderFilter, runHeaderFilterEager, runBodyFilter, runLog, PluginError } from './run-phases';

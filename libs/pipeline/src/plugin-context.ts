@@ -81,9 +81,12 @@ export class PluginContext {
   anonymous = false;
   /** set by `exit`: the gateway answers with this instead of proxying */
   exitResponse: ExitResponse | null = null;
-  /** response status and headers, available from headerFilter on */
+  /**
+   * response status and headers, available from headerFilter on (the data plane hands over the
+   * response's header object here rather than copying it)
+   */
   status = 0;
-  readonly responseHeaders: Record<string, string | string[] | number | undefined> = {};
+  responseHeaders: Record<string, string | string[] | number | undefined> = {};
   /** per-request values plugins share (Kong's kong.ctx.shared) */
   readonly shared = new Map<string, unknown>();
   /** the buffered request body, when a plugin asked for it */
