@@ -9,6 +9,7 @@ import type { Peer } from '@archway/balancer';
 import { PluginContext, runBodyFilter, runHeaderFilterEager, runLog, runRequestPhasesEager, type Chain, type ExitResponse, PluginError, type UpstreamTry } from '@archway/pipeline';
 import type { Logger } from '@archway/telemetry';
 import { sendError, sendExit, sendGatewayError } from './gateway-response';
+import { copyHeaders } from './header-copy';
 
 /** The most a plugin may make the gateway buffer of a request body (request-size-limiting guards more). */
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
@@ -151,7 +152,7 @@ export class PluginRun {
     if (!exit) return true;
     let headers: OutgoingHttpHeaders | Promise<OutgoingHttpHeaders>;
     try {
-      headers = this.headerFilter(exit.status, { ...exit.headers });
+      headers = this.headerFilter(exit.status, copyHeaders(exit.headers));
     } catch (err) {
       this.#fail(res, err);
       return false;
@@ -215,8 +216,10 @@ export class PluginRun {
     const ctx = this.ctx;
     const pickNs = Math.round((performance.now() - startedAt) * 1e6);
     const startMs = performance.timeOrigin + startedAt;
+    const target = peer !== null ? { ip: peer.host, port: peer.port } : originParts(origin);
     const entry: UpstreamTry = {
-      ...(peer !== null ? { ip: peer.host, port: peer.port } : originParts(origin)),
+      ip: target.ip,
+      port: target.port,
       balancer_start: Math.round(startMs),
       balancer_start_ns: Math.round(startMs * 1e6),
       balancer_latency: Math.round(pickNs / 1e6),

@@ -9,6 +9,7 @@ import { sendGatewayError } from './gateway-response';
 import type { PluginRun } from './plugin-run';
 import type { Upstream } from './runtime-config';
 import { clientResponseHeaders } from './upstream-headers';
+import { copyHeaders } from './header-copy';
 
 /** Errors that mean "could not reach the upstream": safe to retry while no byte of the request was sent. */
 const CONNECT_ERRORS = new Set([
@@ -249,7 +250,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#held = null;
     plugins.bodyFilter(body).then(
       (out) => {
-        const headers = { ...head.headers, 'content-length': out.length };
+        const headers = copyHeaders(head.headers);
+        headers['content-length'] = out.length;
         delete headers['transfer-encoding'];
         this.res.writeHead(head.status, head.message || undefined, headers);
         this.res.end(out);

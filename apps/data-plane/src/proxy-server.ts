@@ -18,6 +18,7 @@ import { BalancedPick } from './balanced-pick';
 import type { Upstream } from './runtime-config';
 import { newRequestId, tagRequestId } from './request-id';
 import { clientAddress, upstreamRequestHeaders } from './upstream-headers';
+import { copyHeaders } from './header-copy';
 import { resolveUpstreamOverride } from './upstream-override';
 import { sendHttpsRequired } from './https-redirect';
 import { TlsListener } from './tls-listener';
@@ -250,7 +251,7 @@ export class ProxyServer {
       service: match.service,
       path: match.upstreamPath,
       query,
-      headers: { ...req.headers },
+      headers: copyHeaders(req.headers),
       startedAt,
     });
     const run = new PluginRun(chain, ctx, this.#logger);
