@@ -35,14 +35,55 @@ interface Limit {
   /** index of the period in PERIODS (the local counters' slot) */
   slot: number;
   limit: number;
+  /** String(limit), sent in every response */
+  limitText: string;
   expiration: number;
   xLimit: string;
   xRemaining: string;
 }
 
+/** identifiers whose local counter key is kept built, per instance (then the cache starts over) */
+const MAX_CACHED_KEYS = 10_000;
+
+/**
+ * String(n) for a non-negative integer. Counts above 2^30 are heap numbers, which V8 prints through
+ * its double-to-string path (several times slower); a limit of 10^12 puts two of them in every response.
+ */
+function decimal(n: number): string {
+  if (n < 1e9) return String(n);
+  const high = Math.floor(n / 1e9);
+  return String(high) + String(n - high * 1e9).padStart(9, '0');
+}
+
+/**
+ * The headers access computed for one request, left for header_filter: `names` (the instance's, in
+ * Kong's order) and this request's `values`, index for index.
+ */
+class ClientHeaders {
+  constructor(
+    readonly names: readonly string[],
+    readonly values: string[],
+  ) {}
+
+  toRecord(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (let i = 0; i < this.names.length; i++) out[this.names[i]] = this.values[i];
+    return out;
+  }
+}
+
 export interface RateLimitingState {
   /** the configured periods, shortest first */
   limits: readonly Limit[];
+  /** the client headers' names: X-RateLimit-Limit/Remaining-<Period> per limit, then RateLimit-Limit/Remaining/Reset */
+  headerNames: readonly string[];
+  /** identifier -> `<scope>:<identifier>`, the local counters' key, built once per identifier */
+  keys: Map<string, string>;
+  /** each limit's window start at `startsAt` (a second), recomputed when the second changes */
+  starts: number[];
+  startsAt: number;
+  /** per-request scratch of the local policy (its access runs to the end synchronously) */
+  used: number[];
   expirations: readonly number[];
   limitBy: string;
   /** lower-cased, for limit_by header */
@@ -107,12 +148,12 @@ function decide(ctx: PluginContext, s: RateLimitingState, now: number, starts: r
   const limits = s.limits;
   let stop = -1;
   for (let i = 0; i < limits.length; i++) if (limits[i].limit - used[i] <= 0) stop = i;
-  let headers: Record<string, string> | null = null;
-  let reset = 0;
+  let headers: ClientHeaders | null = null;
   if (!s.hideClientHeaders) {
-    headers = {};
+    const values: string[] = new Array<string>(s.headerNames.length);
     let best = -1;
     let bestRemaining = 0;
+    let reset = 0;
     for (let i = 0; i < limits.length; i++) {
       const l = limits[i];
       let remaining = l.limit - used[i];
@@ -123,16 +164,22 @@ function decide(ctx: PluginContext, s: RateLimitingState, now: number, starts: r
         bestRemaining = remaining;
         reset = secondsToReset(l.period, now, starts[i]);
       }
-      headers[l.xLimit] = String(l.limit);
-      headers[l.xRemaining] = String(remaining);
+      values[2 * i] = l.limitText;
+      values[2 * i + 1] = decimal(remaining);
     }
-    headers['RateLimit-Limit'] = String(limits[best].limit);
-    headers['RateLimit-Remaining'] = String(bestRemaining);
-    headers['RateLimit-Reset'] = String(reset);
+    const n = 2 * limits.length;
+    values[n] = limits[best].limitText;
+    values[n + 1] = values[2 * best + 1];
+    values[n + 2] = String(reset);
+    headers = new ClientHeaders(s.headerNames, values);
   }
   if (stop >= 0) {
-    if (headers) headers['Retry-After'] = String(reset);
-    ctx.error(s.errorCode, s.errorMessage, headers ?? undefined);
+    let record: Record<string, string> | undefined;
+    if (headers) {
+      record = headers.toRecord();
+      record['Retry-After'] = headers.values[headers.values.length - 1];
+    }
+    ctx.error(s.errorCode, s.errorMessage, record);
     return false;
   }
   if (headers) ctx.shared.set(HEADERS_SLOT, headers);
@@ -181,11 +228,24 @@ function configure(config: Record<string, unknown>, plugin: Plugin | undefined, 
   PERIODS.forEach((period, slot) => {
     const limit = config[period];
     if (typeof limit === 'number')
-      limits.push({ period, slot, limit, expiration: EXPIRATION[period], xLimit: `X-RateLimit-Limit-${title(period)}`, xRemaining: `X-RateLimit-Remaining-${title(period)}` });
+      limits.push({
+        period,
+        slot,
+        limit,
+        limitText: String(limit),
+        expiration: EXPIRATION[period],
+        xLimit: `X-RateLimit-Limit-${title(period)}`,
+        xRemaining: `X-RateLimit-Remaining-${title(period)}`,
+      });
   });
   const headerName = config.header_name as string | null;
   return {
     limits,
+    headerNames: [...limits.flatMap((l) => [l.xLimit, l.xRemaining]), 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+    keys: new Map(),
+    starts: limits.map(() => 0),
+    startsAt: -1,
+    used: limits.map(() => 0),
     expirations: limits.map((l) => l.expiration),
     limitBy: config.limit_by as string,
     headerName: headerName ? headerName.toLowerCase() : null,
@@ -203,7 +263,33 @@ function configure(config: Record<string, unknown>, plugin: Plugin | undefined, 
   };
 }
 
-async function accessRedis(ctx: PluginContext, s: RateLimitingState, lease: RedisLease, id: string, now: number, starts: number[]): Promise<void> {
+/** The local counters' key for `id`: built once per identifier, so the counters' maps hash a string they have seen. */
+function localKey(s: RateLimitingState, id: string): string {
+  let key = s.keys.get(id);
+  if (key === undefined) {
+    if (s.keys.size >= MAX_CACHED_KEYS) s.keys.clear();
+    key = `${s.scope}:${id}`;
+    s.keys.set(id, key);
+  }
+  return key;
+}
+
+/** The local policy: read every window's usage, decide, count the request if it goes on (all synchronous). */
+function accessLocal(ctx: PluginContext, s: RateLimitingState, id: string, now: number): void {
+  const key = localKey(s, id);
+  const limits = s.limits;
+  const starts = s.starts;
+  if (now !== s.startsAt) {
+    for (let i = 0; i < limits.length; i++) starts[i] = windowStart(limits[i].period, now);
+    s.startsAt = now;
+  }
+  const used = s.used;
+  for (let i = 0; i < limits.length; i++) used[i] = s.counters.get(limits[i].slot, starts[i], key);
+  if (decide(ctx, s, now, starts, used)) for (let i = 0; i < limits.length; i++) s.counters.increment(limits[i].slot, starts[i], key);
+}
+
+async function accessRedis(ctx: PluginContext, s: RateLimitingState, lease: RedisLease, id: string, now: number): Promise<void> {
+  const starts = s.limits.map((l) => windowStart(l.period, now));
   const keys = s.limits.map((l, i) => redisKey(s.scope, id, starts[i], l.period));
   let used: number[];
   try {
@@ -225,10 +311,8 @@ export interface RateLimitingOptions {
 export function createRateLimitingHandler(opts: RateLimitingOptions = {}): PluginHandler<RateLimitingState> {
   const counters = opts.counters ?? PROCESS_COUNTERS;
   const clock = opts.clock ?? Date.now;
-  const now = (): number => {
-    const ms = clock();
-    return ms - (ms % 1000);
-  };
+  // whole seconds: a floor division (a `%` of a heap number is a call to fmod)
+  const now = (): number => Math.floor(clock() / 1000) * 1000;
   return {
     name: rateLimitingSchema.name,
     priority: rateLimitingSchema.priority,
@@ -237,22 +321,19 @@ export function createRateLimitingHandler(opts: RateLimitingOptions = {}): Plugi
     access(ctx, s) {
       const t = s.now();
       const id = identifierOf(ctx, s);
-      const limits = s.limits;
-      const starts = limits.map((l) => windowStart(l.period, t));
-      if (s.redis) return accessRedis(ctx, s, s.redis, id, t, starts);
-      const key = `${s.scope}:${id}`;
-      const used = limits.map((l, i) => s.counters.get(l.slot, starts[i], key));
-      if (decide(ctx, s, t, starts, used)) for (let i = 0; i < limits.length; i++) s.counters.increment(limits[i].slot, starts[i], key);
+      if (s.redis) return accessRedis(ctx, s, s.redis, id, t);
+      accessLocal(ctx, s, id, t);
     },
     headerFilter(ctx) {
-      const headers = ctx.shared.get(HEADERS_SLOT) as Record<string, string> | undefined;
+      const headers = ctx.shared.get(HEADERS_SLOT) as ClientHeaders | undefined;
       if (!headers) return;
       const out = ctx.responseHeaders;
-      for (const name in headers) {
+      const { names, values } = headers;
+      for (let i = 0; i < names.length; i++) {
         // the upstream's own rate-limit headers give way to the gateway's, whatever their case
-        const lower = LOWER[name];
+        const lower = LOWER[names[i]];
         if (out[lower] !== undefined) delete out[lower];
-        out[name] = headers[name];
+        out[names[i]] = values[i];
       }
     },
     dispose(s) {
