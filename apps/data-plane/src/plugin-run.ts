@@ -59,10 +59,32 @@ function requestLength(req: IncomingMessage, body: Buffer | null): number {
 }
 
 /** 'http://host:port' -> host and port, for the log record's tries. */
-function originParts(origin: string): { ip: string; port: number } {
+function parseOrigin(origin: string): { ip: string; port: number } {
   const colon = origin.lastIndexOf(':');
   const host = origin.slice(origin.indexOf('//') + 2, colon);
   return { ip: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(origin.slice(colon + 1)) };
+}
+
+/** origins seen (a handful per config: services and balanced peers), parsed once; starts over when large */
+const ORIGINS = new Map<string, { ip: string; port: number }>();
+const MAX_ORIGINS = 1024;
+
+function originParts(origin: string): { ip: string; port: number } {
+  let parts = ORIGINS.get(origin);
+  if (parts === undefined) {
+    if (ORIGINS.size >= MAX_ORIGINS) ORIGINS.clear();
+    parts = parseOrigin(origin);
+    ORIGINS.set(origin, parts);
+  }
+  return parts;
+}
+
+const kRun = Symbol('archway.pluginRun');
+type RunResponse = ServerResponse & { [kRun]?: PluginRun };
+
+// shared 'finish' listener (no per-request closure): `this` is the response, which carries its run
+function onResponseFinish(this: RunResponse): void {
+  this[kRun]?.log();
 }
 
 export class PluginRun {
@@ -79,6 +101,12 @@ export class PluginRun {
     readonly logger: Logger,
   ) {
     this.chain = chain;
+  }
+
+  /** The log phase runs once `res` has been sent. */
+  logAfter(res: ServerResponse): void {
+    (res as RunResponse)[kRun] = this;
+    res.on('finish', onResponseFinish); // emitted once per response: no once() wrapper needed
   }
 
   /** The response body must be collected for a body filter (asked after the header filter ran). */

@@ -255,7 +255,7 @@ export class ProxyServer {
       startedAt,
     });
     const run = new PluginRun(chain, ctx, this.#logger);
-    res.once('finish', () => run.log());
+    run.logAfter(res);
     // synchronous unless a plugin returned a promise (or the body is read first): no microtask per request
     const proceed = run.requestPhases(req, res);
     if (proceed === true) this.#proxyPlugged(req, res, match, upstream, run, path);
