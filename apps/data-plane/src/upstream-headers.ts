@@ -52,9 +52,15 @@ function isProxyHeader(name: string): boolean {
   return name.length > 6 && name.charCodeAt(5) === 45 /* - */ && name.startsWith('proxy-');
 }
 
+/** What nearly every Connection header says, answered without splitting (the sets are never changed). */
+const KEEP_ALIVE_TOKENS: ReadonlySet<string> = new Set(['keep-alive']);
+const CLOSE_TOKENS: ReadonlySet<string> = new Set(['close']);
+
 /** Names listed in a Connection header are hop-by-hop for this message only. */
-function connectionTokens(value: string | string[] | undefined): Set<string> | null {
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> | null {
   if (value === undefined) return null;
+  if (value === 'keep-alive' || value === 'Keep-Alive') return KEEP_ALIVE_TOKENS;
+  if (value === 'close' || value === 'Close') return CLOSE_TOKENS;
   const tokens = new Set<string>();
   for (const part of (Array.isArray(value) ? value.join(',') : value).split(','))
     tokens.add(part.trim().toLowerCase());
