@@ -57,7 +57,8 @@ export class ClientAbortedError extends Error {
 const kExchange = Symbol('archway.exchange');
 type TaggedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
 
-// Shared listeners: `this` is the response, which carries its exchange
+// Shared listeners: `this` is the response, which carries its exchange until the exchange is over
+// (then they do nothing: a response lives for one request, so they are never removed)
 function onResponseDrain(this: TaggedResponse): void {
   this[kExchange]?.controller?.resume();
 }
@@ -72,6 +73,11 @@ function onResponseClose(this: TaggedResponse): void {
  */
 export function abandonExchange(res: ServerResponse): void {
   (res as TaggedResponse)[kExchange]?.clientGone();
+}
+
+function hasAny(headers: IncomingHttpHeaders): boolean {
+  for (const _ in headers) return true;
+  return false;
 }
 
 export class ProxyExchange implements Dispatcher.DispatchHandler {
@@ -89,6 +95,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #trailers: IncomingHttpHeaders | null = null;
   /** balanced services (upstream.balancer), set before start(): each attempt goes to the peer this picks */
   pick: BalancedPick | null = null;
+  /** the client's response is listened to for 'drain' (from the first write it could not take) */
+  #drainHooked = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -101,7 +109,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     readonly plugins: PluginRun | null = null,
   ) {
     (res as TaggedResponse)[kExchange] = this;
-    res.on('drain', onResponseDrain);
     res.on('close', onResponseClose);
   }
 
@@ -227,12 +234,19 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#held) this.#held.push(chunk);
-    else if (!this.res.write(chunk)) controller.pause();
+    else if (!this.res.write(chunk)) {
+      // the client reads slower than the upstream sends: wait for it
+      controller.pause();
+      if (!this.#drainHooked) {
+        this.#drainHooked = true;
+        this.res.on('drain', onResponseDrain);
+      }
+    }
   }
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.#ended = true;
-    if (trailers !== undefined && Object.keys(trailers).length > 0) this.#trailers = trailers;
+    if (trailers !== undefined && hasAny(trailers)) this.#trailers = trailers;
     if (this.#held && !this.#head) return; // the header filter is still running; it finishes
     this.#finish();
   }
@@ -314,9 +328,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   #detach(): void {
     this.pick?.done(false); // the balancer's in-flight count (least-connections) drops
-    const res = this.res as TaggedResponse;
-    res[kExchange] = undefined;
-    res.off('drain', onResponseDrain);
-    res.off('close', onResponseClose);
+    (this.res as TaggedResponse)[kExchange] = undefined;
   }
 }

@@ -161,7 +161,7 @@ export class ProxyServer {
     this.#totalRequests++;
     this.#counters.inFlight++;
     (res as CountedResponse)[kCounters] = this.#counters;
-    res.once('close', onResponseDone);
+    res.on('close', onResponseDone); // a response emits 'close' once: no once() wrapper
     if (this.#draining) res.shouldKeepAlive = false;
     const requestId = newRequestId();
     tagRequestId(res, requestId);
