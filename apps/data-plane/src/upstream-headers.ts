@@ -71,10 +71,22 @@ function joinValue(value: string | string[]): string {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** ::ffff:10.0.0.1 (an IPv4 client on a dual-stack listener) -> 10.0.0.1, as nginx reports it. */
+const kClientAddress = Symbol('archway.clientAddress');
+type AddressedSocket = IncomingMessage['socket'] & { [kClientAddress]?: string };
+
+/**
+ * ::ffff:10.0.0.1 (an IPv4 client on a dual-stack listener) -> 10.0.0.1, as nginx reports it. Worked
+ * out once per connection: keep-alive requests read it from their socket.
+ */
 export function clientAddress(req: IncomingMessage): string {
-  const ip = req.socket.remoteAddress ?? '';
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+  const socket = req.socket as AddressedSocket;
+  let address = socket[kClientAddress];
+  if (address === undefined) {
+    const ip = socket.remoteAddress ?? '';
+    address = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+    socket[kClientAddress] = address;
+  }
+  return address;
 }
 
 /** Host without port, lower-cased: nginx's $host, which Kong sends as X-Forwarded-Host. */
