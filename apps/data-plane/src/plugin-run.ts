@@ -103,8 +103,9 @@ export class PluginRun {
     this.chain = chain;
   }
 
-  /** The log phase runs once `res` has been sent. */
+  /** The log phase runs once `res` has been sent (nothing to do when no log plugin can run). */
   logAfter(res: ServerResponse): void {
+    if (!this.chain.mayLog) return;
     (res as RunResponse)[kRun] = this;
     res.on('finish', onResponseFinish); // emitted once per response: no once() wrapper needed
   }
@@ -123,11 +124,13 @@ export class PluginRun {
    */
   requestPhases(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
     const ctx = this.ctx;
-    // for the log phase; keep-alive connections count bytes across requests, so a response's size is a difference
-    this.#req = req;
-    this.#res = res;
-    this.#socket = res.socket;
-    this.#bytesBefore = res.socket?.bytesWritten ?? 0;
+    if (this.chain.mayLog) {
+      // for the log phase; keep-alive connections count bytes across requests, so a response's size is a difference
+      this.#req = req;
+      this.#res = res;
+      this.#socket = res.socket;
+      this.#bytesBefore = res.socket?.bytesWritten ?? 0;
+    }
     ctx.requestUri = req.url ?? '/';
     if (this.chain.readsRequestBody && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) && this.#readsBody())
       return this.#afterBody(req, res);

@@ -15,6 +15,7 @@ import {
 import { ConfigStore } from './config-store';
 import { ProxyServer } from './proxy-server';
 import { closedPort, makeRoute, makeService, memoryLogger, send, startUpstream, type Upstream } from './testing/fixtures';
+import { keyAuth, makeConsumer } from './testing/plugin-proxy';
 
 interface Delivery {
   headers: IncomingHttpHeaders;
@@ -209,6 +210,33 @@ describe('proxy with logging and caching plugins', () => {
       ['GET', '/a', 200],
       ['POST', '/b', 200],
     ]);
+  });
+
+  it("file-log on a consumer logs that consumer's requests (with their sizes) on a route that has no log plugin", async () => {
+    const file = join(prefix, 'alice.log');
+    const alice = makeConsumer('alice');
+    const bob = makeConsumer('bob');
+    const config = {
+      ...emptyConfig(),
+      services: [svc],
+      routes: [route],
+      consumers: [alice, bob],
+      keyauth_credentials: [keyAuth(alice, 'k-alice'), keyAuth(bob, 'k-bob')],
+      plugins: [
+        validatePlugin({ name: 'key-auth', route: { id: route.id } }, 'create', pluginSchema),
+        validatePlugin({ name: 'file-log', consumer: { id: alice.id }, config: { path: file } }, 'create', pluginSchema),
+      ] as Plugin[],
+    } as ConfigSet;
+    await store.apply(makeSnapshot(++version, config));
+    await send(port, { path: '/p/bob', headers: { apikey: 'k-bob' } });
+    await send(port, { path: '/p/alice', headers: { apikey: 'k-alice' } });
+    const lines = async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    await until(async () => (await lines()).length === 1);
+    const [record] = (await lines()).map((l) => JSON.parse(l) as LogRecord);
+    expect(record.upstream_uri).toBe('/alice');
+    expect(record.consumer).toMatchObject({ username: 'alice' });
+    expect(record.request.size).toBeGreaterThan(0);
+    expect(record.response.size).toBeGreaterThan(0);
   });
 
   it("proxy-cache answers Miss, then Hit from memory without calling the upstream again, with Kong's headers", async () => {

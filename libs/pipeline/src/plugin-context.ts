@@ -152,7 +152,7 @@ export class PluginContext {
   removeHeader(name: string): void {
     const lower = name.toLowerCase();
     // deleting a key the object does not have still costs a runtime call
-    if (lower in this.headers) delete this.headers[lower];
+    if (Object.hasOwn(this.headers, lower)) delete this.headers[lower];
   }
 
   /** Ends the request with this response (Kong's kong.response.exit); later access plugins do not run. */
