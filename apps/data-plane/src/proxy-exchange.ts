@@ -8,7 +8,7 @@ import { addSetCookie, type BalancedPick } from './balanced-pick';
 import { sendGatewayError } from './gateway-response';
 import type { PluginRun } from './plugin-run';
 import type { Upstream } from './runtime-config';
-import { clientResponseHeaders } from './upstream-headers';
+import { clientResponseHeaderList, clientResponseHeaders } from './upstream-headers';
 import { copyHeaders } from './header-copy';
 
 /** Errors that mean "could not reach the upstream": safe to retry while no byte of the request was sent. */
@@ -154,6 +154,13 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   ): void {
     if (statusCode < 200) return; // informational (103 Early Hints...): not relayed
     const now = performance.now();
+    if (this.plugins === null && this.pick === null) {
+      // nothing reads these headers before they go out: a flat list for writeHead
+      const trailer = headers.trailer !== undefined && this.#chunkedReply(statusCode);
+      const list = clientResponseHeaderList(headers, this.requestId, Math.round(now - this.#sentAt), Math.round(this.#sentAt - this.startedAt), trailer);
+      this.#writeHead(controller, statusCode, statusMessage, list);
+      return;
+    }
     this.plugins?.upstreamAnswered(statusCode, Math.round(now - this.#sentAt));
     const out = clientResponseHeaders(
       headers,
@@ -172,7 +179,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#writeHead(controller, statusCode, statusMessage, out);
   }
 
-  #writeHead(controller: Dispatcher.DispatchController, status: number, message: string | undefined, headers: OutgoingHttpHeaders): boolean {
+  #writeHead(controller: Dispatcher.DispatchController, status: number, message: string | undefined, headers: OutgoingHttpHeaders | (string | string[])[]): boolean {
     try {
       this.res.writeHead(status, message || undefined, headers);
       return true;

@@ -151,3 +151,34 @@ export function clientResponseHeaders(
   if (RESPONSE_HEADERS.requestId) out['x-archway-request-id'] = requestId;
   return out;
 }
+
+/**
+ * clientResponseHeaders as the flat [name, value, ...] list node's writeHead also takes, for a
+ * response no plugin reads: pushing to a list is cheaper than adding keys one by one to an object
+ * node then walks again. `trailer`: the reply goes out chunked, so the upstream's Trailer header is
+ * relayed (last) unless a Content-Length is sent.
+ */
+export function clientResponseHeaderList(
+  upstream: IncomingHttpHeaders,
+  requestId: string,
+  upstreamLatencyMs: number,
+  proxyLatencyMs: number,
+  trailer: boolean,
+): (string | string[])[] {
+  const named = connectionTokens(upstream.connection);
+  const out: (string | string[])[] = [];
+  let length = false;
+  for (const name in upstream) {
+    if (RESPONSE_SKIP.has(name) || isProxyHeader(name) || (named !== null && named.has(name))) continue;
+    if (name === 'content-length') length = true;
+    out.push(name, upstream[name] as string | string[]);
+  }
+  const via = upstream.via;
+  if (RESPONSE_HEADERS.via) out.push('via', via ? `${joinValue(via)}, ${VIA_TOKEN}` : VIA_TOKEN);
+  else if (via !== undefined) out.push('via', via);
+  if (RESPONSE_HEADERS.upstreamLatency) out.push('x-archway-upstream-latency', String(upstreamLatencyMs));
+  if (RESPONSE_HEADERS.proxyLatency) out.push('x-archway-proxy-latency', String(proxyLatencyMs));
+  if (RESPONSE_HEADERS.requestId) out.push('x-archway-request-id', requestId);
+  if (trailer && !length && upstream.trailer !== undefined) out.push('trailer', upstream.trailer);
+  return out;
+}
