@@ -91,9 +91,15 @@ export function clientAddress(req: IncomingMessage): string {
 
 /** Host without port, lower-cased: nginx's $host, which Kong sends as X-Forwarded-Host. */
 function hostOnly(host: string): string {
+  // consecutive requests mostly carry the same Host: the last answer is kept
+  if (host === lastHost) return lastHostOnly;
   const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.indexOf(':');
-  return (end > 0 ? host.slice(0, end) : host).toLowerCase();
+  lastHostOnly = (end > 0 ? host.slice(0, end) : host).toLowerCase();
+  lastHost = host;
+  return lastHostOnly;
 }
+let lastHost = '';
+let lastHostOnly = '';
 
 /** A client's X-Forwarded-* value, when the peer is trusted and sent one. */
 function trustedValue(trusted: boolean, value: string | string[] | undefined): string | undefined {
