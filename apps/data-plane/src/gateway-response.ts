@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { PROXY_ERRORS, type ProxyErrorName } from '@archway/schema';
 import { ARCHWAY_VERSION } from '@archway/config';
 import { RESPONSE_HEADERS } from './response-headers-setting';
+import { copyHeaders } from './header-copy';
 
 type Format = 'json' | 'html' | 'xml' | 'text';
 
@@ -104,11 +105,9 @@ export function sendError(
 ): void {
   const format = cachedFormat(accept);
   const body = TEMPLATES[format](message, requestId);
-  const out: Record<string, string | number> = {
-    ...extraHeaders,
-    'Content-Type': CONTENT_TYPES[format],
-    'Content-Length': Buffer.byteLength(body),
-  };
+  const out: Record<string, string | number> = copyHeaders(extraHeaders);
+  out['Content-Type'] = CONTENT_TYPES[format];
+  out['Content-Length'] = Buffer.byteLength(body);
   addGatewayHeaders(out, requestId, startedAt);
   res.writeHead(status, out);
   res.end(body);

@@ -6,10 +6,11 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { PROXY_ERRORS, type ProxyErrorName } from '@archway/schema';
 import type { Peer } from '@archway/balancer';
-import { PluginContext, runBodyFilter, runHeaderFilter, runLog, runRequestPhases, type Chain, PluginError, type UpstreamTry } from '@archway/pipeline';
+import { PluginContext, runBodyFilter, runHeaderFilterEager, runLog, runRequestPhasesEager, type Chain, type ExitResponse, PluginError, type UpstreamTry } from '@archway/pipeline';
 import type { Logger } from '@archway/telemetry';
 import { sendError, sendExit, sendGatewayError } from './gateway-response';
 import { metricsOf } from './response-metrics';
+import { copyHeaders } from './header-copy';
 
 /** The most a plugin may make the gateway buffer of a request body (request-size-limiting guards more). */
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
@@ -45,6 +46,11 @@ export function readBody(req: IncomingMessage, limit = MAX_BUFFERED_BODY): Promi
   });
 }
 
+function isEmpty(headers: object): boolean {
+  for (const _ in headers) return false;
+  return true;
+}
+
 /** nginx's $request_length: request line, header lines and body (the body as announced or buffered). */
 function requestLength(req: IncomingMessage, body: Buffer | null): number {
   let n = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 13; // 'M U HTTP/1.1\r\n' + final CRLF
@@ -54,10 +60,32 @@ function requestLength(req: IncomingMessage, body: Buffer | null): number {
 }
 
 /** 'http://host:port' -> host and port, for the log record's tries. */
-function originParts(origin: string): { ip: string; port: number } {
+function parseOrigin(origin: string): { ip: string; port: number } {
   const colon = origin.lastIndexOf(':');
   const host = origin.slice(origin.indexOf('//') + 2, colon);
   return { ip: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(origin.slice(colon + 1)) };
+}
+
+/** origins seen (a handful per config: services and balanced peers), parsed once; starts over when large */
+const ORIGINS = new Map<string, { ip: string; port: number }>();
+const MAX_ORIGINS = 1024;
+
+function originParts(origin: string): { ip: string; port: number } {
+  let parts = ORIGINS.get(origin);
+  if (parts === undefined) {
+    if (ORIGINS.size >= MAX_ORIGINS) ORIGINS.clear();
+    parts = parseOrigin(origin);
+    ORIGINS.set(origin, parts);
+  }
+  return parts;
+}
+
+const kRun = Symbol('archway.pluginRun');
+type RunResponse = ServerResponse & { [kRun]?: PluginRun };
+
+// shared 'finish' listener (no per-request closure): `this` is the response, which carries its run
+function onResponseFinish(this: RunResponse): void {
+  this[kRun]?.log();
 }
 
 export class PluginRun {
@@ -76,6 +104,13 @@ export class PluginRun {
     this.chain = chain;
   }
 
+  /** The log phase runs once `res` has been sent (nothing to do when no log plugin can run). */
+  logAfter(res: ServerResponse): void {
+    if (!this.chain.mayLog) return;
+    (res as RunResponse)[kRun] = this;
+    res.on('finish', onResponseFinish); // emitted once per response: no once() wrapper needed
+  }
+
   /** The response body must be collected for a body filter (asked after the header filter ran). */
   get buffersResponse(): boolean {
     const steps = this.chain.bodyFilter;
@@ -84,23 +119,44 @@ export class PluginRun {
     return false;
   }
 
-  /** rewrite + access. Returns false when the request was answered here (exit, or a plugin failure). */
-  async requestPhases(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  /**
+   * rewrite + access. Returns false when the request was answered here (exit, or a plugin failure);
+   * synchronously unless a plugin returned a promise or the body must be read first.
+   */
+  requestPhases(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
     const ctx = this.ctx;
-    // for the log phase; keep-alive connections count bytes across requests, so a response's size is a difference
-    this.#req = req;
-    this.#res = res;
-    this.#socket = res.socket;
-    this.#bytesBefore = res.socket?.bytesWritten ?? 0;
+    if (this.chain.mayLog) {
+      // for the log phase; keep-alive connections count bytes across requests, so a response's size is a difference
+      this.#req = req;
+      this.#res = res;
+      this.#socket = res.socket;
+      this.#bytesBefore = res.socket?.bytesWritten ?? 0;
+    }
     ctx.requestUri = req.url ?? '/';
+    if (this.chain.readsRequestBody && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) && this.#readsBody())
+      return this.#afterBody(req, res);
+    let chain: Chain | Promise<Chain>;
+    try {
+      chain = runRequestPhasesEager(this.chain, ctx);
+    } catch (err) {
+      this.#counted(err);
+      this.#fail(res, err);
+      return false;
+    }
+    if (chain instanceof Promise) return this.#afterPhases(chain, req, res);
+    this.chain = chain;
+    return this.#exit(req, res);
+  }
+
+  /** A plugin needs the body in access: buffer it (413 past the limit), then run the phases. */
+  async #afterBody(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const ctx = this.ctx;
     try {
       const length = req.headers['content-length'];
-      if (this.chain.readsRequestBody && (length !== undefined || req.headers['transfer-encoding'] !== undefined) && this.#readsBody()) {
-        // an announced length over the buffer is refused before any of the body is read (nginx's client_max_body_size)
-        if (length !== undefined && DIGITS.test(length) && Number(length) > MAX_BUFFERED_BODY) throw bodyTooLarge();
-        ctx.body = await readBody(req);
-      }
-      this.chain = await runRequestPhases(this.chain, ctx);
+      // an announced length over the buffer is refused before any of the body is read (nginx's client_max_body_size)
+      if (length !== undefined && DIGITS.test(length) && Number(length) > MAX_BUFFERED_BODY) throw bodyTooLarge();
+      ctx.body = await readBody(req);
+      this.chain = await runRequestPhasesEager(this.chain, ctx);
     } catch (err) {
       if ((err as { code?: unknown }).code === BODY_TOO_LARGE) {
         // 413, and nothing of the request goes upstream
@@ -111,18 +167,53 @@ export class PluginRun {
       this.#fail(res, err);
       return false;
     }
-    const exit = ctx.exitResponse;
-    if (!exit) return true;
-    // an exit still runs the response phases, as Kong's kong.response.exit does
-    const headers = await this.headerFilter(exit.status, { ...exit.headers }).catch((err) => {
+    return this.#exit(req, res);
+  }
+
+  async #afterPhases(pending: Promise<Chain>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    try {
+      this.chain = await pending;
+    } catch (err) {
+      this.#counted(err);
       this.#fail(res, err);
-      return null;
-    });
-    if (!headers) return false;
+      return false;
+    }
+    return this.#exit(req, res);
+  }
+
+  /** True to proxy; false when a plugin exited: its answer went out (after the response phases, as Kong's kong.response.exit). */
+  #exit(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
+    const exit = this.ctx.exitResponse;
+    if (!exit) return true;
+    let headers: OutgoingHttpHeaders | Promise<OutgoingHttpHeaders>;
+    try {
+      headers = this.headerFilter(exit.status, copyHeaders(exit.headers));
+    } catch (err) {
+      this.#fail(res, err);
+      return false;
+    }
+    if (!(headers instanceof Promise)) {
+      this.#sendExit(req, res, headers);
+      return false;
+    }
+    return headers.then(
+      (h) => {
+        this.#sendExit(req, res, h);
+        return false;
+      },
+      (err: unknown) => {
+        this.#fail(res, err);
+        return false;
+      },
+    );
+  }
+
+  #sendExit(req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders): void {
+    const ctx = this.ctx;
+    const exit = ctx.exitResponse as ExitResponse;
     const extra = headers as Record<string, string>;
     if (exit.error) sendError(res, exit.status, (exit.body as { message: string }).message, ctx.requestId, req.headers.accept, ctx.startedAt, extra);
     else sendExit(res, exit.status, exit.body, extra, ctx.requestId, ctx.startedAt);
-    return false;
   }
 
   /** Whether a plugin needs this request's body buffered (asked per request: e.g. only a chunked one). */
@@ -133,18 +224,31 @@ export class PluginRun {
     return false;
   }
 
-  /** header filter over the response about to be sent; returns the headers to send. */
-  async headerFilter(status: number, headers: OutgoingHttpHeaders): Promise<OutgoingHttpHeaders> {
+  /**
+   * header filter over the response about to be sent; returns the headers to send, synchronously
+   * unless a plugin returned a promise. A plugin failing synchronously throws its PluginError.
+   */
+  headerFilter(status: number, headers: OutgoingHttpHeaders): OutgoingHttpHeaders | Promise<OutgoingHttpHeaders> {
     const ctx = this.ctx;
     ctx.status = status;
-    Object.assign(ctx.responseHeaders, headers);
+    // the response's headers become the context's (a copy only when a plugin already put some there)
+    if (isEmpty(ctx.responseHeaders)) ctx.responseHeaders = headers as PluginContext['responseHeaders'];
+    else Object.assign(ctx.responseHeaders, headers);
+    let pending: Promise<void> | undefined;
     try {
-      await runHeaderFilter(this.chain, ctx);
+      pending = runHeaderFilterEager(this.chain, ctx);
     } catch (err) {
       this.#counted(err); // the caller logs it and answers 500
       throw err;
     }
-    return ctx.responseHeaders as OutgoingHttpHeaders;
+    if (pending === undefined) return ctx.responseHeaders as OutgoingHttpHeaders;
+    return pending.then(
+      () => ctx.responseHeaders as OutgoingHttpHeaders,
+      (err: unknown) => {
+        this.#counted(err);
+        throw err;
+      },
+    );
   }
 
   async bodyFilter(body: Buffer): Promise<Buffer> {
@@ -164,8 +268,10 @@ export class PluginRun {
     const ctx = this.ctx;
     const pickNs = Math.round((performance.now() - startedAt) * 1e6);
     const startMs = performance.timeOrigin + startedAt;
+    const target = peer !== null ? { ip: peer.host, port: peer.port } : originParts(origin);
     const entry: UpstreamTry = {
-      ...(peer !== null ? { ip: peer.host, port: peer.port } : originParts(origin)),
+      ip: target.ip,
+      port: target.port,
       balancer_start: Math.round(startMs),
       balancer_start_ns: Math.round(startMs * 1e6),
       balancer_latency: Math.round(pickNs / 1e6),

@@ -9,7 +9,8 @@ import { sendGatewayError } from './gateway-response';
 import type { PluginRun } from './plugin-run';
 import type { Upstream } from './runtime-config';
 import { noteUpstreamLatency } from './response-metrics';
-import { clientResponseHeaders } from './upstream-headers';
+import { clientResponseHeaderList, clientResponseHeaders } from './upstream-headers';
+import { copyHeaders } from './header-copy';
 
 /** Errors that mean "could not reach the upstream": safe to retry while no byte of the request was sent. */
 const CONNECT_ERRORS = new Set([
@@ -57,7 +58,8 @@ export class ClientAbortedError extends Error {
 const kExchange = Symbol('archway.exchange');
 type TaggedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
 
-// Shared listeners: `this` is the response, which carries its exchange
+// Shared listeners: `this` is the response, which carries its exchange until the exchange is over
+// (then they do nothing: a response lives for one request, so they are never removed)
 function onResponseDrain(this: TaggedResponse): void {
   this[kExchange]?.controller?.resume();
 }
@@ -72,6 +74,11 @@ function onResponseClose(this: TaggedResponse): void {
  */
 export function abandonExchange(res: ServerResponse): void {
   (res as TaggedResponse)[kExchange]?.clientGone();
+}
+
+function hasAny(headers: IncomingHttpHeaders): boolean {
+  for (const _ in headers) return true;
+  return false;
 }
 
 export class ProxyExchange implements Dispatcher.DispatchHandler {
@@ -89,6 +96,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #trailers: IncomingHttpHeaders | null = null;
   /** balanced services (upstream.balancer), set before start(): each attempt goes to the peer this picks */
   pick: BalancedPick | null = null;
+  /** the client's response is listened to for 'drain' (from the first write it could not take) */
+  #drainHooked = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -101,7 +110,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     readonly plugins: PluginRun | null = null,
   ) {
     (res as TaggedResponse)[kExchange] = this;
-    res.on('drain', onResponseDrain);
     res.on('close', onResponseClose);
   }
 
@@ -148,6 +156,13 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // informational (103 Early Hints...): not relayed
     const now = performance.now();
     noteUpstreamLatency(this.res, now - this.#sentAt);
+    if (this.plugins === null && this.pick === null) {
+      // nothing reads these headers before they go out: a flat list for writeHead
+      const trailer = headers.trailer !== undefined && this.#chunkedReply(statusCode);
+      const list = clientResponseHeaderList(headers, this.requestId, Math.round(now - this.#sentAt), Math.round(this.#sentAt - this.startedAt), trailer);
+      this.#writeHead(controller, statusCode, statusMessage, list);
+      return;
+    }
     this.plugins?.upstreamAnswered(statusCode, Math.round(now - this.#sentAt));
     const out = clientResponseHeaders(
       headers,
@@ -166,7 +181,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#writeHead(controller, statusCode, statusMessage, out);
   }
 
-  #writeHead(controller: Dispatcher.DispatchController, status: number, message: string | undefined, headers: OutgoingHttpHeaders): boolean {
+  #writeHead(controller: Dispatcher.DispatchController, status: number, message: string | undefined, headers: OutgoingHttpHeaders | (string | string[])[]): boolean {
     try {
       this.res.writeHead(status, message || undefined, headers);
       return true;
@@ -178,42 +193,69 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** Plugins see the response headers first; data waits (paused) until they are done. */
+  /**
+   * Plugins see the response headers first. Synchronous plugins answer at once; when one returns a
+   * promise, data waits (paused) until they are done.
+   */
   #pluginHead(controller: Dispatcher.DispatchController, status: number, message: string | undefined, out: OutgoingHttpHeaders): void {
     const plugins = this.plugins as PluginRun;
+    let filtered: OutgoingHttpHeaders | Promise<OutgoingHttpHeaders>;
+    try {
+      filtered = plugins.headerFilter(status, out);
+    } catch (err) {
+      this.#headerFilterFailed(controller, err);
+      return;
+    }
+    if (!(filtered instanceof Promise)) {
+      this.#headerFiltered(controller, status, message, filtered, false);
+      return;
+    }
     this.#held = [];
     controller.pause();
-    plugins.headerFilter(status, out).then(
-      (headers) => {
-        if (plugins.buffersResponse) {
-          // sent at the end, once the body filter has produced the final body
-          this.#head = { status, message, headers };
-          if (this.#ended) this.#finish();
-          else controller.resume();
-          return;
-        }
-        if (!this.#writeHead(controller, status, message, headers)) return;
-        const held = this.#held ?? [];
-        this.#held = null;
-        for (const chunk of held) this.res.write(chunk);
-        if (this.#ended) this.#finish();
-        else controller.resume();
-      },
-      (err: unknown) => {
-        this.logger.error('plugin failed in header filter', { request_id: this.requestId, err });
-        controller.abort(err as Error);
-      },
+    filtered.then(
+      (headers) => this.#headerFiltered(controller, status, message, headers, true),
+      (err: unknown) => this.#headerFilterFailed(controller, err),
     );
+  }
+
+  /** The header filter ran: send the head (or keep it for the end, when a body filter needs the body). */
+  #headerFiltered(controller: Dispatcher.DispatchController, status: number, message: string | undefined, headers: OutgoingHttpHeaders, paused: boolean): void {
+    if ((this.plugins as PluginRun).buffersResponse) {
+      // sent at the end, once the body filter has produced the final body
+      this.#head = { status, message, headers };
+      this.#held ??= [];
+      if (this.#ended) this.#finish();
+      else if (paused) controller.resume();
+      return;
+    }
+    if (!this.#writeHead(controller, status, message, headers)) return;
+    const held = this.#held;
+    this.#held = null;
+    if (held !== null) for (const chunk of held) this.res.write(chunk);
+    if (this.#ended) this.#finish();
+    else if (paused) controller.resume();
+  }
+
+  #headerFilterFailed(controller: Dispatcher.DispatchController, err: unknown): void {
+    this.logger.error('plugin failed in header filter', { request_id: this.requestId, err });
+    controller.abort(err as Error);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#held) this.#held.push(chunk);
-    else if (!this.res.write(chunk)) controller.pause();
+    else if (!this.res.write(chunk)) {
+      // the client reads slower than the upstream sends: wait for it
+      controller.pause();
+      if (!this.#drainHooked) {
+        this.#drainHooked = true;
+        this.res.on('drain', onResponseDrain);
+      }
+    }
   }
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.#ended = true;
-    if (trailers !== undefined && Object.keys(trailers).length > 0) this.#trailers = trailers;
+    if (trailers !== undefined && hasAny(trailers)) this.#trailers = trailers;
     if (this.#held && !this.#head) return; // the header filter is still running; it finishes
     this.#finish();
   }
@@ -231,7 +273,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#held = null;
     plugins.bodyFilter(body).then(
       (out) => {
-        const headers = { ...head.headers, 'content-length': out.length };
+        const headers = copyHeaders(head.headers);
+        headers['content-length'] = out.length;
         delete headers['transfer-encoding'];
         this.res.writeHead(head.status, head.message || undefined, headers);
         this.res.end(out);
@@ -294,9 +337,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   #detach(): void {
     this.pick?.done(false); // the balancer's in-flight count (least-connections) drops
-    const res = this.res as TaggedResponse;
-    res[kExchange] = undefined;
-    res.off('drain', onResponseDrain);
-    res.off('close', onResponseClose);
+    (this.res as TaggedResponse)[kExchange] = undefined;
   }
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { targetSchema, upstreamSchema, validateEntity, type Target, type Upstream as UpstreamEntity } from '@archway/schema';
 import { closedPort, makeRoute, makeService, send, startUpstream } from './testing/fixtures';
-import { startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
+import { keyAuth, makeConsumer, startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
 
 interface Delivery {
   headers: IncomingHttpHeaders;
@@ -175,6 +175,28 @@ describe('proxy with logging and caching plugins', () => {
       ['GET', '/a', 200],
       ['POST', '/b', 200],
     ]);
+  });
+
+  it("file-log on a consumer logs that consumer's requests (with their sizes) on a route that has no log plugin", async () => {
+    const file = join(px.prefix, 'alice.log');
+    const alice = makeConsumer('alice');
+    const bob = makeConsumer('bob');
+    await px.apply(
+      [
+        { name: 'key-auth' },
+        { name: 'file-log', route: null, consumer: { id: alice.id }, config: { path: file } }, // the consumer's own, on no route
+      ],
+      { consumers: [alice, bob], keyauth_credentials: [keyAuth(alice, 'k-alice'), keyAuth(bob, 'k-bob')] },
+    );
+    await send(px.port, { path: '/p/bob', headers: { apikey: 'k-bob' } });
+    await send(px.port, { path: '/p/alice', headers: { apikey: 'k-alice' } });
+    const lines = async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    await until(async () => (await lines()).length === 1);
+    const [record] = (await lines()).map((l) => JSON.parse(l) as LogRecord);
+    expect(record.upstream_uri).toBe('/alice');
+    expect(record.consumer).toMatchObject({ username: 'alice' });
+    expect(record.request.size).toBeGreaterThan(0);
+    expect(record.response.size).toBeGreaterThan(0);
   });
 
   it("proxy-cache answers Miss, then Hit from memory without calling the upstream again, with Kong's headers", async () => {

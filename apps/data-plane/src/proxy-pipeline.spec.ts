@@ -146,16 +146,16 @@ describe('a plugin that throws', () => {
     expect((await send(px.port, { path: '/q' })).status).toBe(200);
   });
 
-  it('answers 500 with the request id when the header filter throws, and keeps serving', async () => {
+  it.each([false, true])('answers 500 with the request id when the header filter throws (async: %s), and keeps serving', async (async) => {
     const other = makeRoute(px.service, { paths: ['/q'] });
-    await px.apply([{ name: 'boom', config: { phase: 'headerFilter' } }], { routes: [other] });
+    await px.apply([{ name: 'boom', config: { phase: 'headerFilter', async } }], { routes: [other] });
     const res = await send(px.port, { path: '/p' });
     expect(res.status).toBe(500);
     const requestId = res.headers['x-archway-request-id'];
     expect(JSON.parse(res.body)).toEqual({ message: 'An unexpected error occurred', request_id: requestId });
     // logged once, as the plugin's failure (not as a failed upstream: it answered fine)
     expect(errorsLogged()).toEqual([
-      expect.objectContaining({ msg: 'plugin failed in header filter', request_id: requestId, err: expect.objectContaining({ message: "plugin 'boom' failed in headerFilter: boom: sync" }) }),
+      expect.objectContaining({ msg: 'plugin failed in header filter', request_id: requestId, err: expect.objectContaining({ message: `plugin 'boom' failed in headerFilter: boom: ${async ? 'async' : 'sync'}` }) }),
     ]);
     expect((await send(px.port, { path: '/q' })).status).toBe(200);
   });
@@ -166,5 +166,49 @@ describe('a plugin that throws', () => {
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 20)); // the log phase runs after the response
     expect(errorsLogged()).toEqual([expect.objectContaining({ msg: 'plugin failed in log phase', plugin: 'boom', request_id: res.headers['x-archway-request-id'] })]);
+  });
+});
+
+describe('a plugin that awaits', () => {
+  // priority 1000: after key-auth (1250), before rate-limiting (910), in access and in the header
+  // filter; each of its phases waits a moment (as a plugin calling a service would), the plugins
+  // around it are synchronous
+  const slow: PluginHandler = {
+    name: 'slow',
+    priority: 1000,
+    version: '0.1.0',
+    async access(ctx) {
+      await new Promise((r) => setTimeout(r, 5));
+      ctx.setHeader('x-slow-saw-consumer', ctx.consumer?.username ?? 'none');
+    },
+    async headerFilter(ctx) {
+      await new Promise((r) => setTimeout(r, 5));
+      ctx.responseHeaders['x-slow'] = 'done';
+      // rate-limiting runs next and replaces an upstream's own rate-limit headers
+      ctx.responseHeaders['x-ratelimit-remaining-minute'] = 'from-slow';
+    },
+  };
+  const handlers = new Map<string, PluginHandler>([...BUNDLED_HANDLERS, ['slow', slow]]);
+  const schemas = (name: string): PluginDefinition | undefined =>
+    name === 'slow' ? { name: 'slow', config: { type: 'record', fields: {} } } : pluginSchema(name);
+
+  let px: PluginProxy;
+  beforeEach(async () => {
+    px = await startPluginProxy({ plugins: { handlers, schemas } });
+  });
+  afterEach(async () => {
+    await px.close();
+  });
+
+  it('runs the plugins after it once it is done, in priority order, and sends what each one set', async () => {
+    await px.apply([{ name: 'key-auth', config: {} }, { name: 'slow', config: {} }, { name: 'rate-limiting', config: { minute: 2, policy: 'local' } }], people);
+    const first = await send(px.port, { path: '/p', headers: { apikey: 'k-alice' } });
+    expect(first.status).toBe(200);
+    expect(px.upstream.seen[0].headers).toMatchObject({ 'x-consumer-username': 'alice', 'x-slow-saw-consumer': 'alice' });
+    expect(first.headers).toMatchObject({ 'x-slow': 'done', 'x-ratelimit-remaining-minute': '1' });
+    expect((await send(px.port, { path: '/p', headers: { apikey: 'k-alice' } })).status).toBe(200);
+    // over the limit: rate-limiting, after slow, answers; the upstream is not called
+    expect((await send(px.port, { path: '/p', headers: { apikey: 'k-alice' } })).status).toBe(429);
+    expect(px.upstream.seen).toHaveLength(2);
   });
 });

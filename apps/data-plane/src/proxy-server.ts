@@ -18,6 +18,7 @@ import { BalancedPick } from './balanced-pick';
 import type { Upstream } from './runtime-config';
 import { newRequestId, tagRequestId } from './request-id';
 import { clientAddress, upstreamRequestHeaders } from './upstream-headers';
+import { copyHeaders } from './header-copy';
 import { resolveUpstreamOverride } from './upstream-override';
 import { sendHttpsRequired } from './https-redirect';
 import { TlsListener } from './tls-listener';
@@ -167,7 +168,7 @@ export class ProxyServer {
     this.#totalRequests++;
     this.#counters.inFlight++;
     (res as CountedResponse)[kCounters] = this.#counters;
-    res.once('close', onResponseDone);
+    res.on('close', onResponseDone); // a response emits 'close' once: no once() wrapper
     if (this.#draining) res.shouldKeepAlive = false;
     const requestId = newRequestId();
     tagRequestId(res, requestId);
@@ -239,7 +240,7 @@ export class ProxyServer {
   }
 
   /** The route has plugins: run their request phases, then proxy what they left of the request. */
-  async #proxyWithPlugins(
+  #proxyWithPlugins(
     req: IncomingMessage,
     res: ServerResponse,
     match: RouteMatch,
@@ -249,8 +250,7 @@ export class ProxyServer {
     startedAt: number,
     path: string,
     query: string,
-  ): Promise<void> {
-    const tls = (req.socket as TLSSocket).encrypted === true;
+  ): void {
     const ctx = new PluginContext({
       requestId,
       method: req.method ?? 'GET',
@@ -259,12 +259,22 @@ export class ProxyServer {
       service: match.service,
       path: match.upstreamPath,
       query,
-      headers: { ...req.headers },
+      headers: copyHeaders(req.headers),
       startedAt,
     });
     const run = new PluginRun(chain, ctx, this.#logger);
-    res.once('finish', () => run.log());
-    if (!(await run.requestPhases(req, res))) return;
+    run.logAfter(res);
+    // synchronous unless a plugin returned a promise (or the body is read first): no microtask per request
+    const proceed = run.requestPhases(req, res);
+    if (proceed === true) this.#proxyPlugged(req, res, match, upstream, run, path);
+    else if (proceed !== false) void proceed.then((go) => go && this.#proxyPlugged(req, res, match, upstream, run, path));
+  }
+
+  /** The request phases let the request through: proxy it as the plugins left it. */
+  #proxyPlugged(req: IncomingMessage, res: ServerResponse, match: RouteMatch, upstream: Upstream, run: PluginRun, path: string): void {
+    const ctx = run.ctx;
+    const { requestId, startedAt } = ctx;
+    const tls = (req.socket as TLSSocket).encrypted === true;
     if (ctx.upstreamOverride !== null) {
       // a plugin chose another target (canary); resolved against the live runtime, whose pools are open
       const target = resolveUpstreamOverride(this.#store.runtime, upstream, match.service, ctx.upstreamOverride);

@@ -104,6 +104,37 @@ describe('proxy streaming', () => {
     expect(body).toBe('first-second');
   });
 
+  it('holds the upstream back while the client does not read, and sends everything once it does', async () => {
+    const size = 32 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    await serve(
+      await startUpstream((_req, res) => {
+        res.writeHead(200, { 'content-length': String(size) });
+        const more = () => {
+          while (sent < size) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', more);
+          }
+          res.end();
+        };
+        more();
+      }),
+    );
+    const { req, response } = open('GET');
+    req.end();
+    const res = await response;
+    res.pause();
+    await new Promise((r) => setTimeout(r, 300));
+    // the client read nothing yet: socket buffers hold a few MB at most, the rest waits upstream
+    expect(sent).toBeLessThan(size / 2);
+    let received = 0;
+    res.on('data', (c: Buffer) => (received += c.length));
+    res.resume();
+    await once(res, 'end');
+    expect(received).toBe(size);
+  });
+
   it('answers Expect: 100-continue so the client sends its body, which reaches the upstream', async () => {
     await serve(await startUpstream());
     const { req, response } = open('PUT', { expect: '100-continue', 'content-length': '5' });

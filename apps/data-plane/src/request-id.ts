@@ -1,18 +1,21 @@
-// Request ids as Kong makes them: 32 hex characters of randomness. Entropy is drawn in blocks so a
-// request costs a slice and a hex encode, not a syscall.
+// Request ids as Kong makes them: 32 hex characters of randomness. Entropy is drawn and hex-encoded
+// in blocks of 512 ids, so a request costs a substring, not a syscall or an encode.
 import { randomFillSync } from 'node:crypto';
 
-const BLOCK = 16 * 512;
-const pool = Buffer.allocUnsafe(BLOCK);
-let offset = BLOCK;
+const IDS_PER_BLOCK = 512;
+const ID_LENGTH = 32;
+const bytes = Buffer.allocUnsafe((IDS_PER_BLOCK * ID_LENGTH) / 2);
+let block = '';
+let offset = IDS_PER_BLOCK * ID_LENGTH;
 
 export function newRequestId(): string {
-  if (offset >= BLOCK) {
-    randomFillSync(pool);
+  if (offset >= block.length) {
+    randomFillSync(bytes);
+    block = bytes.toString('hex');
     offset = 0;
   }
-  const id = pool.toString('hex', offset, offset + 16);
-  offset += 16;
+  const id = block.slice(offset, offset + ID_LENGTH);
+  offset += ID_LENGTH;
   return id;
 }
 

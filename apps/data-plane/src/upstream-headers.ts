@@ -52,9 +52,15 @@ function isProxyHeader(name: string): boolean {
   return name.length > 6 && name.charCodeAt(5) === 45 /* - */ && name.startsWith('proxy-');
 }
 
+/** What nearly every Connection header says, answered without splitting (the sets are never changed). */
+const KEEP_ALIVE_TOKENS: ReadonlySet<string> = new Set(['keep-alive']);
+const CLOSE_TOKENS: ReadonlySet<string> = new Set(['close']);
+
 /** Names listed in a Connection header are hop-by-hop for this message only. */
-function connectionTokens(value: string | string[] | undefined): Set<string> | null {
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> | null {
   if (value === undefined) return null;
+  if (value === 'keep-alive' || value === 'Keep-Alive') return KEEP_ALIVE_TOKENS;
+  if (value === 'close' || value === 'Close') return CLOSE_TOKENS;
   const tokens = new Set<string>();
   for (const part of (Array.isArray(value) ? value.join(',') : value).split(','))
     tokens.add(part.trim().toLowerCase());
@@ -65,17 +71,35 @@ function joinValue(value: string | string[]): string {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** ::ffff:10.0.0.1 (an IPv4 client on a dual-stack listener) -> 10.0.0.1, as nginx reports it. */
+const kClientAddress = Symbol('archway.clientAddress');
+type AddressedSocket = IncomingMessage['socket'] & { [kClientAddress]?: string };
+
+/**
+ * ::ffff:10.0.0.1 (an IPv4 client on a dual-stack listener) -> 10.0.0.1, as nginx reports it. Worked
+ * out once per connection: keep-alive requests read it from their socket.
+ */
 export function clientAddress(req: IncomingMessage): string {
-  const ip = req.socket.remoteAddress ?? '';
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+  const socket = req.socket as AddressedSocket;
+  let address = socket[kClientAddress];
+  if (address === undefined) {
+    const ip = socket.remoteAddress ?? '';
+    address = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+    socket[kClientAddress] = address;
+  }
+  return address;
 }
 
 /** Host without port, lower-cased: nginx's $host, which Kong sends as X-Forwarded-Host. */
 function hostOnly(host: string): string {
+  // consecutive requests mostly carry the same Host: the last answer is kept
+  if (host === lastHost) return lastHostOnly;
   const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.indexOf(':');
-  return (end > 0 ? host.slice(0, end) : host).toLowerCase();
+  lastHostOnly = (end > 0 ? host.slice(0, end) : host).toLowerCase();
+  lastHost = host;
+  return lastHostOnly;
 }
+let lastHost = '';
+let lastHostOnly = '';
 
 /** A client's X-Forwarded-* value, when the peer is trusted and sent one. */
 function trustedValue(trusted: boolean, value: string | string[] | undefined): string | undefined {
@@ -131,5 +155,36 @@ export function clientResponseHeaders(
   if (RESPONSE_HEADERS.upstreamLatency) out['x-archway-upstream-latency'] = String(upstreamLatencyMs);
   if (RESPONSE_HEADERS.proxyLatency) out['x-archway-proxy-latency'] = String(proxyLatencyMs);
   if (RESPONSE_HEADERS.requestId) out['x-archway-request-id'] = requestId;
+  return out;
+}
+
+/**
+ * clientResponseHeaders as the flat [name, value, ...] list node's writeHead also takes, for a
+ * response no plugin reads: pushing to a list is cheaper than adding keys one by one to an object
+ * node then walks again. `trailer`: the reply goes out chunked, so the upstream's Trailer header is
+ * relayed (last) unless a Content-Length is sent.
+ */
+export function clientResponseHeaderList(
+  upstream: IncomingHttpHeaders,
+  requestId: string,
+  upstreamLatencyMs: number,
+  proxyLatencyMs: number,
+  trailer: boolean,
+): (string | string[])[] {
+  const named = connectionTokens(upstream.connection);
+  const out: (string | string[])[] = [];
+  let length = false;
+  for (const name in upstream) {
+    if (RESPONSE_SKIP.has(name) || isProxyHeader(name) || (named !== null && named.has(name))) continue;
+    if (name === 'content-length') length = true;
+    out.push(name, upstream[name] as string | string[]);
+  }
+  const via = upstream.via;
+  if (RESPONSE_HEADERS.via) out.push('via', via ? `${joinValue(via)}, ${VIA_TOKEN}` : VIA_TOKEN);
+  else if (via !== undefined) out.push('via', via);
+  if (RESPONSE_HEADERS.upstreamLatency) out.push('x-archway-upstream-latency', String(upstreamLatencyMs));
+  if (RESPONSE_HEADERS.proxyLatency) out.push('x-archway-proxy-latency', String(proxyLatencyMs));
+  if (RESPONSE_HEADERS.requestId) out.push('x-archway-request-id', requestId);
+  if (trailer && !length && upstream.trailer !== undefined) out.push('trailer', upstream.trailer);
   return out;
 }

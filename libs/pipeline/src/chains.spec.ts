@@ -2,7 +2,7 @@ import { routeSchema, serviceSchema, validateEntity, type ConfigSet, type Plugin
 import { compileChains, PluginUnavailableError } from './chains';
 import { PluginContext } from './plugin-context';
 import type { PluginHandler } from './plugin-handler';
-import { PluginError, runHeaderFilter, runRequestPhases } from './run-phases';
+import { PluginError, runHeaderFilter, runHeaderFilterEager, runRequestPhases, runRequestPhasesEager } from './run-phases';
 
 const service = validateEntity<Service>(serviceSchema, { host: 's.test' }, 'create');
 const other = validateEntity<Service>(serviceSchema, { host: 'o.test' }, 'create');
@@ -185,5 +185,37 @@ describe('plugin chains (Kong precedence)', () => {
     const chains = compileChains({ config: config([plugin('cors', {})]), handlers: new Map([['cors', broken]]) });
     await expect(runRequestPhases(chains.forRoute(route), ctxFor())).rejects.toMatchObject({ plugin: 'cors', phase: 'access', code: 'ARCHWAY_PLUGIN_FAILED' });
     await expect(runHeaderFilter(chains.forRoute(route), ctxFor())).rejects.toBeInstanceOf(PluginError);
+  });
+
+  it('runs synchronous plugins to the end without a promise (the proxy answers in the same tick)', () => {
+    const chains = compileChains({ config: config([plugin('cors', { route: route.id }), plugin('limit', { route: route.id })]), handlers });
+    const ctx = ctxFor();
+    expect(runRequestPhasesEager(chains.forRoute(route), ctx)).toBe(chains.forRoute(route));
+    expect(ran(ctx)).toEqual(['cors:undefined', 'limit:undefined']);
+    expect(runHeaderFilterEager(chains.forRoute(route), ctx)).toBeUndefined();
+  });
+
+  it('continues after a plugin that returns a promise, in order, and throws a synchronous failure at once', async () => {
+    const waits = recorder('cors', 2000, {
+      async access(ctx) {
+        await new Promise((r) => setTimeout(r, 1));
+        ctx.shared.set('ran', [...((ctx.shared.get('ran') as string[]) ?? []), 'cors:waited']);
+      },
+    });
+    const chains = compileChains({ config: config([plugin('cors', {}), plugin('limit', {})]), handlers: new Map([...handlers, ['cors', waits]]) });
+    const ctx = ctxFor();
+    const pending = runRequestPhasesEager(chains.forRoute(route), ctx);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(ran(ctx)).toBeUndefined();
+    await pending;
+    expect(ran(ctx)).toEqual(['cors:waited', 'limit:undefined']);
+
+    const broken = recorder('cors', 2000, {
+      access() {
+        throw new Error('boom');
+      },
+    });
+    const failing = compileChains({ config: config([plugin('cors', {})]), handlers: new Map([['cors', broken]]) });
+    expect(() => runRequestPhasesEager(failing.forRoute(route), ctxFor())).toThrow(PluginError);
   });
 });

@@ -22,6 +22,11 @@ export interface Chain {
   /** true when no plugin applies: the proxy skips the pipeline entirely */
   readonly empty: boolean;
   readonly readsRequestBody: boolean;
+  /**
+   * a request on this chain may reach a log phase (this chain has one, or consumer-specific plugins
+   * may bring one): false lets the proxy skip collecting what only log plugins read
+   */
+  readonly mayLog: boolean;
   /** the chain once the consumer is known (itself when no plugin is consumer-specific here) */
   forConsumer(consumerId: string): Chain;
 }
@@ -45,6 +50,7 @@ class CompiledChain implements Chain {
   readonly log: readonly Step[] | null;
   readonly empty: boolean;
   readonly readsRequestBody: boolean;
+  readonly mayLog: boolean;
   readonly #consumerChains = new Map<string, Chain>();
 
   constructor(
@@ -66,6 +72,7 @@ class CompiledChain implements Chain {
     this.log = phase('log');
     this.empty = steps.length === 0 && this.rewrite === null;
     this.readsRequestBody = steps.some((s) => s.handler.readsRequestBody?.(s.state) ?? false);
+    this.mayLog = this.log !== null || resolveForConsumer !== null;
   }
 
   forConsumer(consumerId: string): Chain {

@@ -81,11 +81,13 @@ export class PluginContext {
   anonymous = false;
   /** set by `exit`: the gateway answers with this instead of proxying */
   exitResponse: ExitResponse | null = null;
-  /** response status and headers, available from headerFilter on */
+  /**
+   * response status and headers, available from headerFilter on (the data plane hands over the
+   * response's header object here rather than copying it)
+   */
   status = 0;
-  readonly responseHeaders: Record<string, string | string[] | number | undefined> = {};
-  /** per-request values plugins share (Kong's kong.ctx.shared) */
-  readonly shared = new Map<string, unknown>();
+  responseHeaders: Record<string, string | string[] | number | undefined> = {};
+  #shared: Map<string, unknown> | null = null;
   /** the buffered request body, when a plugin asked for it */
   body: Buffer | null = null;
   /** when the request arrived (performance.now()) */
@@ -133,6 +135,11 @@ export class PluginContext {
     this.startedAt = init.startedAt;
   }
 
+  /** per-request values plugins share (Kong's kong.ctx.shared); made on first use */
+  get shared(): Map<string, unknown> {
+    return (this.#shared ??= new Map());
+  }
+
   header(name: string): string | undefined {
     const v = this.headers[name.toLowerCase()];
     return Array.isArray(v) ? v[0] : v;
@@ -143,7 +150,9 @@ export class PluginContext {
   }
 
   removeHeader(name: string): void {
-    delete this.headers[name.toLowerCase()];
+    const lower = name.toLowerCase();
+    // deleting a key the object does not have still costs a runtime call
+    if (Object.hasOwn(this.headers, lower)) delete this.headers[lower];
   }
 
   /** Ends the request with this response (Kong's kong.response.exit); later access plugins do not run. */

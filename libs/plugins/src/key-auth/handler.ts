@@ -100,7 +100,7 @@ function authenticate(ctx: PluginContext, s: KeyAuthState): { status: number; me
   if (!found || key === '') return { status: 401, message: ERR_NO_KEY, headers: { 'WWW-Authenticate': s.wwwAuthenticate } };
   if (s.hideCredentials) hide(ctx, found);
   const entry = s.keys.get(key);
-  if (!entry || entry.expiresAt <= Date.now() / 1000) return { status: 401, message: ERR_INVALID };
+  if (!entry || (entry.expiresAt !== Infinity && entry.expiresAt <= Date.now() / 1000)) return { status: 401, message: ERR_INVALID };
   const consumer = s.consumers.byId.get(entry.credential.consumer.id) ?? null;
   if (!consumer) return { status: 500, message: 'An unexpected error occurred' };
   setConsumer(ctx, consumer, { id: entry.credential.id, identifier: entry.credential.id });

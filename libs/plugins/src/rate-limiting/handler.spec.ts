@@ -44,6 +44,16 @@ describe('rate-limiting (local policy)', () => {
     });
   });
 
+  it('writes limits and counts beyond 2^30 in full (hour: 10^12, 10^9 + 5)', async () => {
+    expect(headersOf(await limiter({ hour: 1e12 })())).toMatchObject({
+      'X-RateLimit-Limit-Hour': '1000000000000',
+      'X-RateLimit-Remaining-Hour': '999999999999',
+      'RateLimit-Limit': '1000000000000',
+      'RateLimit-Remaining': '999999999999',
+    });
+    expect(headersOf(await limiter({ day: 1e9 + 5 })())).toMatchObject({ 'X-RateLimit-Limit-Day': '1000000005', 'RateLimit-Remaining': '1000000004' });
+  });
+
   it('counts in fixed windows aligned to the UTC minute: a new minute lets requests through again', async () => {
     const clock = { now: Date.UTC(2024, 2, 15, 10, 20, 59, 900) };
     const send = limiter({ minute: 1 }, clock);
@@ -163,6 +173,14 @@ describe('rate-limiting limit_by', () => {
     expect(await statuses(cfg, [{ path: '/slow', clientIp: '10.0.0.1' }, { path: '/slow', clientIp: '10.0.0.2' }, { path: '/fast', clientIp: '10.0.0.3' }, { path: '/fast', clientIp: '10.0.0.4' }])).toEqual([
       200, 429, 200, 200,
     ]);
+  });
+
+  it('keeps counting an identifier after more than 10,000 other identifiers came by', async () => {
+    const send = limiter({ minute: 2, limit_by: 'ip' });
+    expect((await send({ clientIp: '10.0.0.1' })).ctx.exitResponse).toBeNull();
+    for (let i = 0; i < 10_001; i++) await send({ clientIp: `10.1.${i >> 8}.${i & 255}` });
+    expect(headersOf(await send({ clientIp: '10.0.0.1' }))['X-RateLimit-Remaining-Minute']).toBe('0');
+    expect((await send({ clientIp: '10.0.0.1' })).ctx.exitResponse?.status).toBe(429);
   });
 
   it('keeps separate counters per route: a plugin on another route does not use this one', async () => {

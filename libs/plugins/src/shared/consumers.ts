@@ -41,10 +41,14 @@ export function anonymousConsumer(index: ConsumerIndex, anonymous: unknown): Con
 export function setConsumer(ctx: PluginContext, consumer: ConsumerRef | null, credential: CredentialRef | null): void {
   ctx.authenticate(consumer, credential);
   ctx.anonymous = credential === null;
-  const set = (name: string, value: string | null | undefined) => (value ? ctx.setHeader(name, value) : ctx.removeHeader(name));
-  set(CONSUMER_HEADERS.id, consumer?.id);
-  set(CONSUMER_HEADERS.customId, consumer?.custom_id);
-  set(CONSUMER_HEADERS.username, consumer?.username);
-  set(CONSUMER_HEADERS.credential, credential?.identifier);
-  set(CONSUMER_HEADERS.anonymous, credential ? null : 'true');
+  setOrRemove(ctx, CONSUMER_HEADERS.id, consumer?.id);
+  setOrRemove(ctx, CONSUMER_HEADERS.customId, consumer?.custom_id);
+  setOrRemove(ctx, CONSUMER_HEADERS.username, consumer?.username);
+  setOrRemove(ctx, CONSUMER_HEADERS.credential, credential?.identifier);
+  setOrRemove(ctx, CONSUMER_HEADERS.anonymous, credential ? null : 'true');
+}
+
+function setOrRemove(ctx: PluginContext, name: string, value: string | null | undefined): void {
+  if (value) ctx.setHeader(name, value);
+  else ctx.removeHeader(name);
 }
