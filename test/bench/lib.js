@@ -97,7 +97,9 @@ function writeSection(name, markdown) {
   const block = `${start}\n${markdown.trim()}\n${end}`;
   let doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
   const re = new RegExp(`${start}[\\s\\S]*?${end}`);
-  doc = re.test(doc) ? doc.replace(re, block) : `${doc.trimEnd()}\n\n${block}\n`;
+  // A function replacer: the block is inserted as is (a string replacement would expand the `$&`,
+  // `$\``, `$'` patterns that tables and code can hold).
+  doc = re.test(doc) ? doc.replace(re, () => block) : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, doc);
 }
 
