@@ -1,5 +1,7 @@
 // WebSocket upgrades through the real proxy, plain and TLS: handshake relayed, frames piped both
 // ways, plugins' access phase first, an upstream refusal relayed, non-websocket upgrades served plainly.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { targetSchema, upstreamSchema, validateEntity, type ConfigSet, type Target, type Upstream as UpstreamEntity } from '@archway/schema';
 import { closedPort, makeRoute, makeService, send, startUpstream, type Upstream } from './testing/fixtures';
 import { keyAuth, makeConsumer, startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
@@ -62,6 +64,25 @@ describe('WebSocket proxying', () => {
     expect(await ws.next()).toBe('echo: authed');
     ws.close();
     expect(echo.handshakes[0]['x-consumer-username']).toBe('alice');
+  });
+
+  it('runs the log phase once, when the websocket closes: status 101 and the bytes sent to the client', async () => {
+    const file = join(px.prefix, 'ws.log');
+    await apply([{ name: 'file-log', config: { path: file } }]);
+    const lines = async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const ws = await openWebSocket(px.port, '/ws/logged');
+    ws.send('hello');
+    expect(await ws.next()).toBe('echo: hello');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await lines()).toEqual([]); // nothing while the tunnel is open (nginx logs at the end)
+    ws.close();
+    for (let i = 0; i < 100 && (await lines()).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const records = (await lines()).map((l) => JSON.parse(l) as { request: { uri: string }; response: { status: number; size: number } });
+    expect(records).toHaveLength(1);
+    expect(records[0].request.uri).toBe('/ws/logged');
+    expect(records[0].response.status).toBe(101);
+    // the 101 head and the echoed frame went to the client
+    expect(records[0].response.size).toBeGreaterThan('HTTP/1.1 101 Switching Protocols\r\n'.length + 'echo: hello'.length);
   });
 
   it("relays the upstream's answer when it refuses the upgrade", async () => {

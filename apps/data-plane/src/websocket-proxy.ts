@@ -134,6 +134,10 @@ export class WebSocketExchange extends ProxyExchange {
       socket.destroy();
       upstream.destroy();
       pick?.done(false);
+      // as nginx, whose log phase runs when the upgraded connection ends: one record with status 101
+      // and the bytes the tunnel sent to the client (the response object itself never 'finish'es)
+      this.res.statusCode = statusCode;
+      this.plugins?.log();
     };
     upstream.on('error', closeBoth).on('close', closeBoth);
     socket.on('error', closeBoth).on('close', closeBoth);
