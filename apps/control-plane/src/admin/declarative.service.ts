@@ -79,7 +79,7 @@ async function readAll(tx: WriteTx): Promise<EntitySet> {
 
 async function applyPlan(tx: WriteTx, plan: ReplacePlan): Promise<void> {
   // a delete also takes the children its schema cascades to; those already gone answer false
-  for (const d of plan.deletes) await tx.delete(d.kind, d.id);
+  await tx.deleteInOrder(plan.deletes);
   for (const w of plan.writes) await (w.op === 'insert' ? tx.insert(w.kind, w.entity) : tx.update(w.kind, w.entity));
 }
 

@@ -87,7 +87,15 @@ export class ConfigHistory {
         `SELECT entity, entity_id, op, before, after FROM config_changes WHERE version > $1 ORDER BY id DESC`,
         [v],
       )) as { entity: EntityName; entity_id: string; op: Change['op']; before: Entity | null; after: Entity | null }[];
-      for (const c of undo) await undoChange(tx, c);
+      for (let i = 0; i < undo.length; ) {
+        // a run of creations is undone in one deleteMany per kind (a bulk import is thousands)
+        let end = i;
+        while (end < undo.length && undo[end].op === 'create') end++;
+        if (end > i) {
+          await tx.deleteInOrder(undo.slice(i, end).map((c) => ({ kind: c.entity, id: c.entity_id })));
+          i = end;
+        } else await undoChange(tx, undo[i++]);
+      }
       return { result: undefined, changed: undo.length > 0 };
     }, actor);
     return version;
@@ -104,8 +112,8 @@ export class ConfigHistory {
   }
 }
 
+/** Undoes an update or a delete (creations are undone in runs by rollback). */
 async function undoChange(tx: WriteTx, c: { entity: EntityName; entity_id: string; op: Change['op']; before: Entity | null }) {
-  if (c.op === 'create') await tx.delete(c.entity, c.entity_id);
-  else if (c.op === 'update' && c.before) await tx.update(c.entity, c.before);
+  if (c.op === 'update' && c.before) await tx.update(c.entity, c.before);
   else if (c.op === 'delete' && c.before && !(await tx.find(c.entity, c.entity_id))) await tx.insert(c.entity, c.before);
 }
