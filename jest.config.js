@@ -11,6 +11,7 @@ const swc = {
 };
 
 const moduleNameMapper = {
+  '^@archway/telemetry/testing$': '<rootDir>/libs/telemetry/src/testing/otlp-receiver.ts',
   '^@archway/(schema|sync|router|pipeline|telemetry|config|plugins|balancer)$': '<rootDir>/libs/$1/src/index.ts',
 };
 

@@ -303,6 +303,7 @@ export class PluginRun {
     if (!req || !res) return;
     const socket = this.#socket;
     ctx.status = res.statusCode;
+    ctx.httpVersion = req.httpVersion;
     ctx.serverPort = socket?.localPort ?? 0;
     ctx.requestSize = requestLength(req, ctx.body);
     ctx.responseSize = socket ? socket.bytesWritten - this.#bytesBefore : 0;

@@ -99,6 +99,8 @@ export class PluginContext {
   requestUri = '';
   /** 'https' when the client connection is TLS */
   scheme = 'http';
+  /** the client's HTTP version ('1.1', '2.0'; Kong's http.flavor) */
+  httpVersion = '1.1';
   /** the listener's port the request arrived on */
   serverPort = 0;
   tls: DownstreamTls | null = null;

@@ -12,6 +12,7 @@ import { httpLogHandler } from './http-log/handler';
 import { ipRestrictionHandler } from './ip-restriction/handler';
 import { jwtHandler } from './jwt/handler';
 import { keyAuthHandler } from './key-auth/handler';
+import { opentelemetryHandler } from './opentelemetry/handler';
 import { proxyCacheHandler } from './proxy-cache/handler';
 import { rateLimitingHandler } from './rate-limiting/handler';
 import { requestSizeLimitingHandler } from './request-size-limiting/handler';
@@ -35,6 +36,7 @@ const ALL = [
   externalHandler,
   canaryHandler,
   proxyCacheHandler,
+  opentelemetryHandler,
   httpLogHandler,
   fileLogHandler,
 ] as unknown as PluginHandler[];

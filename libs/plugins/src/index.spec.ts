@@ -17,6 +17,7 @@ describe('bundled plugins', () => {
       ['external', 750],
       ['proxy-cache', 100],
       ['canary', 20],
+      ['opentelemetry', 14],
       ['http-log', 12],
       ['file-log', 9],
       ['request-termination', 2],

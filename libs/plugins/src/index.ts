@@ -11,6 +11,7 @@ import { httpLogSchema } from './http-log/schema';
 import { ipRestrictionSchema } from './ip-restriction/schema';
 import { jwtSchema } from './jwt/schema';
 import { keyAuthSchema } from './key-auth/schema';
+import { opentelemetrySchema } from './opentelemetry/schema';
 import type { PluginSchema } from './plugin-schema';
 import { proxyCacheSchema } from './proxy-cache/schema';
 import { rateLimitingSchema } from './rate-limiting/schema';
@@ -38,6 +39,7 @@ const ALL: readonly PluginSchema[] = [
   requestTransformerSchema,
   responseTransformerSchema,
   correlationIdSchema,
+  opentelemetrySchema,
   httpLogSchema,
   fileLogSchema,
   proxyCacheSchema,

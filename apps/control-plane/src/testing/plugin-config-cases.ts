@@ -231,6 +231,32 @@ export const PLUGIN_CASES: PluginCase[] = [
     ],
   },
   {
+    name: 'opentelemetry',
+    good: { traces_endpoint: 'http://jaeger:4318/v1/traces' },
+    stored: {
+      traces_endpoint: 'http://jaeger:4318/v1/traces', logs_endpoint: null, headers: null, resource_attributes: null,
+      queue: {
+        max_batch_size: 200, max_coalescing_delay: 1, max_entries: 10000, max_bytes: null, max_retry_time: 60, initial_retry_delay: 0.01,
+        max_retry_delay: 60, concurrency_limit: 1,
+      },
+      batch_span_count: null, batch_flush_delay: null, connect_timeout: 1000, send_timeout: 5000, read_timeout: 5000,
+      http_response_header_for_traceid: null, header_type: 'preserve', sampling_rate: null,
+      propagation: { extract: null, clear: null, inject: null, default_format: 'w3c' },
+    },
+    protocols: HTTP,
+    form: 'config.traces_endpoint=http://jaeger:4318/v1/traces&config.sampling_rate=0.25&config.propagation.extract[]=w3c&config.propagation.extract[]=b3',
+    formStored: { traces_endpoint: 'http://jaeger:4318/v1/traces', sampling_rate: 0.25, propagation: { extract: ['w3c', 'b3'], default_format: 'w3c' } },
+    bad: [
+      ['no endpoint', {}, { '@entity': ["at least one of these fields must be non-empty: 'config.traces_endpoint', 'config.logs_endpoint'"] }],
+      ['an unsupported propagation format', { traces_endpoint: 'http://jaeger:4318/v1/traces', propagation: { inject: ['datadog'] } }, {
+        config: { propagation: { inject: ["'datadog' propagation is not supported by Archway; use one of: w3c, b3, b3-single, jaeger"] } },
+      }],
+      ['a logs endpoint (OTLP logs are not exported)', { logs_endpoint: 'http://jaeger:4318/v1/logs' }, {
+        config: { logs_endpoint: 'not supported: Archway exports traces only; remove logs_endpoint (or send logs with http-log)' },
+      }],
+    ],
+  },
+  {
     name: 'file-log',
     good: { path: '/tmp/archway-access.log' },
     stored: { path: '/tmp/archway-access.log', reopen: false, custom_fields_by_lua: null },

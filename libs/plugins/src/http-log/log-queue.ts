@@ -2,7 +2,9 @@
 // oldest entries are dropped, with a log line, when full), batched (max_batch_size, waiting up to
 // max_coalescing_delay for a batch to fill), one batch in flight, and a failed batch retried with
 // exponential backoff (initial_retry_delay * 2^n, capped at max_retry_delay) until max_retry_time.
-// Enqueueing never waits: the request's log phase only appends a string.
+// Enqueueing never waits: the request's log phase only appends an entry. Entries are strings (a
+// JSON record) or objects (opentelemetry's spans, encoded per batch); max_bytes counts string entries
+// only, as Kong's does.
 import type { PluginLogger } from '@archway/pipeline';
 
 export interface QueueSettings {
@@ -34,7 +36,10 @@ export function queueSettings(queue: Record<string, unknown>): QueueSettings {
 }
 
 /** Sends one batch; a rejection is retried. */
-export type BatchSender = (batch: string[]) => Promise<void>;
+export type BatchSender<T = string> = (batch: T[]) => Promise<void>;
+
+/** what an entry counts against max_bytes */
+const sizeOf = (entry: unknown): number => (typeof entry === 'string' ? entry.length : 0);
 
 const sleep = (ms: number) =>
   new Promise<void>((resolve) => {
@@ -42,8 +47,8 @@ const sleep = (ms: number) =>
     setTimeout(resolve, ms).unref();
   });
 
-export class LogQueue {
-  #entries: string[] = [];
+export class LogQueue<T = string> {
+  #entries: T[] = [];
   #bytes = 0;
   #running = false;
   /** entries being sent right now (concurrency_limit -1), counted against max_entries */
@@ -57,7 +62,7 @@ export class LogQueue {
   constructor(
     readonly name: string,
     readonly settings: QueueSettings,
-    readonly send: BatchSender,
+    readonly send: BatchSender<T>,
     readonly logger: PluginLogger,
   ) {}
 
@@ -67,16 +72,17 @@ export class LogQueue {
   }
 
   /** Appends `entry`; false when it was dropped (too large for max_bytes). Never waits. */
-  enqueue(entry: string): boolean {
+  enqueue(entry: T): boolean {
     const s = this.settings;
-    if (s.maxBytes !== null && entry.length > s.maxBytes) {
-      this.logger.error('string to be queued is longer than queue\'s max_bytes, dropped', { queue: this.name, bytes: entry.length });
+    const size = sizeOf(entry);
+    if (s.maxBytes !== null && size > s.maxBytes) {
+      this.logger.error('string to be queued is longer than queue\'s max_bytes, dropped', { queue: this.name, bytes: size });
       return false;
     }
     if (s.concurrencyLimit === -1) return this.#sendLoose(entry);
     let dropped = 0;
-    while (this.#entries.length > 0 && (this.#entries.length >= s.maxEntries || (s.maxBytes !== null && this.#bytes + entry.length > s.maxBytes))) {
-      this.#bytes -= (this.#entries.shift() as string).length;
+    while (this.#entries.length > 0 && (this.#entries.length >= s.maxEntries || (s.maxBytes !== null && this.#bytes + size > s.maxBytes))) {
+      this.#bytes -= sizeOf(this.#entries.shift());
       dropped++;
     }
     if (dropped > 0 && !this.#droppingOld) {
@@ -84,7 +90,7 @@ export class LogQueue {
       this.logger.error('queue full, dropping old entries until processing is successful again', { queue: this.name });
     }
     this.#entries.push(entry);
-    this.#bytes += entry.length;
+    this.#bytes += size;
     if (this.#running) {
       if (this.#entries.length >= s.maxBatchSize) this.#wake?.();
     } else {
@@ -109,7 +115,7 @@ export class LogQueue {
     while (this.#entries.length > 0) {
       if (this.#entries.length < s.maxBatchSize && !this.#closing && s.maxCoalescingDelayMs > 0) await this.#coalesce();
       const batch = this.#entries.splice(0, s.maxBatchSize);
-      for (const e of batch) this.#bytes -= e.length;
+      for (const e of batch) this.#bytes -= sizeOf(e);
       await this.#deliver(batch);
     }
     this.#running = false;
@@ -130,7 +136,7 @@ export class LogQueue {
   }
 
   /** Sends `batch`, retrying with exponential backoff until max_retry_time has passed. */
-  async #deliver(batch: string[]): Promise<void> {
+  async #deliver(batch: T[]): Promise<void> {
     const s = this.settings;
     const started = Date.now();
     for (let retry = 0; ; retry++) {
@@ -153,7 +159,7 @@ export class LogQueue {
   }
 
   /** concurrency_limit -1: each entry goes out on its own, right away; max_entries bounds those in flight. */
-  #sendLoose(entry: string): boolean {
+  #sendLoose(entry: T): boolean {
     if (this.#loose >= this.settings.maxEntries) {
       this.logger.error('queue full, dropping old entries until processing is successful again', { queue: this.name });
       return false;
