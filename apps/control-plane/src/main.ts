@@ -2,8 +2,8 @@
 import 'reflect-metadata';
 import { ARCHWAY_VERSION, loadSettings, type Settings } from '@archway/config';
 import { pluginSchema } from '@archway/plugins';
-import { ENTITY_SCHEMAS } from '@archway/schema';
-import { createLogger, type Logger } from '@archway/telemetry';
+import { ENTITY_SCHEMAS, type Snapshot } from '@archway/schema';
+import { createLogger, startTracing, tracingEnabled, withSpanSync, type Env, type Logger, type Tracing } from '@archway/telemetry';
 import { hostname } from 'node:os';
 import { startAdminServer } from './admin/admin-server';
 import { SyncServer } from './clustering/sync-server';
@@ -23,7 +23,39 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
-export async function startControlPlane(settings: Settings, logger: Logger): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /** where the standard OTEL_* variables are read (process.env for the process; specs pass their own) */
+  env?: Env;
+}
+
+/** The 'snapshot publish' span: the version sent, its bytes on the wire and the streams it is offered to. */
+function tracedPublish(sync: SyncServer): (snapshot: Snapshot) => void {
+  return (snapshot) => {
+    if (!tracingEnabled()) return sync.publish(snapshot);
+    withSpanSync('snapshot publish', { 'archway.config.version': snapshot.version }, (span) => {
+      sync.publish(snapshot);
+      const wire = sync.wireInfo(snapshot);
+      span.setAttributes({ 'archway.snapshot.bytes': wire.bytes, 'archway.snapshot.streams': wire.streams });
+    });
+  };
+}
+
+export async function startControlPlane(settings: Settings, logger: Logger, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const tracing: Tracing | null = await startTracing({
+    env: opts.env ?? {},
+    serviceName: 'archway-control-plane',
+    serviceVersion: ARCHWAY_VERSION,
+    logger,
+  });
+  try {
+    return await startTracedControlPlane(settings, logger, tracing);
+  } catch (err) {
+    await tracing?.shutdown();
+    throw err;
+  }
+}
+
+async function startTracedControlPlane(settings: Settings, logger: Logger, tracing: Tracing | null): Promise<ControlPlane> {
   const db = await openDatabase(settings, logger, { migrate: true });
   const store = new EntityStore(db.ds, new Map(ENTITY_SCHEMAS.map((s) => [s.name, tableSpec(s)])));
   const history = new ConfigHistory(db.ds.manager, store, settings.historyRetention);
@@ -37,7 +69,7 @@ export async function startControlPlane(settings: Settings, logger: Logger): Pro
     debounceMs: settings.snapshotDebounceMs,
     maxDelayMs: settings.snapshotMaxDelayMs,
     build: () => builder.build(),
-    publish: (s) => sync.publish(s),
+    publish: tracedPublish(sync),
     logger: logger.child({ component: 'snapshots' }),
     onBuild: (ms, ok) => metrics.snapshotBuilt(ms, ok),
   });
@@ -85,6 +117,7 @@ export async function startControlPlane(settings: Settings, logger: Logger): Pro
         snapshots.close();
         for (const close of closers.reverse()) await close().catch((err) => logger.warn('close failed', { err }));
         await db.close();
+        await tracing?.shutdown();
       },
     };
   } catch (err) {
@@ -108,7 +141,7 @@ export async function runControlPlane(role: 'control-plane' | 'all-in-one' = 'co
   const logger = createLogger({ level: settings.logLevel, bindings: { role: 'control-plane' } });
   let cp: ControlPlane;
   try {
-    cp = await startControlPlane(settings, logger);
+    cp = await startControlPlane(settings, logger, { env: process.env });
   } catch (err) {
     logger.error('control plane failed to start', { err });
     process.exit(1);

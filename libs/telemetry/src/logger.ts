@@ -41,6 +41,14 @@ function errorFields(fields: Record<string, unknown>): Record<string, unknown> {
   return fields;
 }
 
+/** the active span's ids, while tracing runs (set by startTracing; null: no lookup at all) */
+let traceFields: (() => Record<string, string> | null) | null = null;
+
+/** Installs (or, with null, removes) what adds trace_id and span_id to log lines. */
+export function setTraceFields(fn: (() => Record<string, string> | null) | null): void {
+  traceFields = fn;
+}
+
 export function isLogLevel(v: string): v is LogLevel {
   return v in RANK;
 }
@@ -51,7 +59,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const bindings = opts.bindings ?? {};
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < min) return;
-    const record = { time: new Date().toISOString(), level, msg, ...bindings, ...(fields ? errorFields(redact(fields)) : {}) };
+    const trace = traceFields === null ? null : traceFields();
+    const record = { time: new Date().toISOString(), level, msg, ...bindings, ...trace, ...(fields ? errorFields(redact(fields)) : {}) };
     write(JSON.stringify(record));
   };
   return {

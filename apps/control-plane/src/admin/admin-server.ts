@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AdminToken } from '@archway/config';
-import type { Logger } from '@archway/telemetry';
+import { requestSpanMiddleware, tracingEnabled, type Logger } from '@archway/telemetry';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminModule, type AdminDeps } from './admin.module';
@@ -31,6 +31,8 @@ export async function startAdminServer(
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
+  // a SERVER span per request while tracing runs (named for its route template once Express routed it)
+  if (tracingEnabled()) app.use(requestSpanMiddleware());
   app.use((req: unknown, res: { setHeader(n: string, v: string): void }, next: () => void) => {
     res.setHeader('Server', `archway/${deps.node.version}`);
     next();

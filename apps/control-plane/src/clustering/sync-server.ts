@@ -84,6 +84,11 @@ export class SyncServer {
     for (const session of this.#sessions) session.offer();
   }
 
+  /** `snapshot`'s bytes on the wire (encoded once, as for the streams), and how many streams are open. */
+  wireInfo(snapshot: Snapshot): { bytes: number; streams: number } {
+    return { bytes: this.#encode(snapshot).length, streams: this.#sessions.size };
+  }
+
   /** The newest published snapshot, or null. */
   latest(): Snapshot | null {
     return this.#latest;

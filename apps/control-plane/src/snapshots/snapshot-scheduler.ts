@@ -1,9 +1,17 @@
 // Turns a stream of "config changed" signals into as few snapshot builds as possible: a build waits
 // `debounceMs` for more writes, but never more than `maxDelayMs` after the first pending change, so a
 // steady stream of writes cannot starve pushes. One build at a time; changes during a build cause
-// exactly one more. Pure scheduling: no gRPC, no SQL (the caller injects build and publish).
-import type { Logger } from '@archway/telemetry';
+// exactly one more. Pure scheduling: no gRPC, no SQL (the caller injects build and publish). Each
+// build is a 'snapshot build' span (version, hash, entity counts) holding the publish's span.
+import { spanFailed, withSpan, type Logger, type SpanAttributes } from '@archway/telemetry';
 import type { Snapshot } from '@archway/schema';
+
+/** A snapshot's version, hash and entity counts, as span attributes. */
+export function snapshotAttributes(snapshot: Snapshot): SpanAttributes {
+  const out: SpanAttributes = { 'archway.config.version': snapshot.version, 'archway.config.hash': snapshot.hash };
+  for (const [collection, list] of Object.entries(snapshot.config)) if (Array.isArray(list)) out[`archway.config.${collection}`] = list.length;
+  return out;
+}
 
 export interface SnapshotSchedulerOptions {
   debounceMs: number;
@@ -61,26 +69,33 @@ export class SnapshotScheduler {
     }
   }
 
-  async #buildOnce(): Promise<void> {
-    const started = Date.now();
-    const startedMs = performance.now();
-    try {
-      const snapshot = await this.opts.build();
-      this.opts.onBuild?.(performance.now() - startedMs, true);
-      if (this.#latest && snapshot.version <= this.#latest.version && snapshot.hash === this.#latest.hash) return;
-      this.#latest = snapshot;
-      this.opts.publish(snapshot);
-      this.opts.logger.info('snapshot published', {
-        config_version: snapshot.version,
-        config_hash: snapshot.hash,
-        build_ms: Date.now() - started,
-      });
-    } catch (err) {
-      // The previous snapshot keeps being served; the next write (or the retry below) tries again.
-      this.opts.onBuild?.(performance.now() - startedMs, false);
-      this.opts.logger.error('snapshot build failed', { err });
-      if (!this.#closed) setTimeout(() => this.trigger(), Math.max(this.opts.maxDelayMs, 1000)).unref();
-    }
+  #buildOnce(): Promise<void> {
+    return withSpan('snapshot build', {}, async (span) => {
+      const started = Date.now();
+      const startedMs = performance.now();
+      try {
+        const snapshot = await this.opts.build();
+        this.opts.onBuild?.(performance.now() - startedMs, true);
+        span.setAttributes(snapshotAttributes(snapshot));
+        if (this.#latest && snapshot.version <= this.#latest.version && snapshot.hash === this.#latest.hash) {
+          span.setAttribute('archway.snapshot.unchanged', true);
+          return;
+        }
+        this.#latest = snapshot;
+        this.opts.publish(snapshot);
+        this.opts.logger.info('snapshot published', {
+          config_version: snapshot.version,
+          config_hash: snapshot.hash,
+          build_ms: Date.now() - started,
+        });
+      } catch (err) {
+        // The previous snapshot keeps being served; the next write (or the retry below) tries again.
+        spanFailed(span, err);
+        this.opts.onBuild?.(performance.now() - startedMs, false);
+        this.opts.logger.error('snapshot build failed', { err });
+        if (!this.#closed) setTimeout(() => this.trigger(), Math.max(this.opts.maxDelayMs, 1000)).unref();
+      }
+    });
   }
 
   close(): void {

@@ -29,7 +29,8 @@ export async function startAdminHarness(env: Record<string, string> = {}): Promi
     ARCHWAY_SNAPSHOT_DEBOUNCE_MS: '0',
     ...env,
   });
-  const cp = await startControlPlane(settings, process.env.DEBUG_SPEC ? createLogger({ level: 'error' }) : silentLogger);
+  // OTEL_* variables in `env` (only there: the process's own are not read) turn tracing on
+  const cp = await startControlPlane(settings, process.env.DEBUG_SPEC ? createLogger({ level: 'error' }) : silentLogger, { env });
   const base = `http://127.0.0.1:${cp.adminPort}`;
   return {
     base,

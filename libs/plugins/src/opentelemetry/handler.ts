@@ -6,10 +6,10 @@
 // Nothing here waits on the collector: an unreachable one costs log lines, never a response.
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { PluginContext, PluginHandler } from '@archway/pipeline';
+import { OtlpSender } from '@archway/telemetry';
 import { LogQueue, queueSettings } from '../http-log/log-queue';
 import { BUNDLED_PLUGIN_VERSION } from '../plugin-schema';
 import { newSpanId, newTraceId } from './ids';
-import { OtlpSender } from './otlp-sender';
 import { extract, inject, type ExtractFormat } from './propagation';
 import { opentelemetrySchema, type PropagationFormat } from './schema';
 import { requestSpans, type ExportedSpan, type RequestTrace } from './spans';

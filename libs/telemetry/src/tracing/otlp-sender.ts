@@ -1,11 +1,12 @@
-// Sends one batch of spans to the OTLP/HTTP collector (kong/plugins/opentelemetry/utils.lua,
-// http_export_request): an ExportTraceServiceRequest in protobuf (@opentelemetry/otlp-transformer's
-// serializer), POSTed with Content-Type application/x-protobuf and the configured headers. A 2xx
-// answer is success; anything else, or no answer, rejects so that the queue retries. One undici Pool
-// per queue keeps the connection to the collector open.
+// Sends one batch of spans to an OTLP/HTTP collector (as Kong's opentelemetry plugin does,
+// kong/plugins/opentelemetry/utils.lua http_export_request): an ExportTraceServiceRequest in protobuf
+// (@opentelemetry/otlp-transformer's serializer), POSTed with Content-Type application/x-protobuf and
+// the configured headers. A 2xx answer is success; anything else, or no answer, rejects so that the
+// caller's queue retries. One undici Pool keeps the connection to the collector open. Used by the
+// opentelemetry plugin and, as a SpanExporter, by the processes' own tracing.
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Pool } from 'undici';
-import type { ExportedSpan } from './spans';
 
 export interface OtlpSenderOptions {
   endpoint: string;
@@ -49,7 +50,7 @@ export class OtlpSender {
   }
 
   /** Rejects with Kong's messages when the collector cannot be reached or does not answer 2xx. */
-  readonly send = async (batch: ExportedSpan[]): Promise<void> => {
+  readonly send = async (batch: ReadableSpan[]): Promise<void> => {
     const body = ProtobufTraceSerializer.serializeRequest(batch);
     if (this.#closed) {
       // a request of a replaced config exports late: a fresh pool, released by its keep-alive timeout
