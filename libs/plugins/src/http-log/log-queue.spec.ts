@@ -95,6 +95,14 @@ describe('http-log queue', () => {
     await q.close();
   });
 
+  it('queues objects as they are (opentelemetry\'s spans), counting only strings against max_bytes', async () => {
+    const batches: { id: number }[][] = [];
+    const q = new LogQueue<{ id: number }>('t', settings({ maxBytes: 1, maxBatchSize: 3, maxCoalescingDelayMs: 1000 }), async (b) => void batches.push(b), recorder().logger);
+    for (const id of [1, 2, 3]) expect(q.enqueue({ id })).toBe(true);
+    await until(() => batches.length === 1);
+    expect(batches).toEqual([[{ id: 1 }, { id: 2 }, { id: 3 }]]);
+  });
+
   it('sends what it holds at once when closed, without waiting for the batch to fill', async () => {
     const batches: string[][] = [];
     const q = new LogQueue('t', settings({ maxBatchSize: 100, maxCoalescingDelayMs: 60_000 }), async (b) => void batches.push(b), recorder().logger);
