@@ -93,7 +93,8 @@ export const opentelemetryHandler: PluginHandler<OpentelemetryState> = {
         queue: new LogQueue<ExportedSpan>(`opentelemetry:traces ${new URL(endpoint).host}`, queueSettings(queue), sender.send, env.logger),
         propagation: propagationOf(config),
         samplingRate: (config.sampling_rate as number | null) ?? 1,
-        traceIdHeader: (config.http_response_header_for_traceid as string | null) ?? null,
+        // lower-case, as the response's own header names are (one header, not two spellings of it)
+        traceIdHeader: (config.http_response_header_for_traceid as string | null)?.toLowerCase() ?? null,
       };
     });
   },
