@@ -60,15 +60,15 @@ afterAll(async () => {
 
 describe('tracing across the processes', () => {
   it('exports a proxied request as kong and kong.balancer spans on the client\'s trace, with the upstream on it too', async () => {
+    // the plugin first: a config that serves the route has the plugin too
+    expect((await admin('POST', '/plugins', { name: 'opentelemetry', config: { traces_endpoint: otlp.url, queue: { max_coalescing_delay: 0.05 } } })).status).toBe(201);
     expect((await admin('POST', '/services', `name=echo&url=http://127.0.0.1:${upstream.port}`)).status).toBe(201);
     expect((await admin('POST', '/services/echo/routes', 'name=r&paths[]=/traced')).status).toBe(201);
-    expect((await admin('POST', '/plugins', { name: 'opentelemetry', config: { traces_endpoint: otlp.url, queue: { max_coalescing_delay: 0.05 } } })).status).toBe(201);
-    // the route is served once the config with the plugin is applied
     const seen = await eventually('the data plane to proxy /traced', async () => {
       const res = await fetch(`${proxy}/traced`, { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
       return res.status === 200 ? ((await res.json()) as { headers: Record<string, string> }) : null;
     }, 30_000, [cp, dp]);
-    const spans = await otlp.until((s) => s.some((x) => x.name === 'kong.balancer' && x.traceId === TRACE_ID));
+    const spans = await otlp.until((s) => s.some((x) => x.name === 'kong.balancer' && x.traceId === TRACE_ID), 30_000);
     const root = spans.find((s) => s.name === 'kong' && s.traceId === TRACE_ID && s.parentSpanId === PARENT_ID);
     const balancer = spans.find((s) => s.name === 'kong.balancer' && s.traceId === TRACE_ID);
     expect(root?.attributes).toMatchObject({ 'http.method': 'GET', 'http.status_code': 200, 'http.route': '/traced' });
@@ -90,8 +90,8 @@ describe('tracing across the processes', () => {
     // every build that published has been exported (the batch processor sends every 100 ms here)
     const spans = await otlp.until((s) => {
       const builds = new Set(s.filter((x) => x.name === 'snapshot build').map((x) => x.traceId));
-      return s.some((x) => x.name === 'POST /plugins') && published().length > 0 && published().every((l) => builds.has(l.trace_id as string));
-    });
+      return s.some((x) => x.name === 'POST /services/:parent/routes') && published().length > 0 && published().every((l) => builds.has(l.trace_id as string));
+    }, 30_000);
     const post = spans.find((s) => s.name === 'POST /services');
     expect(post?.resource['service.name']).toBe('archway-control-plane');
     expect(post?.attributes).toMatchObject({ 'http.route': '/services', 'http.response.status_code': 201 });

@@ -50,6 +50,8 @@ describe('control plane tracing', () => {
     const builds = spans.filter((s) => s.name === 'snapshot build' && s.attributes['archway.config.version'] === version && !s.attributes['archway.snapshot.unchanged']);
     expect(builds).toHaveLength(1);
     expect(builds[0].attributes).toMatchObject({ 'archway.config.services': 1, 'archway.config.routes': 0 });
+    // its own trace, whichever request's write started its timer
+    expect(builds[0].parentSpanId).toBe('');
     expect(builds[0].attributes['archway.config.hash']).toMatch(/^[0-9a-f]{64}$/);
     const publish = spans.find((s) => s.name === 'snapshot publish' && s.parentSpanId === builds[0].spanId) as ReceivedSpan;
     expect(publish).toBeDefined();

@@ -2,7 +2,8 @@
 // `debounceMs` for more writes, but never more than `maxDelayMs` after the first pending change, so a
 // steady stream of writes cannot starve pushes. One build at a time; changes during a build cause
 // exactly one more. Pure scheduling: no gRPC, no SQL (the caller injects build and publish). Each
-// build is a 'snapshot build' span (version, hash, entity counts) holding the publish's span.
+// build is a 'snapshot build' span (version, hash, entity counts), the root of its own trace, holding
+// the publish's span.
 import { spanFailed, withSpan, type Logger, type SpanAttributes } from '@archway/telemetry';
 import type { Snapshot } from '@archway/schema';
 
@@ -95,7 +96,8 @@ export class SnapshotScheduler {
         this.opts.logger.error('snapshot build failed', { err });
         if (!this.#closed) setTimeout(() => this.trigger(), Math.max(this.opts.maxDelayMs, 1000)).unref();
       }
-    });
+      // its own trace: a build covers every write since the last one, not the request whose timer ran last
+    }, { root: true });
   }
 
   close(): void {

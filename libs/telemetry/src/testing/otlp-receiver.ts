@@ -116,8 +116,8 @@ export interface OtlpReceiver {
   exports: ReceivedExport[];
   /** every span received so far, in arrival order */
   readonly spans: ReceivedSpan[];
-  /** resolves once `check` holds for the spans received (polling; throws after ~5 s) */
-  until(check: (spans: ReceivedSpan[]) => boolean): Promise<ReceivedSpan[]>;
+  /** resolves once `check` holds for the spans received (polling; throws after `timeoutMs`, 5 s by default) */
+  until(check: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
   close(): Promise<void>;
 }
 
@@ -146,8 +146,9 @@ export async function startOtlpReceiver(statuses: number[] = []): Promise<OtlpRe
     get spans() {
       return all();
     },
-    async until(check) {
-      for (let i = 0; i < 500 && !check(all()); i++) await new Promise((r) => setTimeout(r, 10));
+    async until(check, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!check(all()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       if (!check(all())) throw new Error(`spans received did not satisfy the check: ${JSON.stringify(all().map((s) => s.name))}`);
       return all();
     },

@@ -85,9 +85,12 @@ export function withSpanSync<T>(name: string, attributes: Attributes, fn: (span:
   });
 }
 
-/** Runs `fn` inside a new span (a child of the active one), recording a failure as an error. */
-export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
-  return archwayTracer().startActiveSpan(name, { attributes }, async (span) => {
+/**
+ * Runs `fn` inside a new span, recording a failure as an error: a child of the active span, or with
+ * `root` the first span of a new trace (work that outlives whichever request happened to start it).
+ */
+export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, opts: { root?: boolean } = {}): Promise<T> {
+  return archwayTracer().startActiveSpan(name, { attributes, root: opts.root ?? false }, async (span) => {
     try {
       return await fn(span);
     } catch (err) {
