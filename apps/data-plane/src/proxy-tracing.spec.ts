@@ -166,9 +166,14 @@ describe('proxy with the opentelemetry plugin', () => {
     expect(seen['x-legacy-trace']).toBeUndefined();
   });
 
-  it('sets the trace id response header named by http_response_header_for_traceid', async () => {
-    await px.apply([tracing({ http_response_header_for_traceid: 'X-Trace-Id' })]);
+  it('sets the trace id response header named by http_response_header_for_traceid, also on an answer a plugin gave before it ran', async () => {
+    await px.apply([tracing({ http_response_header_for_traceid: 'X-Trace-Id' }), { name: 'key-auth', config: {} }]);
+    // key-auth (priority 1250) answers 401 before opentelemetry's access (14) runs
     const res = await send(px.port, { path: '/p', headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
+    expect(res.status).toBe(401);
     expect(res.headers['x-trace-id']).toBe(TRACE_ID);
+    const [root] = await otlp.until((s) => s.length === 1);
+    expect(root).toMatchObject({ name: 'kong', traceId: TRACE_ID, parentSpanId: PARENT_ID, attributes: { 'http.status_code': 401 } });
+    expect(px.upstream.seen).toEqual([]);
   });
 });

@@ -113,8 +113,9 @@ export const opentelemetryHandler: PluginHandler<OpentelemetryState> = {
   },
   headerFilter(ctx, s) {
     if (s.traceIdHeader === null) return;
-    const trace = ctx.shared.get(TRACE) as RequestTrace | undefined;
-    if (trace !== undefined) ctx.responseHeaders[s.traceIdHeader] = trace.traceId;
+    // started here when a plugin answered before access reached this one; the log phase then uses it
+    const trace = (ctx.shared.get(TRACE) as RequestTrace | undefined) ?? startTrace(ctx, s).trace;
+    ctx.responseHeaders[s.traceIdHeader] = trace.traceId;
   },
   log(ctx, s) {
     const now = performance.now();
