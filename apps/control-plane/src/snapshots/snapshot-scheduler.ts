@@ -1,7 +1,7 @@
-// Turns a stream of "config changed" signals into as few snapshot builds as possible: a build waits
-// `debounceMs` for more writes, but never more than `maxDelayMs` after the first pending change, so a
-// steady stream of writes cannot starve pushes. One build at a time; changes during a build cause
-// exactly one more. Pure scheduling: no gRPC, no SQL (the caller injects build and publish).
+// Turns a stream of "config changed" signals into as few snapshot builds as possible: the first change
+// after a quiet spell builds at once; while writes keep coming a build waits `debounceMs` for more,
+// but never more than `maxDelayMs` after the first pending change, so a steady stream of writes cannot
+// starve pushes. One build at a time; changes during a build cause exactly one more. Pure scheduling: no gRPC, no SQL (the caller injects build and publish).
 import type { Logger } from '@archway/telemetry';
 import type { Snapshot } from '@archway/schema';
 
@@ -16,10 +16,15 @@ export interface SnapshotSchedulerOptions {
 }
 
 export class SnapshotScheduler {
-  #timer: NodeJS.Timeout | null = null;
+  /** cancels the pending build's timer; null when none is pending */
+  #timer: (() => void) | null = null;
   #firstPendingAt = 0;
-  #building: Promise<void> | null = null;
-  #dirty = false;
+  #building: Promise<number | null> | null = null;
+  /** flush() was called during a build */
+  #again = false;
+  /** the newest version triggered since the last build started (Infinity: a change of unknown version) */
+  #pending = 0;
+  #lastBuildAt = -Infinity;
   #latest: Snapshot | null = null;
   #closed = false;
 
@@ -29,45 +34,73 @@ export class SnapshotScheduler {
     return this.#latest;
   }
 
-  /** A write committed (at `version`, when known). */
+  /**
+   * A write committed (at `version`, when known). After a quiet spell (no build for `debounceMs`) the
+   * build starts at once: waiting only pays when a burst is already under way. A version already
+   * waited for (this process's own write, then its NOTIFY) does not restart the wait.
+   */
   trigger(version?: number): void {
     if (this.#closed) return;
     if (version !== undefined && this.#latest && version <= this.#latest.version) return;
+    const v = version ?? Infinity;
+    const seen = this.#pending >= v;
+    this.#pending = Math.max(this.#pending, v);
+    // a build in progress looks at #pending when it ends
+    if (this.#building || (this.#timer !== null && seen)) return;
     const now = Date.now();
-    if (this.#timer === null) this.#firstPendingAt = now;
-    else clearTimeout(this.#timer);
+    if (this.#timer === null) {
+      this.#firstPendingAt = now;
+      if (now - this.#lastBuildAt >= this.opts.debounceMs) {
+        const t = setImmediate(() => this.#fire());
+        this.#timer = () => clearImmediate(t);
+        return;
+      }
+    } else this.#cancel();
     const wait = Math.max(0, Math.min(this.opts.debounceMs, this.#firstPendingAt + this.opts.maxDelayMs - now));
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.flush();
-    }, wait);
+    const t = setTimeout(() => this.#fire(), wait);
+    this.#timer = () => clearTimeout(t);
+  }
+
+  #fire(): void {
+    this.#timer = null;
+    if (!this.#building) void this.flush();
+  }
+
+  #cancel(): void {
+    this.#timer?.();
+    this.#timer = null;
   }
 
   /** Builds now (after any build in progress) and publishes if the version moved. */
   async flush(): Promise<void> {
     if (this.#building) {
-      this.#dirty = true;
-      return this.#building;
-    }
-    this.#building = this.#buildOnce();
-    try {
+      this.#again = true;
       await this.#building;
+      return;
+    }
+    this.#cancel();
+    this.#again = false;
+    this.#pending = 0;
+    this.#building = this.#buildOnce();
+    let built: number | null;
+    try {
+      built = await this.#building;
     } finally {
       this.#building = null;
+      this.#lastBuildAt = Date.now();
     }
-    if (this.#dirty && !this.#closed) {
-      this.#dirty = false;
-      await this.flush();
-    }
+    // changes triggered during the build that it may not have read cause exactly one more
+    if (!this.#closed && (this.#again || (built !== null && this.#pending > built))) await this.flush();
   }
 
-  async #buildOnce(): Promise<void> {
+  /** The version built, null when the build failed. */
+  async #buildOnce(): Promise<number | null> {
     const started = Date.now();
     const startedMs = performance.now();
     try {
       const snapshot = await this.opts.build();
       this.opts.onBuild?.(performance.now() - startedMs, true);
-      if (this.#latest && snapshot.version <= this.#latest.version && snapshot.hash === this.#latest.hash) return;
+      if (this.#latest && snapshot.version <= this.#latest.version && snapshot.hash === this.#latest.hash) return snapshot.version;
       this.#latest = snapshot;
       this.opts.publish(snapshot);
       this.opts.logger.info('snapshot published', {
@@ -75,17 +108,18 @@ export class SnapshotScheduler {
         config_hash: snapshot.hash,
         build_ms: Date.now() - started,
       });
+      return snapshot.version;
     } catch (err) {
       // The previous snapshot keeps being served; the next write (or the retry below) tries again.
       this.opts.onBuild?.(performance.now() - startedMs, false);
       this.opts.logger.error('snapshot build failed', { err });
       if (!this.#closed) setTimeout(() => this.trigger(), Math.max(this.opts.maxDelayMs, 1000)).unref();
+      return null;
     }
   }
 
   close(): void {
     this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#cancel();
   }
 }
