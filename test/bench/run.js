@@ -10,6 +10,7 @@ const BENCHES = {
   // the bench process holds the big snapshot and its breakdown; the 50 data planes live in child processes
   sync: { script: 'sync.js', nodeArgs: ['--max-old-space-size=12288'] },
   propagation: { script: 'propagation.js', args: ['100', '2'] },
+  snapshot: { script: 'snapshot-build.js' },
 };
 
 const names = process.argv.slice(2);

@@ -62,6 +62,7 @@ export class SnapshotBuilder {
   #last: { snapshot: BuiltSnapshot; index: ConfigIndex } | null = null;
   #fullWanted: string | null = null;
   #info: BuildInfo = { mode: 'full', rows: 0 };
+  #queue: Promise<unknown> = Promise.resolve();
 
   /** `plugins` checks plugin configs: the same lookup the Admin API validated them with (main.ts). */
   constructor(
@@ -78,7 +79,14 @@ export class SnapshotBuilder {
     this.#fullWanted = reason;
   }
 
-  async build(): Promise<BuiltSnapshot> {
+  /** Builds the snapshot of the current config; builds run one at a time, in call order. */
+  build(): Promise<BuiltSnapshot> {
+    const run = this.#queue.then(() => this.#build());
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #build(): Promise<BuiltSnapshot> {
     const last = this.#last;
     let reason = this.#fullWanted ?? 'first build';
     if (last && this.#fullWanted === null) {

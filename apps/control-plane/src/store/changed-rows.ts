@@ -39,7 +39,7 @@ function changesSql(kinds: readonly EntityName[]): string {
   sql = `WITH v AS (SELECT version, history_from FROM config_version WHERE id = 1),
   c AS (SELECT ch.version, ch.entity, ch.entity_id FROM config_changes ch, v WHERE ch.version > $1 AND ch.version <= v.version),
   ids AS (SELECT DISTINCT entity, entity_id FROM c)
-SELECT NULL AS kind, NULL AS id, NULL::jsonb AS data, NULL AS rev, v.version::text, v.history_from::text, (SELECT count(DISTINCT version) FROM c)::text AS versions FROM v
+SELECT NULL AS kind, (SELECT count(*) FROM ids)::text AS id, NULL::jsonb AS data, NULL AS rev, v.version::text, v.history_from::text, (SELECT count(DISTINCT version) FROM c)::text AS versions FROM v
 ${rows.map((r) => `UNION ALL ${r}`).join('\n')}`;
   sqlByKinds.set(cacheKey, sql);
   return sql;
@@ -65,5 +65,7 @@ export async function readChangedRows(query: Query, kinds: readonly EntityName[]
   if (since < Number(meta.history_from) || Number(meta.versions) !== Math.max(0, version - since)) return { complete: false, version };
   const rows: ChangedRow[] = [];
   for (const r of result) if (r.kind !== null) rows.push({ kind: r.kind, id: r.id as string, data: r.data, rev: r.rev });
+  // (the meta row's id is how many entities the history names: one of a kind not in `kinds` was not read)
+  if (rows.length !== Number(meta.id)) return { complete: false, version };
   return { complete: true, version, rows };
 }
