@@ -9,24 +9,17 @@ import type { Steps } from './steps';
 export type StoredEntity = Record<string, unknown> & { id: string };
 export type Collections = Record<ConfigCollection, StoredEntity[]>;
 
-const FOREIGN = new Map<ConfigCollection, readonly (readonly [string, ConfigCollection])[]>();
-
-/** The foreign-key fields of a collection's entities, with the collection each names. */
-function foreignFields(kind: ConfigCollection): readonly (readonly [string, ConfigCollection])[] {
-  let fields = FOREIGN.get(kind);
-  if (!fields) {
-    fields = Object.entries(entitySchema(kind).fields).flatMap(([field, def]) =>
-      def.type === 'foreign' ? [[field, def.reference as ConfigCollection] as const] : [],
-    );
-    FOREIGN.set(kind, fields);
-  }
-  return fields;
-}
-
 /**
  * Every foreign key (route→service, plugin→route/service/consumer, credential→consumer, ...) names an
  * entity in the set; one step per entity (see steps.ts).
  */
+/** A collection's foreign keys: [field, the collection it references]. */
+export function foreignFields(kind: ConfigCollection): readonly (readonly [string, ConfigCollection])[] {
+  return Object.entries(entitySchema(kind).fields).flatMap(([field, def]) =>
+    def.type === 'foreign' ? [[field, def.reference as ConfigCollection] as const] : [],
+  );
+}
+
 export function* checkReferences(config: Collections, problems: string[]): Steps<void> {
   const ids = new Map<string, Set<string>>(CONFIG_COLLECTIONS.map((k) => [k, new Set(config[k].map((e) => e.id))]));
   for (const kind of CONFIG_COLLECTIONS) {
@@ -46,72 +39,48 @@ export function* checkReferences(config: Collections, problems: string[]): Steps
       if (!cas.has(ca)) problems.push(`services ${s.id}: ca_certificate ${ca} does not exist`);
 }
 
-/** One id an entity names: `kind` is the collection it must be in (checkReferences' rules). */
-export interface EntityReference {
-  kind: ConfigCollection;
-  id: string;
-}
-
-/** Every id `e`, an entity of `kind`, names: its foreign keys, and a service's trusted CAs. */
-export function referencesOf(kind: ConfigCollection, e: StoredEntity): EntityReference[] {
-  const out: EntityReference[] = [];
-  for (const [field, reference] of foreignFields(kind)) {
-    const ref = e[field] as { id: string } | null;
-    if (ref) out.push({ kind: reference, id: ref.id });
-  }
-  if (kind === 'services') for (const ca of (e.ca_certificates as string[] | null) ?? []) out.push({ kind: 'ca_certificates', id: ca });
-  return out;
-}
-
 function keyPart(v: unknown): unknown {
   return v !== null && typeof v === 'object' && 'id' in v ? (v as { id: unknown }).id : v;
 }
 
-/** A unique field or field set of a collection; `nullsEqual`: a null is a value, not an exemption. */
-export interface UniqueKeySet {
-  fields: readonly string[];
-  nullsEqual: boolean;
+export interface UniqueSet {
+  readonly fields: readonly string[];
+  /** null counts as a value (a plugin's name, route, service, consumer); else an entity with a null is exempt */
+  readonly nullsEqual: boolean;
 }
 
-const UNIQUE_SETS = new Map<ConfigCollection, UniqueKeySet[]>();
-
-/**
- * The unique keys of a collection. As in the database, an entity with a null in the set is exempt,
- * except in a plugin's (name, route, service, consumer), where null is a value (NULLS NOT DISTINCT):
- * one global `rate-limiting`, not two.
- */
-export function uniqueKeySets(kind: ConfigCollection): readonly UniqueKeySet[] {
-  let sets = UNIQUE_SETS.get(kind);
-  if (!sets) {
-    const schema = entitySchema(kind);
-    sets = [
-      ...uniqueFields(schema).map((f) => ({ fields: [f], nullsEqual: false })),
-      ...(schema.uniques ?? []).map((s) => ({ fields: [...s], nullsEqual: kind === 'plugins' })),
-    ];
-    UNIQUE_SETS.set(kind, sets);
-  }
-  return sets;
+/** A collection's unique fields and unique field sets, as the database enforces them. */
+export function uniqueSets(kind: ConfigCollection): readonly UniqueSet[] {
+  const schema = entitySchema(kind);
+  return [
+    ...uniqueFields(schema).map((f) => ({ fields: [f], nullsEqual: false })),
+    ...(schema.uniques ?? []).map((s) => ({ fields: [...s], nullsEqual: kind === 'plugins' })),
+  ];
 }
 
-/** `e`'s values in `set`, as one string key; null when a null exempts it. */
-export function uniqueKeyOf(e: StoredEntity, set: UniqueKeySet): string | null {
+/** The key of `e` in a unique set (null when the entity is exempt), and how a problem names it. */
+export function uniqueKey(e: StoredEntity, set: UniqueSet): { key: string; label: string } | null {
   const values = set.fields.map((f) => keyPart(e[f] ?? null));
   if (!set.nullsEqual && values.some((v) => v === null)) return null;
-  return JSON.stringify(values);
+  const key = JSON.stringify(values);
+  return { key, label: `${set.fields.join(', ')} ${set.fields.length === 1 ? JSON.stringify(values[0]) : key}` };
 }
 
-/** Unique fields and unique field sets hold across each collection (see uniqueKeySets). */
+/**
+ * Unique fields and unique field sets hold across each collection. As in the database, an entity with
+ * a null in the set is exempt, except in a plugin's (name, route, service, consumer), where null is a
+ * value (NULLS NOT DISTINCT): one global `rate-limiting`, not two.
+ */
 export function* checkUniques(config: Collections, problems: string[]): Steps<void> {
   for (const kind of CONFIG_COLLECTIONS) {
-    for (const set of uniqueKeySets(kind)) {
-      const { fields } = set;
+    for (const set of uniqueSets(kind)) {
       const owners = new Map<string, string>();
       for (const e of config[kind]) {
-        const key = uniqueKeyOf(e, set);
-        if (key === null) continue;
-        const owner = owners.get(key);
-        if (owner === undefined) owners.set(key, e.id);
-        else problems.push(`${kind} ${e.id}: ${fields.join(', ')} ${fields.length === 1 ? JSON.stringify(keyPart(e[fields[0]] ?? null)) : key} already used by ${owner}`);
+        const k = uniqueKey(e, set);
+        if (k === null) continue;
+        const owner = owners.get(k.key);
+        if (owner === undefined) owners.set(k.key, e.id);
+        else problems.push(`${kind} ${e.id}: ${k.label} already used by ${owner}`);
         yield;
       }
     }

@@ -39,12 +39,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Re-validates one stored entity, as validateConfig does each entity (the rules across the set apart:
- * config-integrity.ts); throws when it is not valid. Idempotent: a 'replace' of the entity by itself keeps its id and
+ * Re-validates one stored entity. Idempotent: a 'replace' of the entity by itself keeps its id and
  * timestamps, and `beforeStore` does not run again (a basic-auth password is stored hashed already).
  * Write-only (transient) fields are not part of a published entity: they are null here.
  */
-export function validateStoredEntity(kind: ConfigCollection, raw: Record<string, unknown>, lookup: PluginLookup): StoredEntity {
+export function validateStored(kind: ConfigCollection, raw: Record<string, unknown>, lookup: PluginLookup): StoredEntity {
   const schema = schemaOf(kind);
   const input = { ...raw };
   for (const field of schema.transient ?? []) input[field] = null;
@@ -83,7 +82,7 @@ function* validateCollection(
       if (!isRecord(raw)) throw new Error('expected a record');
       let e = memo?.known(kind, raw);
       if (e === undefined) {
-        e = validateStoredEntity(kind, raw, lookup);
+        e = validateStored(kind, raw, lookup);
         memo?.validated(kind, raw, e);
       }
       if (seen.has(e.id)) problems.push(`${kind} ${e.id}: duplicate id`);

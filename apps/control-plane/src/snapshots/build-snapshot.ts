@@ -3,18 +3,18 @@
 // and hashed. The builder keeps its last build in memory (the entities, an index of their keys and
 // references, their canonical JSON) and after a write reads only the rows written since, from the
 // config history (store/changed-rows.ts): it validates those rows, checks the references to and from
-// them and their unique keys (ConfigIndex), and hashes reusing every unchanged entity's canonical JSON.
+// them and their unique keys (IncrementalConfig), and hashes reusing every unchanged entity's canonical JSON.
 // A full build (every row read; validated again only when its revision, the row's xmin, changed) runs
 // first, when asked (periodically, main.ts), when the history cannot vouch for every change since the
 // last build, and whenever an incremental build finds a problem, so a failed build says what a full
 // validation says. Either way the snapshot is the same: same entities, same order, same hash.
 import { pluginSchema } from '@archway/plugins';
 import {
-  ConfigIndex,
+  IncrementalConfig,
   configHash,
   entityKey,
   validateConfig,
-  validateStoredEntity,
+  validateStored,
   type CanonicalMemo,
   type ConfigCollection,
   type ConfigSet,
@@ -59,7 +59,7 @@ export class SnapshotBuilder {
   #validated = new Map<string, { rev: string; entity: StoredEntity }>();
   /** canonical JSON by entity object: unchanged entities are the same objects from build to build */
   readonly #canonical: CanonicalMemo = new WeakMap();
-  #last: { snapshot: BuiltSnapshot; index: ConfigIndex } | null = null;
+  #last: { snapshot: BuiltSnapshot; index: IncrementalConfig } | null = null;
   #fullWanted: string | null = null;
   #info: BuildInfo = { mode: 'full', rows: 0 };
   #queue: Promise<unknown> = Promise.resolve();
@@ -126,13 +126,13 @@ export class SnapshotBuilder {
     const config = validateConfig(entities as unknown as Partial<ConfigSet>, this.plugins, memo);
     this.#validated = next;
     const snapshot: BuiltSnapshot = Object.freeze({ version, hash: configHash(config, this.#canonical), config });
-    this.#last = { snapshot, index: new ConfigIndex(config) };
+    this.#last = { snapshot, index: new IncrementalConfig(config) };
     this.#info = { mode: 'full', reason, rows };
     return snapshot;
   }
 
   /** The snapshot from the previous one and the rows changed since; a string: why it takes a full build. */
-  #incremental(last: { snapshot: BuiltSnapshot; index: ConfigIndex }, read: ChangedRows): BuiltSnapshot | string {
+  #incremental(last: { snapshot: BuiltSnapshot; index: IncrementalConfig }, read: ChangedRows): BuiltSnapshot | string {
     const from = last.snapshot;
     if (read.version === from.version) {
       this.#info = { mode: 'unchanged', rows: 0 };
@@ -157,7 +157,7 @@ export class SnapshotBuilder {
       }
       let entity: StoredEntity;
       try {
-        entity = validateStoredEntity(kind, row.data, this.plugins);
+        entity = validateStored(kind, row.data, this.plugins);
       } catch {
         return `${kind} ${row.id} is not valid`;
       }

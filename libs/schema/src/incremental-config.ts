@@ -5,7 +5,7 @@
 // verbose: a change it reports problems for leaves the index unusable, and the caller validates the
 // whole config instead, which names every problem as validateConfig always does.
 import { CONFIG_COLLECTIONS, type ConfigCollection } from './canonical';
-import { referencesOf, uniqueKeyOf, uniqueKeySets, type Collections, type StoredEntity } from './config-integrity';
+import { foreignFields, uniqueKey, uniqueSets, type Collections, type StoredEntity } from './config-integrity';
 import type { ConfigSet } from './types';
 
 /**
@@ -30,10 +30,31 @@ const byKey = (a: StoredEntity, b: StoredEntity) => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
+/** One id an entity names: `kind` is the collection it must be in (checkReferences' rules). */
+interface Reference {
+  kind: ConfigCollection;
+  id: string;
+}
+
+const FOREIGN = new Map<ConfigCollection, ReturnType<typeof foreignFields>>();
+
+/** Every id `e`, an entity of `kind`, names: its foreign keys, and a service's trusted CAs. */
+function referencesOf(kind: ConfigCollection, e: StoredEntity): Reference[] {
+  let foreign = FOREIGN.get(kind);
+  if (!foreign) FOREIGN.set(kind, (foreign = foreignFields(kind)));
+  const out: Reference[] = [];
+  for (const [field, reference] of foreign) {
+    const ref = e[field] as { id: string } | null;
+    if (ref) out.push({ kind: reference, id: ref.id });
+  }
+  if (kind === 'services') for (const ca of (e.ca_certificates as string[] | null) ?? []) out.push({ kind: 'ca_certificates', id: ca });
+  return out;
+}
+
 /** Up to this many changes to one collection are spliced into a copy of its list, more are merged. */
 const SPLICE_MAX = 64;
 
-export class ConfigIndex {
+export class IncrementalConfig {
   /** every collection, sorted by entityKey; a changed collection gets a new array (published ones are never mutated) */
   readonly #lists = {} as Collections;
   readonly #entities = new Map<ConfigCollection, Map<string, StoredEntity>>();
@@ -51,7 +72,7 @@ export class ConfigIndex {
       for (let i = 1; i < list.length && sorted; i++) sorted = byKey(list[i - 1], list[i]) <= 0;
       this.#lists[kind] = sorted ? list : [...list].sort(byKey);
       this.#entities.set(kind, new Map(list.map((e) => [entityKey(e.id), e])));
-      this.#owners.set(kind, uniqueKeySets(kind).map(() => new Map<string, string>()));
+      this.#owners.set(kind, uniqueSets(kind).map(() => new Map<string, string>()));
       for (const e of list) this.#index(kind, e, []);
     }
   }
@@ -107,14 +128,14 @@ export class ConfigIndex {
   }
 
   #index(kind: ConfigCollection, e: StoredEntity, problems: string[]): void {
-    const sets = uniqueKeySets(kind);
+    const sets = uniqueSets(kind);
     const owners = this.#owners.get(kind) as Map<string, string>[];
     for (let i = 0; i < sets.length; i++) {
-      const key = uniqueKeyOf(e, sets[i]);
-      if (key === null) continue;
-      const owner = owners[i].get(key);
-      if (owner !== undefined && owner !== e.id) problems.push(`${kind} ${e.id}: ${sets[i].fields.join(', ')} ${key} already used by ${owner}`);
-      else owners[i].set(key, e.id);
+      const k = uniqueKey(e, sets[i]);
+      if (k === null) continue;
+      const owner = owners[i].get(k.key);
+      if (owner !== undefined && owner !== e.id) problems.push(`${kind} ${e.id}: ${k.label} already used by ${owner}`);
+      else owners[i].set(k.key, e.id);
     }
     for (const ref of referencesOf(kind, e)) {
       const k = `${ref.kind}\0${ref.id}`;
@@ -123,11 +144,11 @@ export class ConfigIndex {
   }
 
   #unindex(kind: ConfigCollection, e: StoredEntity): void {
-    const sets = uniqueKeySets(kind);
+    const sets = uniqueSets(kind);
     const owners = this.#owners.get(kind) as Map<string, string>[];
     for (let i = 0; i < sets.length; i++) {
-      const key = uniqueKeyOf(e, sets[i]);
-      if (key !== null && owners[i].get(key) === e.id) owners[i].delete(key);
+      const k = uniqueKey(e, sets[i]);
+      if (k !== null && owners[i].get(k.key) === e.id) owners[i].delete(k.key);
     }
     for (const ref of referencesOf(kind, e)) {
       const k = `${ref.kind}\0${ref.id}`;

@@ -1,7 +1,7 @@
-// ConfigIndex keeps a validated config whole one change at a time, and finds what validateConfig would
+// IncrementalConfig keeps a validated config whole one change at a time, and finds what validateConfig would
 // find across the set after a change: a dangling reference, a deleted entity still referenced, a
 // unique key held twice. Its lists stay sorted by id and untouched collections keep their arrays.
-import { ConfigIndex, entityKey, type EntityChange } from './config-index';
+import { IncrementalConfig, entityKey, type EntityChange } from './incremental-config';
 import { consumerSchema } from './entities/consumer';
 import { keyAuthSchema } from './entities/credentials';
 import { routeSchema } from './entities/route';
@@ -18,13 +18,13 @@ const alice = ent(validateEntity(consumerSchema, { username: 'alice' }, 'create'
 const bob = ent(validateEntity(consumerSchema, { username: 'bob' }, 'create', { now: 1 }));
 const key = ent(validateEntity(keyAuthSchema, { key: 'k1', consumer: { id: alice.id } }, 'create', { now: 1 }));
 
-function index(): ConfigIndex {
-  return new ConfigIndex({ ...emptyConfig(), services: [svc], routes: [route], consumers: [alice, bob].sort((a, b) => (a.id < b.id ? -1 : 1)), keyauth_credentials: [key] } as unknown as ConfigSet);
+function index(): IncrementalConfig {
+  return new IncrementalConfig({ ...emptyConfig(), services: [svc], routes: [route], consumers: [alice, bob].sort((a, b) => (a.id < b.id ? -1 : 1)), keyauth_credentials: [key] } as unknown as ConfigSet);
 }
 const put = (kind: EntityChange['kind'], e: StoredEntity): EntityChange => ({ kind, key: entityKey(e.id), entity: e });
 const del = (kind: EntityChange['kind'], e: StoredEntity): EntityChange => ({ kind, key: entityKey(e.id), entity: null });
 
-describe('ConfigIndex', () => {
+describe('IncrementalConfig', () => {
   it('finds a deleted entity that is still referenced, and none once its referrers go with it', () => {
     expect(index().apply([del('services', svc)])).toEqual([`services ${svc.id}: deleted but still referenced`]);
     expect(index().apply([del('services', svc), del('routes', route)])).toEqual([]);
