@@ -20,7 +20,6 @@ function writesTable(phase, writes) {
     rows.push(`| | | **201 → all ${r.n} ACKed** | ${cell(r.acked)} |`);
     rows.push(`| | | 201 → the real data plane serves it | ${cell(r.served)} |`);
     if (r.builds.length) rows.push(`| | | snapshot build on the control plane (build_ms) | ${cell(r.builds)} |`);
-    if (r.publishes?.length) rows.push(`| | | handing it to the sync server: encoding, once for all streams (publish_ms) | ${cell(r.publishes)} |`);
   }
   return rows.join('\n');
 }

@@ -46,7 +46,7 @@ function declarative(upstreamPort, routes, consumers) {
   return doc;
 }
 
-/** The control plane's 'snapshot published' lines (build_ms, publish_ms), read from its log as they come. */
+/** The control plane's 'snapshot published' lines (build_ms), read from its log as they come. */
 function watchBuilds(child) {
   const builds = [];
   let buf = '';
@@ -63,7 +63,7 @@ function watchBuilds(child) {
       }
       try {
         const rec = JSON.parse(line);
-        builds.push({ version: rec.config_version, ms: rec.build_ms, publishMs: rec.publish_ms });
+        builds.push({ version: rec.config_version, ms: rec.build_ms });
       } catch {
         // not a JSON log line
       }
@@ -120,7 +120,6 @@ async function phase(ctx, routes, consumers, writes, fleets) {
     const buildsBefore = ctx.builds.length;
     const r = await measureWrites(ctx, `${routes}-${n}`, writes);
     r.builds = ctx.builds.slice(buildsBefore).map((b) => b.ms);
-    r.publishes = ctx.builds.slice(buildsBefore).map((b) => b.publishMs).filter((ms) => typeof ms === 'number');
     results.push({ n, ...r });
     process.stdout.write(`${routes} routes, N=${n}: acked p50 ${summarize(r.acked).p50.toFixed(1)} ms, p99 ${summarize(r.acked).p99.toFixed(1)} ms\n`);
   }
