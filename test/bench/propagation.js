@@ -88,7 +88,7 @@ Command: \`node test/bench/propagation.js ${WRITES} ${DATA_PLANES}\` (after \`np
 Machine: ${machine()}. Database: ${process.env.ARCHWAY_DATABASE_URL ? 'the server at ARCHWAY_DATABASE_URL' : 'embedded Postgres'}.
 Real processes over loopback: one control plane, ${DATA_PLANES} data planes (zones a and b). Each of ${WRITES} sequential
 writes adds a route; the clock stops when every data plane proxies it (polled back-to-back over keep-alive).
-It includes the snapshot debounce (\`ARCHWAY_SNAPSHOT_DEBOUNCE_MS\`, default 5 ms).
+It includes the snapshot scheduling (a lone write builds at once; \`ARCHWAY_SNAPSHOT_DEBOUNCE_MS\`, default 5 ms, gathers bursts).
 
 ${table}`,
     );

@@ -11,6 +11,7 @@ const BENCHES = {
   sync: { script: 'sync.js', nodeArgs: ['--max-old-space-size=12288'] },
   propagation: { script: 'propagation.js', args: ['100', '2'] },
   tracing: { script: 'tracing.js' },
+  snapshot: { script: 'snapshot-build.js' },
 };
 
 const names = process.argv.slice(2);

@@ -66,7 +66,7 @@ Machine: ${machine}. Database: ${process.env.ARCHWAY_DATABASE_URL ? 'the server 
 Load average when the run ended (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores — other work
 on the machine stretches every wall-clock figure below; CPU-bound rows stretch the most.
 
-One control-plane process (default snapshot debounce 5 ms), one real data-plane process
+One control-plane process (default snapshot scheduling: a lone write builds at once), one real data-plane process
 (\`ARCHWAY_WORKERS=1\`), and N = 1, 10, 50 data planes spread round-robin over ${procs} child processes of
 the bench (\`test/bench/sync-fleet.js\`): each a real \`SyncClient\` on its own gRPC stream applying into
 its own real \`ConfigStore\`, the full work of a single-process data plane before its ACK (decode, hash

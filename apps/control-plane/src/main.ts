@@ -17,6 +17,9 @@ import { CONFIG_CHANNEL, EntityStore } from './store/entity-store';
 import { ConfigHistory } from './store/history';
 import { tableSpec } from './store/table-spec';
 
+/** How often the snapshot builder reads every row again instead of only the rows written since. */
+const FULL_BUILD_EVERY_MS = 10 * 60_000;
+
 export interface ControlPlane {
   adminPort: number;
   clusterPort: number;
@@ -62,17 +65,30 @@ async function startTracedControlPlane(settings: Settings, logger: Logger, traci
   const pruning = setInterval(() => history.prune().catch((err) => logger.warn('history pruning failed', { err })), 60_000);
   pruning.unref();
   const sync = new SyncServer({ logger: logger.child({ component: 'sync' }), softwareVersion: ARCHWAY_VERSION });
-  // remembers which rows it validated, so each build validates only the rows written since the last
+  // keeps its last build: each build reads, checks and hashes only the rows written since
   const builder = new SnapshotBuilder(store);
   const metrics = new ControlPlaneMetrics();
+  const snapshotLogger = logger.child({ component: 'snapshots' });
   const snapshots = new SnapshotScheduler({
     debounceMs: settings.snapshotDebounceMs,
     maxDelayMs: settings.snapshotMaxDelayMs,
-    build: () => builder.build(),
+    build: async () => {
+      const snapshot = await builder.build();
+      const info = builder.lastBuild;
+      if (info.mode === 'full') snapshotLogger.info('snapshot built from every row', { config_version: snapshot.version, rows: info.rows, reason: info.reason });
+      return snapshot;
+    },
     publish: tracedPublish(sync),
-    logger: logger.child({ component: 'snapshots' }),
+    logger: snapshotLogger,
     onBuild: (ms, ok) => metrics.snapshotBuilt(ms, ok),
   });
+  // a full build now and then re-reads every row: a row changed behind the Admin API's back (by hand
+  // in SQL) reaches the data planes within this period; published only if the hash differs
+  const fullBuilds = setInterval(() => {
+    builder.requestFullBuild('periodic');
+    snapshots.trigger();
+  }, FULL_BUILD_EVERY_MS);
+  fullBuilds.unref();
   const listener = new ConfigListener(db.url, CONFIG_CHANNEL, (v) => snapshots.trigger(v), logger);
   const closers: (() => Promise<void>)[] = [];
   try {
@@ -114,6 +130,7 @@ async function startTracedControlPlane(settings: Settings, logger: Logger, traci
       clusterPort,
       close: async () => {
         clearInterval(pruning);
+        clearInterval(fullBuilds);
         snapshots.close();
         for (const close of closers.reverse()) await close().catch((err) => logger.warn('close failed', { err }));
         await db.close();
@@ -122,6 +139,7 @@ async function startTracedControlPlane(settings: Settings, logger: Logger, traci
     };
   } catch (err) {
     clearInterval(pruning);
+    clearInterval(fullBuilds);
     snapshots.close();
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await db.close();

@@ -28,6 +28,16 @@ describe('canonical config hash', () => {
     expect(configHash(config)).toBe(createHash('sha256').update(canonicalConfig(config)).digest('hex'));
   });
 
+  it('gives the same hash with a memo of canonical JSON, and takes an entity it remembers from the memo', () => {
+    const memo = new WeakMap<object, string>();
+    const config = { services: [service], routes: [route] };
+    expect(configHash(config, memo)).toBe(configHash(config));
+    expect(JSON.parse(memo.get(route) as string)).toEqual(JSON.parse(JSON.stringify(route)));
+    // the memo is trusted for the objects it holds: that is what lets a caller skip re-encoding them
+    memo.set(route, '{"id":"remembered"}');
+    expect(configHash(config, memo)).not.toBe(configHash(config));
+  });
+
   it('changes when any field changes', () => {
     const a = configHash({ services: [service], routes: [route] });
     const b = configHash({ services: [service], routes: [{ ...route, strip_path: false }] });

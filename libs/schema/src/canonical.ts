@@ -69,6 +69,12 @@ export function* configHashSteps(
   config: Partial<ConfigSet>,
   /** told each entity's canonical JSON as it is hashed (a data plane remembers them: snapshot-check.ts) */
   onEntity?: (kind: ConfigCollection, entity: object, canonical: string) => void,
+  /**
+   * Canonical JSON already computed, by entity object: looked up before encoding an entity and filled
+   * with what is encoded. For callers that keep unchanged entities as the same (never mutated) objects
+   * from one config to the next (the control plane's incremental snapshot builds).
+   */
+  memo?: CanonicalMemo,
 ): Steps<string> {
   const hash = createHash('sha256');
   let text = '{';
@@ -77,7 +83,11 @@ export function* configHashSteps(
     text += `${k ? ',' : ''}${JSON.stringify(key)}:[`;
     const list = yield* sortSteps((config[key] ?? []) as { id: string }[], byId);
     for (let i = 0; i < list.length; i++) {
-      const json = canonicalJson(list[i]);
+      let json = memo?.get(list[i]);
+      if (json === undefined) {
+        json = canonicalJson(list[i]);
+        memo?.set(list[i], json);
+      }
       onEntity?.(key, list[i], json);
       text += (i ? ',' : '') + json;
       if (text.length >= HASH_CHUNK) {
@@ -92,8 +102,11 @@ export function* configHashSteps(
   return hash.digest('hex');
 }
 
-export function configHash(config: Partial<ConfigSet>): string {
-  return runSteps(configHashSteps(config));
+/** Each entity's canonical JSON, by entity object (see configHashSteps). */
+export type CanonicalMemo = WeakMap<object, string>;
+
+export function configHash(config: Partial<ConfigSet>, memo?: CanonicalMemo): string {
+  return runSteps(configHashSteps(config, undefined, memo));
 }
 
 /**

@@ -1,28 +1,113 @@
-// Reads the config at one consistent version, checks it is whole (no dangling references, every
-// entity valid, every plugin config valid for its plugin) and freezes it into a hashed snapshot.
-// Every row was validated by the Admin API when written; a build validates again only the rows that
-// changed since the previous build (by their revision, the row's xmin), and checks references and
-// unique keys across the whole set each time. The published snapshot is the same either way.
+// Builds the snapshot to publish: the config at one consistent version, checked whole (every entity
+// valid, every plugin config valid for its plugin, no dangling reference, no unique key held twice)
+// and hashed. The builder keeps its last build in memory (the entities, an index of their keys and
+// references, their canonical JSON) and after a write reads only the rows written since, from the
+// config history (store/changed-rows.ts): it validates those rows, checks the references to and from
+// them and their unique keys (IncrementalConfig), and hashes reusing every unchanged entity's canonical JSON.
+// A full build (every row read; validated again only when its revision, the row's xmin, changed) runs
+// first, when asked (periodically, main.ts), when the history cannot vouch for every change since the
+// last build, and whenever an incremental build finds a problem, so a failed build says what a full
+// validation says. Either way the snapshot is the same: same entities, same order, same hash.
 import { pluginSchema } from '@archway/plugins';
-import { makeSnapshot, validateConfig, type ConfigSet, type PluginLookup, type Snapshot, type ValidationMemo } from '@archway/schema';
+import {
+  IncrementalConfig,
+  configHash,
+  entityKey,
+  validateConfig,
+  validateStored,
+  type CanonicalMemo,
+  type ConfigCollection,
+  type ConfigSet,
+  type EntityChange,
+  type PluginLookup,
+  type Snapshot,
+  type ValidationMemo,
+} from '@archway/schema';
+import type { ChangedRows } from '../store/changed-rows';
 import type { EntityStore } from '../store/entity-store';
 
 type StoredEntity = Record<string, unknown> & { id: string };
 
+/** What an incremental build changed since the build before it (ids as in the entities). */
+export interface SnapshotChanges {
+  /** the previous build, which these changes turn into this one */
+  from: { version: number; hash: string };
+  /** per collection, the entities created or replaced */
+  upserted: Partial<Record<ConfigCollection, string[]>>;
+  /** per collection, the ids of the entities deleted */
+  removed: Partial<Record<ConfigCollection, string[]>>;
+}
+
+/** A built snapshot; `changes` only when it was built incrementally (not on the wire). */
+export interface BuiltSnapshot extends Snapshot {
+  readonly changes?: SnapshotChanges;
+}
+
+/** How the last build went (logs, specs, the bench). */
+export interface BuildInfo {
+  mode: 'full' | 'incremental' | 'unchanged';
+  /** why a full build ran when the builder had a previous one */
+  reason?: string;
+  /** rows read from the database */
+  rows: number;
+}
+
+type Store = Pick<EntityStore, 'readConfig' | 'changedSince'>;
+
 export class SnapshotBuilder {
-  /** `${kind}:${id}` -> the row's revision and the entity validated from it (the previous build's rows) */
+  /** `${kind}:${id}` -> the row's revision and the entity validated from it (for full builds) */
   #validated = new Map<string, { rev: string; entity: StoredEntity }>();
+  /** canonical JSON by entity object: unchanged entities are the same objects from build to build */
+  readonly #canonical: CanonicalMemo = new WeakMap();
+  #last: { snapshot: BuiltSnapshot; index: IncrementalConfig } | null = null;
+  #fullWanted: string | null = null;
+  #info: BuildInfo = { mode: 'full', rows: 0 };
+  #queue: Promise<unknown> = Promise.resolve();
 
   /** `plugins` checks plugin configs: the same lookup the Admin API validated them with (main.ts). */
   constructor(
-    private readonly store: Pick<EntityStore, 'readConfig'>,
+    private readonly store: Store,
     private readonly plugins: PluginLookup = pluginSchema,
   ) {}
 
-  async build(): Promise<Snapshot> {
+  get lastBuild(): BuildInfo {
+    return this.#info;
+  }
+
+  /** The next build reads and checks everything (`reason` is logged). */
+  requestFullBuild(reason = 'requested'): void {
+    this.#fullWanted = reason;
+  }
+
+  /** Builds the snapshot of the current config; builds run one at a time, in call order. */
+  build(): Promise<BuiltSnapshot> {
+    const run = this.#queue.then(() => this.#build());
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #build(): Promise<BuiltSnapshot> {
+    const last = this.#last;
+    let reason = this.#fullWanted ?? 'first build';
+    if (last && this.#fullWanted === null) {
+      const changes = await this.store.changedSince(last.snapshot.version);
+      const out = this.#incremental(last, changes);
+      if (typeof out !== 'string') return out;
+      reason = out;
+    }
+    return this.#full(reason);
+  }
+
+  async #full(reason: string): Promise<BuiltSnapshot> {
+    this.#last = null;
+    this.#fullWanted = null;
     const { version, entities, revisions } = await this.store.readConfig();
     const revOf = new Map<object, string>();
-    for (const [kind, list] of Object.entries(entities)) list.forEach((e, i) => revOf.set(e, revisions[kind as keyof typeof revisions][i]));
+    let rows = 0;
+    for (const [kind, list] of Object.entries(entities)) {
+      rows += list.length;
+      list.forEach((e, i) => revOf.set(e, revisions[kind as keyof typeof revisions][i]));
+    }
     const next = new Map<string, { rev: string; entity: StoredEntity }>();
     const memo: ValidationMemo = {
       known: (kind, raw) => {
@@ -40,11 +125,67 @@ export class SnapshotBuilder {
     // every collection is published; validateConfig reads the ones ConfigSet names and ignores the rest
     const config = validateConfig(entities as unknown as Partial<ConfigSet>, this.plugins, memo);
     this.#validated = next;
-    return makeSnapshot(version, config);
+    const snapshot: BuiltSnapshot = Object.freeze({ version, hash: configHash(config, this.#canonical), config });
+    this.#last = { snapshot, index: new IncrementalConfig(config) };
+    this.#info = { mode: 'full', reason, rows };
+    return snapshot;
+  }
+
+  /** The snapshot from the previous one and the rows changed since; a string: why it takes a full build. */
+  #incremental(last: { snapshot: BuiltSnapshot; index: IncrementalConfig }, read: ChangedRows): BuiltSnapshot | string {
+    const from = last.snapshot;
+    if (read.version === from.version) {
+      this.#info = { mode: 'unchanged', rows: 0 };
+      return from;
+    }
+    if (read.version < from.version) return `the config version went back (${from.version} -> ${read.version})`;
+    if (!read.complete) return `the history does not hold every change since version ${from.version}`;
+    const changes: EntityChange[] = [];
+    const validated: { kind: string; rev: string; entity: StoredEntity }[] = [];
+    const dropped: string[] = [];
+    const upserted: SnapshotChanges['upserted'] = {};
+    const removed: SnapshotChanges['removed'] = {};
+    for (const row of read.rows) {
+      const kind = row.kind as ConfigCollection;
+      if (row.data === null) {
+        const old = last.index.get(kind, row.id);
+        if (!old) continue; // created and deleted since the last build
+        changes.push({ kind, key: row.id, entity: null });
+        dropped.push(`${kind}:${old.id}`);
+        (removed[kind] ??= []).push(old.id);
+        continue;
+      }
+      let entity: StoredEntity;
+      try {
+        entity = validateStored(kind, row.data, this.plugins);
+      } catch {
+        return `${kind} ${row.id} is not valid`;
+      }
+      if (entityKey(entity.id) !== row.id) return `${kind} ${row.id} holds another id`;
+      changes.push({ kind, key: row.id, entity });
+      validated.push({ kind, rev: row.rev as string, entity });
+      (upserted[kind] ??= []).push(entity.id);
+    }
+    // from here the index is changed: it is the last build's again only once this one succeeds
+    this.#last = null;
+    const problems = last.index.apply(changes);
+    if (problems.length) return `an incremental check found: ${problems.slice(0, 3).join('; ')}`;
+    for (const key of dropped) this.#validated.delete(key);
+    for (const v of validated) this.#validated.set(`${v.kind}:${v.entity.id}`, { rev: v.rev, entity: v.entity });
+    const config = last.index.config();
+    const snapshot: BuiltSnapshot = Object.freeze({
+      version: read.version,
+      hash: configHash(config, this.#canonical),
+      config,
+      changes: { from: { version: from.version, hash: from.hash }, upserted, removed },
+    });
+    this.#last = { snapshot, index: last.index };
+    this.#info = { mode: 'incremental', rows: read.rows.length };
+    return snapshot;
   }
 }
 
-/** One build with nothing remembered (every row validated). */
+/** One build with nothing remembered (every row read and validated). */
 export function buildSnapshot(store: Pick<EntityStore, 'readConfig'>, plugins: PluginLookup = pluginSchema): Promise<Snapshot> {
-  return new SnapshotBuilder(store, plugins).build();
+  return new SnapshotBuilder({ readConfig: () => store.readConfig(), changedSince: () => Promise.reject(new Error('unused')) }, plugins).build();
 }

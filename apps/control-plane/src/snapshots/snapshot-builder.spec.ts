@@ -1,4 +1,4 @@
-// The snapshot builder validates only the rows written since its previous build (by row revision) and
+// A full snapshot build validates only the rows written since its previous build (by row revision) and
 // still publishes exactly what validating everything gives; a row that changed is checked again.
 import { pluginSchema } from '@archway/plugins';
 import { configHash, emptyConfig, routeSchema, serviceSchema, validateConfig, validateEntity, type EntityName, type Route, type Service } from '@archway/schema';
@@ -22,6 +22,11 @@ class FakeStore {
       revisions[kind] = rows.map((r) => r.rev);
     }
     return { version: this.version, entities, revisions };
+  }
+
+  /** no history here: every build after the first reads everything (incremental builds: incremental-build.spec.ts) */
+  async changedSince() {
+    return { complete: false as const, version: this.version };
   }
 }
 
@@ -53,6 +58,7 @@ describe('SnapshotBuilder', () => {
     const store = storeWith();
     const builder = new SnapshotBuilder(store);
     await builder.build();
+    store.version++;
     store.rows.set('services', [{ data: { ...(svc as unknown as Entity), port: 70000 }, rev: '11' }]);
     await expect(builder.build()).rejects.toThrow(new RegExp(`services ${svc.id}: .*port`));
   });
@@ -61,6 +67,7 @@ describe('SnapshotBuilder', () => {
     const store = storeWith();
     const builder = new SnapshotBuilder(store);
     await builder.build();
+    store.version++;
     store.rows.set('services', []);
     await expect(builder.build()).rejects.toThrow(/service .* does not exist/);
   });
@@ -69,6 +76,7 @@ describe('SnapshotBuilder', () => {
     const store = storeWith();
     const builder = new SnapshotBuilder(store);
     await builder.build();
+    store.version++;
     store.rows.set('routes', [{ data: { ...(routes[0] as unknown as Entity), paths: ['/moved'] }, rev: '30' }]);
     const s = await builder.build();
     expect(s.config.routes.map((r) => r.paths)).toEqual([['/moved']]);

@@ -4,6 +4,7 @@
 // control-plane replica after commit.
 import { invalidOffset, isUuid, type EntityName } from '@archway/schema';
 import type { DataSource, EntityManager } from 'typeorm';
+import { readChangedRows, type ChangedRows } from './changed-rows';
 import { translateDbError } from './db-errors';
 import { recordChanges } from './history';
 import { rowValues, type TableSpec } from './table-spec';
@@ -258,7 +259,8 @@ export class EntityStore {
 
   /**
    * Runs `fn` in one transaction that also advances the config version. Returns the version the
-   * write committed as, or null when `fn` reports it changed nothing (then no version is spent).
+   * write committed as, or null when `fn` wrote no entity (then no version is spent; `changed` is
+   * the caller's own account and no longer decides it).
    */
   async write<T>(
     fn: (tx: WriteTx) => Promise<{ result: T; changed: boolean }>,
@@ -266,8 +268,10 @@ export class EntityStore {
   ): Promise<{ result: T; version: number | null }> {
     return this.ds.transaction(async (em) => {
       const tx = new WriteTx(em, this.#tables);
-      const { result, changed } = await fn(tx);
-      if (!changed || tx.changes.length === 0) return { result, version: null };
+      const { result } = await fn(tx);
+      // rows written are a new version whatever `fn` reports: the snapshot builder reads the history
+      // of the versions since its last build, so no write may commit without one
+      if (tx.changes.length === 0) return { result, version: null };
       // (TypeORM answers an UPDATE … RETURNING with [rows, affected])
       const [rows] = (await em.query('UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version')) as [{ version: string }[], number];
       const version = Number(rows[0].version);
@@ -302,6 +306,11 @@ export class EntityStore {
     } finally {
       await qr.release();
     }
+  }
+
+  /** The rows written after version `since`, from the config history (see changed-rows.ts). */
+  changedSince(since: number): Promise<ChangedRows> {
+    return readChangedRows(this.#query as (sql: string, params?: unknown[]) => Promise<unknown[]>, this.kinds, since);
   }
 
   /** One page of (tag, entity) pairs over every entity table (GET /tags, GET /tags/{tag}). */

@@ -13,6 +13,8 @@ export type AdminResponse = AdminReply;
 export interface AdminHarness {
   base: string;
   cp: ControlPlane;
+  /** the control plane's database (a second control plane or store may share it) */
+  dbUrl: string;
   call: AdminCall;
   close(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export async function startAdminHarness(env: Record<string, string> = {}): Promi
   return {
     base,
     cp,
+    dbUrl: db.url,
     call: adminClient(base),
     async close() {
       await cp.close();
