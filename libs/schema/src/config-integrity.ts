@@ -13,12 +13,17 @@ export type Collections = Record<ConfigCollection, StoredEntity[]>;
  * Every foreign key (route→service, plugin→route/service/consumer, credential→consumer, ...) names an
  * entity in the set; one step per entity (see steps.ts).
  */
+/** A collection's foreign keys: [field, the collection it references]. */
+export function foreignFields(kind: ConfigCollection): readonly (readonly [string, ConfigCollection])[] {
+  return Object.entries(entitySchema(kind).fields).flatMap(([field, def]) =>
+    def.type === 'foreign' ? [[field, def.reference as ConfigCollection] as const] : [],
+  );
+}
+
 export function* checkReferences(config: Collections, problems: string[]): Steps<void> {
   const ids = new Map<string, Set<string>>(CONFIG_COLLECTIONS.map((k) => [k, new Set(config[k].map((e) => e.id))]));
   for (const kind of CONFIG_COLLECTIONS) {
-    const foreign = Object.entries(entitySchema(kind).fields).flatMap(([field, def]) =>
-      def.type === 'foreign' ? [[field, def.reference] as const] : [],
-    );
+    const foreign = foreignFields(kind);
     for (const e of config[kind]) {
       for (const [field, reference] of foreign) {
         const ref = e[field] as { id: string } | null;
@@ -38,6 +43,29 @@ function keyPart(v: unknown): unknown {
   return v !== null && typeof v === 'object' && 'id' in v ? (v as { id: unknown }).id : v;
 }
 
+export interface UniqueSet {
+  readonly fields: readonly string[];
+  /** null counts as a value (a plugin's name, route, service, consumer); else an entity with a null is exempt */
+  readonly nullsEqual: boolean;
+}
+
+/** A collection's unique fields and unique field sets, as the database enforces them. */
+export function uniqueSets(kind: ConfigCollection): readonly UniqueSet[] {
+  const schema = entitySchema(kind);
+  return [
+    ...uniqueFields(schema).map((f) => ({ fields: [f], nullsEqual: false })),
+    ...(schema.uniques ?? []).map((s) => ({ fields: [...s], nullsEqual: kind === 'plugins' })),
+  ];
+}
+
+/** The key of `e` in a unique set (null when the entity is exempt), and how a problem names it. */
+export function uniqueKey(e: StoredEntity, set: UniqueSet): { key: string; label: string } | null {
+  const values = set.fields.map((f) => keyPart(e[f] ?? null));
+  if (!set.nullsEqual && values.some((v) => v === null)) return null;
+  const key = JSON.stringify(values);
+  return { key, label: `${set.fields.join(', ')} ${set.fields.length === 1 ? JSON.stringify(values[0]) : key}` };
+}
+
 /**
  * Unique fields and unique field sets hold across each collection. As in the database, an entity with
  * a null in the set is exempt, except in a plugin's (name, route, service, consumer), where null is a
@@ -45,20 +73,14 @@ function keyPart(v: unknown): unknown {
  */
 export function* checkUniques(config: Collections, problems: string[]): Steps<void> {
   for (const kind of CONFIG_COLLECTIONS) {
-    const schema = entitySchema(kind);
-    const sets = [
-      ...uniqueFields(schema).map((f) => ({ fields: [f], nullsEqual: false })),
-      ...(schema.uniques ?? []).map((s) => ({ fields: [...s], nullsEqual: kind === 'plugins' })),
-    ];
-    for (const { fields, nullsEqual } of sets) {
+    for (const set of uniqueSets(kind)) {
       const owners = new Map<string, string>();
       for (const e of config[kind]) {
-        const values = fields.map((f) => keyPart(e[f] ?? null));
-        if (!nullsEqual && values.some((v) => v === null)) continue;
-        const key = JSON.stringify(values);
-        const owner = owners.get(key);
-        if (owner === undefined) owners.set(key, e.id);
-        else problems.push(`${kind} ${e.id}: ${fields.join(', ')} ${fields.length === 1 ? JSON.stringify(values[0]) : key} already used by ${owner}`);
+        const k = uniqueKey(e, set);
+        if (k === null) continue;
+        const owner = owners.get(k.key);
+        if (owner === undefined) owners.set(k.key, e.id);
+        else problems.push(`${kind} ${e.id}: ${k.label} already used by ${owner}`);
         yield;
       }
     }

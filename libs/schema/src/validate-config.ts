@@ -43,7 +43,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * timestamps, and `beforeStore` does not run again (a basic-auth password is stored hashed already).
  * Write-only (transient) fields are not part of a published entity: they are null here.
  */
-function validateStored(kind: ConfigCollection, raw: Record<string, unknown>, lookup: PluginLookup): StoredEntity {
+export function validateStored(kind: ConfigCollection, raw: Record<string, unknown>, lookup: PluginLookup): StoredEntity {
   const schema = schemaOf(kind);
   const input = { ...raw };
   for (const field of schema.transient ?? []) input[field] = null;
