@@ -9,16 +9,18 @@ import { routeSchema } from './entities/route';
 import { serviceSchema } from './entities/service';
 import { validateEntity } from './entity';
 import { runSteps } from './steps';
-import type { ConfigSet } from './types';
+import type { ConfigSet, Route, Service } from './types';
+import type { Consumer } from './entities/consumer';
+import type { KeyAuthCredential } from './entities/credentials';
 import { validateConfig } from './validate-config';
 
 const lookup = () => undefined;
 
-const service = (name: string) => validateEntity(serviceSchema, { name, url: `http://${name}.test` }, 'create', { now: 1 }) as never;
+const service = (name: string) => validateEntity<Service>(serviceSchema, { name, url: `http://${name}.test` }, 'create', { now: 1 });
 const route = (svc: { id: string }, path: string, name: string | null = null) =>
-  validateEntity(routeSchema, { name, paths: [path], service: { id: svc.id } }, 'create', { now: 1 }) as never;
-const consumer = (username: string) => validateEntity(consumerSchema, { username }, 'create', { now: 1 }) as never;
-const keyAuth = (c: { id: string }, key: string) => validateEntity(keyAuthSchema, { key, consumer: { id: c.id } }, 'create', { now: 1 }) as never;
+  validateEntity<Route>(routeSchema, { name, paths: [path], service: { id: svc.id } }, 'create', { now: 1 });
+const consumer = (username: string) => validateEntity<Consumer>(consumerSchema, { username }, 'create', { now: 1 });
+const keyAuth = (c: { id: string }, key: string) => validateEntity<KeyAuthCredential>(keyAuthSchema, { key, consumer: { id: c.id } }, 'create', { now: 1 });
 
 function base(): ConfigSet {
   const s1 = service('one');

@@ -49,7 +49,7 @@ describe('SyncClient deltas with SyncServer', () => {
     await rm(prefix, { recursive: true, force: true });
   });
 
-  function start(extra: Partial<SyncClientOptions> & { apply?: (s: Snapshot, store: ConfigStore) => Promise<void> } = {}) {
+  function start(extra: Partial<Omit<SyncClientOptions, 'apply'>> & { apply?: (s: Snapshot, store: ConfigStore) => Promise<void> } = {}) {
     const store = new ConfigStore({ prefix, logger: silentLogger });
     stores.push(store);
     const { apply, ...rest } = extra;
