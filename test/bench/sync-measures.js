@@ -13,8 +13,9 @@ const { decodeRawSyncResponse, snapshotFromBytesSteps } = sync;
 
 const dist = (...p) => require(join(ROOT, 'dist', ...p));
 const { compileRuntimeSteps } = dist('apps', 'data-plane', 'src', 'runtime-config.js');
-const { checkSnapshotSteps, trustCheckedSnapshot } = dist('apps', 'data-plane', 'src', 'snapshot-check.js');
-const { compileRouter } = dist('libs', 'router', 'src', 'index.js');
+const { checkSnapshotSteps, trustCheckedSnapshot, SnapshotChecker } = dist('apps', 'data-plane', 'src', 'snapshot-check.js');
+const { compileRouter, RouteMatcherCache } = dist('libs', 'router', 'src', 'index.js');
+const { ProxyMetrics } = dist('apps', 'data-plane', 'src', 'proxy-metrics.js');
 const { pluginSchema } = dist('libs', 'plugins', 'src', 'index.js');
 
 const msSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -100,7 +101,70 @@ async function applyBreakdown(snapshot, rounds) {
     steps.longest.push(all.longest);
     dispose(all.value);
   }
-  return { bytes, routes: snapshot.config.routes.length, consumers: snapshot.config.consumers.length, steps };
+  const delta = await deltaBreakdown(snapshot, rounds);
+  return { bytes, routes: snapshot.config.routes.length, consumers: snapshot.config.consumers.length, steps, delta };
+}
+
+/**
+ * A one-route change to the big config as a delta: the control plane's diff + encoding (once per
+ * snapshot), and on the data plane decode + check of the delta, then the compile with the matchers of
+ * the unchanged routes kept (what ConfigStore does), and all of it in 4 ms slices.
+ */
+async function deltaBreakdown(snapshot, rounds) {
+  const steps = { diff: [], check: [], compile: [], sliced: [], slices: [], longest: [] };
+  const checker = new SnapshotChecker(pluginSchema);
+  const base0 = fx.schema.runSteps(checker.checkSteps(decodeResponse(encodeResponse(snapshot))));
+  const cache = new RouteMatcherCache();
+  const metrics = new ProxyMetrics();
+  dispose(fx.schema.runSteps(compileRuntimeSteps(base0, undefined, undefined, {}, undefined, metrics, cache)));
+  const digests = new fx.schema.EntityDigests();
+  const svc = base0.config.services[0];
+  let bytes = 0;
+  let reused = 0;
+  for (let i = 0; i < rounds; i++) {
+    const base = checker.base;
+    const config = { ...base.config, routes: [...base.config.routes, fx.route(svc, { name: `delta-${i}`, paths: [`/delta-${i}/`] })] };
+    const next = { version: base.version + 1, hash: fx.schema.configHash(config), config };
+    let t = process.hrtime.bigint();
+    const changes = fx.schema.diffConfigs(base.config, next.config, digests);
+    const field = sync.encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: next.version, hash: next.hash, ...changes });
+    const wire = sync.encodeSyncResponse({ version_info: String(next.version), nonce: 'n', control_plane_version: '0' }, field);
+    steps.diff.push(msSince(t));
+    bytes = wire.length;
+    const served = { version: base.version, hash: base.hash };
+    t = process.hrtime.bigint();
+    const checked = fx.schema.runSteps(
+      (function* () {
+        return yield* checker.checkDeltaSteps(yield* sync.deltaFromBytesSteps(decodeRawSyncResponse(wire).delta), served);
+      })(),
+    );
+    steps.check.push(msSince(t));
+    t = process.hrtime.bigint();
+    const rt = fx.schema.runSteps(compileRuntimeSteps(checked, undefined, undefined, {}, undefined, metrics, cache));
+    steps.compile.push(msSince(t));
+    reused = cache.reused;
+    dispose(rt);
+    // the same once more as the data plane runs it (a fresh delta against the new base), in slices
+    const base2 = checker.base;
+    const config2 = { ...base2.config, routes: [...base2.config.routes, fx.route(svc, { name: `delta-s-${i}`, paths: [`/delta-s-${i}/`] })] };
+    const hash2 = fx.schema.configHash(config2);
+    const wire2 = sync.encodeSyncResponse(
+      { version_info: String(base2.version + 1), nonce: 'n' },
+      sync.encodeDeltaField({ baseVersion: base2.version, baseHash: base2.hash, version: base2.version + 1, hash: hash2, ...fx.schema.diffConfigs(base2.config, config2, digests) }),
+    );
+    const served2 = { version: base2.version, hash: base2.hash };
+    const all = await inSlices(
+      (function* () {
+        const c = yield* checker.checkDeltaSteps(yield* sync.deltaFromBytesSteps(decodeRawSyncResponse(wire2).delta), served2);
+        return yield* compileRuntimeSteps(c, undefined, undefined, {}, undefined, metrics, cache);
+      })(),
+    );
+    steps.sliced.push(all.wall);
+    steps.slices.push(all.slices);
+    steps.longest.push(all.longest);
+    dispose(all.value);
+  }
+  return { bytes, reused, steps };
 }
 
 function dispose(rt) {

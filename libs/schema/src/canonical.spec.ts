@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { addDigest, canonicalConfig, canonicalEntity, configHash, configHashFromSum, emptyConfig, entityDigest, makeSnapshot } from './canonical';
+import { addDigest, canonicalConfig, canonicalEntity, configHash, configHashFromSum, emptyConfig, EntityDigests, entityDigest, makeSnapshot } from './canonical';
 import { validateEntity } from './entity';
 import { routeSchema } from './entities/route';
 import { serviceSchema } from './entities/service';
@@ -40,6 +40,16 @@ describe('canonical config hash', () => {
     sum = addDigest(sum, -entityDigest('routes', canonicalEntity(route)));
     sum = addDigest(sum, entityDigest('routes', canonicalEntity(changed)));
     expect(configHashFromSum(sum)).toBe(configHash({ services: [service], routes: [changed, other] }));
+  });
+
+  it('with remembered digests gives the same hash, and a changed entity (a new object) is digested anew', () => {
+    const digests = new EntityDigests();
+    const config = { services: [service], routes: [route] };
+    expect(configHash(config, digests)).toBe(configHash(config));
+    const changed = { services: [service], routes: [{ ...route, strip_path: !route.strip_path }] };
+    expect(configHash(changed, digests)).toBe(configHash(changed));
+    expect(configHash(changed, digests)).not.toBe(configHash(config, digests));
+    expect(makeSnapshot(1, { ...emptyConfig(), ...changed }, digests).hash).toBe(configHash(changed));
   });
 
   it('tells the same entity in two collections apart', () => {

@@ -72,6 +72,23 @@ export function canonicalEntity(entity: object): string {
   return canonicalJson(entity);
 }
 
+/**
+ * Entity digests remembered by object: a snapshot's entities are not changed once built, and a builder
+ * that reuses the validated objects of unchanged rows (the control plane's) gets them for free.
+ */
+export class EntityDigests {
+  readonly #digests = new WeakMap<object, bigint>();
+
+  of(kind: ConfigCollection, entity: object): bigint {
+    let d = this.#digests.get(entity);
+    if (d === undefined) {
+      d = entityDigest(kind, canonicalEntity(entity));
+      this.#digests.set(entity, d);
+    }
+    return d;
+  }
+}
+
 const MOD = 1n << 256n;
 
 /** (a + b) mod 2^256: how digests add up (b may be negative: a digest taken out). */
@@ -96,6 +113,7 @@ export function* configHashSteps(
   /** told each entity's canonical JSON and digest as it is hashed (a data plane remembers them: snapshot-check.ts) */
   onEntity?: (kind: ConfigCollection, entity: object, canonical: string, digest: bigint) => void,
 ): Steps<string> {
+  if (onEntity === undefined) return yield* configHashStepsWith(config);
   let sum = 0n;
   for (const key of CONFIG_COLLECTIONS) {
     const list = (config[key] ?? []) as object[];
@@ -110,8 +128,25 @@ export function* configHashSteps(
   return configHashFromSum(sum % MOD);
 }
 
-export function configHash(config: Partial<ConfigSet>): string {
-  return runSteps(configHashSteps(config));
+/**
+ * configHash with each entity's digest taken from `digests` (remembered by object): a builder that
+ * reuses the objects of unchanged entities from one build to the next hashes only the changed ones.
+ */
+function* configHashStepsWith(config: Partial<ConfigSet>, digests?: EntityDigests): Steps<string> {
+  let sum = 0n;
+  for (const key of CONFIG_COLLECTIONS) {
+    const list = (config[key] ?? []) as object[];
+    for (let i = 0; i < list.length; i++) {
+      sum += digests ? digests.of(key, list[i]) : entityDigest(key, canonicalJson(list[i]));
+      yield;
+    }
+  }
+  return configHashFromSum(sum % MOD);
+}
+
+/** The canonical hash of `config`; with `digests`, entities hashed before (the same objects) are not hashed again. */
+export function configHash(config: Partial<ConfigSet>, digests?: EntityDigests): string {
+  return runSteps(configHashStepsWith(config, digests));
 }
 
 /**
@@ -122,8 +157,9 @@ export function entityEtag(entity: object): string {
   return createHash('sha256').update(canonicalJson(entity)).digest('hex');
 }
 
-export function makeSnapshot(version: number, config: ConfigSet): Snapshot {
-  return Object.freeze({ version, hash: configHash(config), config });
+/** A frozen snapshot of `config`, hashed (see configHash for `digests`). */
+export function makeSnapshot(version: number, config: ConfigSet, digests?: EntityDigests): Snapshot {
+  return Object.freeze({ version, hash: configHash(config, digests), config });
 }
 
 export function emptyConfig(): ConfigSet {

@@ -2,7 +2,8 @@
 // result is the second config, and whatever the whole-config validation would reject, the delta's check
 // rejects too (schema, references from and to changed entities, unique keys).
 import { configHash, emptyConfig } from './canonical';
-import { applyDeltaSteps, ConfigIndex, diffConfigs, EntityDigests } from './config-delta';
+import { EntityDigests } from './canonical';
+import { applyDeltaSteps, ConfigIndex, diffConfigs } from './config-delta';
 import { consumerSchema } from './entities/consumer';
 import { keyAuthSchema } from './entities/credentials';
 import { routeSchema } from './entities/route';

@@ -2,7 +2,7 @@
 // whole snapshot when a data plane already serves the previous one, and how a data plane applies one to
 // its validated config, checking only what changed: the changed entities against their schemas, the
 // references from them and to removed entities, and the unique keys they hold. Pure: no I/O.
-import { canonicalEntity, CONFIG_COLLECTIONS, emptyConfig, entityDigest, type ConfigCollection } from './canonical';
+import { CONFIG_COLLECTIONS, emptyConfig, type ConfigCollection, type EntityDigests } from './canonical';
 import { foreignFields, uniqueKey, uniqueSets, type StoredEntity, type UniqueSet } from './config-integrity';
 import type { PluginLookup } from './entities/plugin';
 import { ArchwayError } from './errors';
@@ -36,23 +36,6 @@ export function deltaSize(delta: Pick<ConfigDelta, 'upserted' | 'removed'>): num
   let n = 0;
   for (const k of CONFIG_COLLECTIONS) n += delta.upserted[k].length + delta.removed[k].length;
   return n;
-}
-
-/**
- * Entity digests remembered by object: a snapshot's entities are not changed once built, and a builder
- * that reuses the validated objects of unchanged rows (the control plane's) gets them for free.
- */
-export class EntityDigests {
-  readonly #digests = new WeakMap<object, bigint>();
-
-  of(kind: ConfigCollection, entity: object): bigint {
-    let d = this.#digests.get(entity);
-    if (d === undefined) {
-      d = entityDigest(kind, canonicalEntity(entity));
-      this.#digests.set(entity, d);
-    }
-    return d;
-  }
 }
 
 /** The entities `next` adds or changes and the ids it removes, against `prev` (by id, then content). */
