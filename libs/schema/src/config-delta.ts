@@ -90,6 +90,50 @@ function applyToList(list: readonly StoredEntity[], upserts: readonly StoredEnti
 }
 
 /**
+ * `base` with `removed` taken out and `upserted` put in (in place of their namesakes; new ones in id
+ * order), nothing checked: for a config checked elsewhere (a data plane's primary passing a change to
+ * its workers). Unchanged collections are `base`'s own arrays.
+ */
+export function patchConfig(base: ConfigSet, upserted: Partial<Record<ConfigCollection, unknown[]>>, removed: Partial<Record<ConfigCollection, string[]>>): ConfigSet {
+  const out = { ...base } as unknown as Record<ConfigCollection, StoredEntity[]>;
+  for (const kind of CONFIG_COLLECTIONS) {
+    const ups = (upserted[kind] ?? []) as StoredEntity[];
+    const gone = removed[kind] ?? [];
+    if (ups.length || gone.length) out[kind] = applyToList(entities(base, kind), ups, new Set(gone));
+  }
+  return out as unknown as ConfigSet;
+}
+
+/**
+ * What `next` adds or changes against `prev`, by object identity (an unchanged entity is the same object
+ * in both: what a data plane's checker keeps), with the ids it removes; null when at least `limit`
+ * entities changed.
+ */
+export function diffByIdentity(prev: ConfigSet, next: ConfigSet, limit: number): { upserted: Partial<Record<ConfigCollection, unknown[]>>; removed: Partial<Record<ConfigCollection, string[]>> } | null {
+  const upserted: Partial<Record<ConfigCollection, unknown[]>> = {};
+  const removed: Partial<Record<ConfigCollection, string[]>> = {};
+  let changes = 0;
+  for (const kind of CONFIG_COLLECTIONS) {
+    const before = entities(prev, kind);
+    const after = entities(next, kind);
+    if (before === after) continue;
+    const byId = new Map<string, StoredEntity>();
+    for (const e of before) byId.set(e.id, e);
+    const ups: StoredEntity[] = [];
+    for (const e of after) {
+      const old = byId.get(e.id);
+      byId.delete(e.id);
+      if (old !== e) ups.push(e);
+    }
+    changes += ups.length + byId.size;
+    if (changes >= limit) return null;
+    if (ups.length) upserted[kind] = ups;
+    if (byId.size) removed[kind] = [...byId.keys()];
+  }
+  return { upserted, removed };
+}
+
+/**
  * A validated config's id and unique-key lookups, kept across deltas by the data plane (built once from
  * a whole config, then updated by each delta that passes).
  */
