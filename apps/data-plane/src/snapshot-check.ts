@@ -150,7 +150,7 @@ export class SnapshotChecker {
     }
     const actual = configHashFromSum(sum);
     if (actual !== delta.hash) throw new ConfigRejectedError(`${what}: config hash mismatch after applying it (announced ${delta.hash}, computed ${actual})`);
-    this.#index ??= new ConfigIndex(base.config);
+    this.#index ??= yield* ConfigIndex.buildSteps(base.config);
     const applied = yield* applyDeltaSteps(base.config, this.#index, delta, this.schemas);
     applied.commit();
     for (const [key, c] of changed) {

@@ -6,7 +6,7 @@ import { CONFIG_COLLECTIONS, emptyConfig, type ConfigCollection, type EntityDige
 import { foreignFields, uniqueKey, uniqueSets, type StoredEntity, type UniqueSet } from './config-integrity';
 import type { PluginLookup } from './entities/plugin';
 import { ArchwayError } from './errors';
-import type { Steps } from './steps';
+import { runSteps, type Steps } from './steps';
 import type { ConfigSet } from './types';
 import { validateStored } from './validate-config';
 
@@ -139,21 +139,41 @@ export function diffByIdentity(prev: ConfigSet, next: ConfigSet, limit: number):
  */
 export class ConfigIndex {
   /** collection -> id -> entity */
-  readonly byId: Map<ConfigCollection, Map<string, StoredEntity>>;
+  readonly byId = new Map<ConfigCollection, Map<string, StoredEntity>>();
   /** `${collection}|${fields}` -> unique key -> owner id */
   readonly owners = new Map<string, Map<string, string>>();
 
-  constructor(config: ConfigSet) {
-    this.byId = new Map(CONFIG_COLLECTIONS.map((k) => [k, new Map(entities(config, k).map((e) => [e.id, e]))]));
-    for (const kind of CONFIG_COLLECTIONS)
+  /** The index of `config`, built at once (specs); a data plane builds it in steps (buildSteps). */
+  constructor(config?: ConfigSet) {
+    if (config) runSteps(this.#fill(config));
+  }
+
+  /** The index of `config`, one step per few hundred entities. */
+  static *buildSteps(config: ConfigSet): Steps<ConfigIndex> {
+    const index = new ConfigIndex();
+    yield* index.#fill(config);
+    return index;
+  }
+
+  *#fill(config: ConfigSet): Steps<void> {
+    for (const kind of CONFIG_COLLECTIONS) {
+      const ids = new Map<string, StoredEntity>();
+      const list = entities(config, kind);
+      for (let i = 0; i < list.length; i++) {
+        ids.set(list[i].id, list[i]);
+        if (i % 512 === 511) yield;
+      }
+      this.byId.set(kind, ids);
       for (const set of uniqueSets(kind)) {
         const owners = new Map<string, string>();
-        for (const e of entities(config, kind)) {
-          const k = uniqueKey(e, set);
-          if (k) owners.set(k.key, e.id);
+        for (let i = 0; i < list.length; i++) {
+          const k = uniqueKey(list[i], set);
+          if (k) owners.set(k.key, list[i].id);
+          if (i % 256 === 255) yield;
         }
         this.owners.set(setName(kind, set), owners);
       }
+    }
   }
 }
 
