@@ -19,6 +19,11 @@ const { ProxyMetrics } = dist('apps', 'data-plane', 'src', 'proxy-metrics.js');
 const { pluginSchema } = dist('libs', 'plugins', 'src', 'index.js');
 
 const msSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+/** CPU time (user + system, ms) of this process since `c0` (process.cpuUsage()): steady where wall time is not on a busy machine */
+const cpuSince = (c0) => {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
+};
 
 /** Runs `steps` in slices of `sliceMs` on this (otherwise idle) event loop: wall time, slices, longest slice. */
 function inSlices(steps, sliceMs = 4) {
@@ -57,39 +62,39 @@ async function applyBreakdown(snapshot, rounds) {
   const steps = { encode: [], decode: [], hash: [], validate: [], router: [], compile: [], sliced: [], slices: [], longest: [], clone: [], parse: [] };
   let bytes = 0;
   for (let i = 0; i < rounds; i++) {
-    let t = process.hrtime.bigint();
+    let t = process.cpuUsage();
     const wire = encodeResponse(snapshot);
-    steps.encode.push(msSince(t));
+    steps.encode.push(cpuSince(t));
     bytes = wire.length;
-    t = process.hrtime.bigint();
+    t = process.cpuUsage();
     const received = decodeResponse(wire);
-    steps.decode.push(msSince(t));
-    t = process.hrtime.bigint();
+    steps.decode.push(cpuSince(t));
+    t = process.cpuUsage();
     fx.schema.configHash(received.config);
-    steps.hash.push(msSince(t));
-    t = process.hrtime.bigint();
+    steps.hash.push(cpuSince(t));
+    t = process.cpuUsage();
     const config = fx.schema.validateConfig(received.config, pluginSchema);
-    steps.validate.push(msSince(t));
-    t = process.hrtime.bigint();
+    steps.validate.push(cpuSince(t));
+    t = process.cpuUsage();
     compileRouter(config.routes, config.services);
-    steps.router.push(msSince(t));
-    t = process.hrtime.bigint();
+    steps.router.push(cpuSince(t));
+    t = process.cpuUsage();
     const rt = fx.schema.runSteps(compileRuntimeSteps(trustCheckedSnapshot({ version: received.version, hash: received.hash, config })));
-    steps.compile.push(msSince(t));
+    steps.compile.push(cpuSince(t));
     dispose(rt);
     // the alternatives, as blocks on the receiving thread: a worker_thread handing the validated config
     // back (structured clone; the compiled router and chains hold functions and cannot cross), and one
     // JSON.parse of the whole snapshot (a worker's IPC message, before snapshots went in parts)
     const { port1, port2 } = new MessageChannel();
     port1.postMessage(config);
-    t = process.hrtime.bigint();
+    t = process.cpuUsage();
     receiveMessageOnPort(port2);
-    steps.clone.push(msSince(t));
+    steps.clone.push(cpuSince(t));
     port1.close();
     const text = JSON.stringify(received);
-    t = process.hrtime.bigint();
+    t = process.cpuUsage();
     JSON.parse(text);
-    steps.parse.push(msSince(t));
+    steps.parse.push(cpuSince(t));
     const all = await inSlices(
       (function* () {
         const s = yield* snapshotFromBytesSteps(decodeRawSyncResponse(wire).snapshot);
@@ -125,23 +130,23 @@ async function deltaBreakdown(snapshot, rounds) {
     const base = checker.base;
     const config = { ...base.config, routes: [...base.config.routes, fx.route(svc, { name: `delta-${i}`, paths: [`/delta-${i}/`] })] };
     const next = { version: base.version + 1, hash: fx.schema.configHash(config), config };
-    let t = process.hrtime.bigint();
+    let t = process.cpuUsage();
     const changes = fx.schema.diffConfigs(base.config, next.config, digests);
     const field = sync.encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: next.version, hash: next.hash, ...changes });
     const wire = sync.encodeSyncResponse({ version_info: String(next.version), nonce: 'n', control_plane_version: '0' }, field);
-    steps.diff.push(msSince(t));
+    steps.diff.push(cpuSince(t));
     bytes = wire.length;
     const served = { version: base.version, hash: base.hash };
-    t = process.hrtime.bigint();
+    t = process.cpuUsage();
     const checked = fx.schema.runSteps(
       (function* () {
         return yield* checker.checkDeltaSteps(yield* sync.deltaFromBytesSteps(decodeRawSyncResponse(wire).delta), served);
       })(),
     );
-    steps.check.push(msSince(t));
-    t = process.hrtime.bigint();
+    steps.check.push(cpuSince(t));
+    t = process.cpuUsage();
     const rt = fx.schema.runSteps(compileRuntimeSteps(checked, undefined, undefined, {}, undefined, metrics, cache));
-    steps.compile.push(msSince(t));
+    steps.compile.push(cpuSince(t));
     reused = cache.reused;
     dispose(rt);
     // the same once more as the data plane runs it (a fresh delta against the new base), in slices
@@ -215,7 +220,9 @@ async function latencyDuringApply(ctx, call, writes, { rate = 200, steadyMs = 50
   const during = samples.filter((s) => inWindow(s.t0)).map((s) => s.ms);
   const applyMs = windows.map(([a, b]) => Number(b - a) / 1e6);
   const failed = samples.filter((s) => s.status !== 200).length;
-  return { rate, steady: summarize(steady), during: summarize(during), applyMs: summarize(applyMs), failed, total: samples.length };
+  const failedBy = {};
+  for (const s of samples) if (s.status !== 200) failedBy[s.status] = (failedBy[s.status] ?? 0) + 1;
+  return { rate, steady: summarize(steady), during: summarize(during), applyMs: summarize(applyMs), failed, failedBy, total: samples.length };
 }
 
 module.exports = { applyBreakdown, latencyDuringApply };

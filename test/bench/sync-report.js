@@ -50,7 +50,7 @@ function breakdownTable(b) {
     return `${f1(x.p50)} | ${f1(x.min)}–${f1(x.max)}`;
   };
   return [
-    '| step (ms) | median | min–max |',
+    '| step (ms of CPU) | median | min–max |',
     '|---|---|---|',
     `| control plane: snapshot → SyncResponse bytes (once per snapshot, shared by all streams) | ${s('encode')} |`,
     `| data plane: bytes → snapshot (the sync client's decoder, entity by entity) | ${s('decode')} |`,
@@ -75,7 +75,7 @@ function deltaTable(b) {
   };
   return `A one-route change to that config as a **delta**: **${d.bytes.toLocaleString('en')} bytes** on the wire (one SyncResponse).
 
-| step (ms) | median | min–max |
+| step (ms of CPU) | median | min–max |
 |---|---|---|
 | control plane: diff against the previous snapshot + encode the delta (once per snapshot, shared by all streams) | ${s('diff')} |
 | data plane: decode the delta + check it (base, hash from the changed digests, the changed entities, their references and keys) | ${s('check')} |
@@ -127,7 +127,9 @@ ${writesTable(large, LARGE_WRITES)}
 
 ### One ${breakdown ? breakdown.routes.toLocaleString('en') : ''}-route snapshot: wire size and apply cost
 Bytes on the wire (one encoded SyncResponse): **${breakdown ? (breakdown.bytes / 2 ** 20).toFixed(2) : 'n/a'} MiB** (${breakdown ? breakdown.bytes.toLocaleString('en') : ''} bytes; ${breakdown ? breakdown.consumers.toLocaleString('en') : ''} consumers).
-Measured in the bench process, 3 rounds, each step alone. What a data plane runs before its ACK is
+Measured in the bench process, 3 rounds, each step alone, as CPU time (process.cpuUsage, user + system of
+all its threads, garbage collection included: steadier than wall time on a busy machine; the rows marked
+wall time are wall time). What a data plane runs before its ACK is
 decode + hash + validation + compile ≈ **${f1(applyTotal)} ms** of CPU, once each; the data plane runs it in
 slices of 4 ms with the event loop free in between (last three rows), so its proxy keeps answering.
 
@@ -153,7 +155,7 @@ Target "no spike beyond 2× the steady p99" (single process): during-apply p99 i
 
 function latencyRows(label, d) {
   return [
-    `| ${label} | steady (no config change) | ${d.steady.n} | ${f1(d.steady.p50)} | ${f1(d.steady.p99)} | ${f1(d.steady.max)} | | ${d.failed} of ${d.total} |`,
+    `| ${label} | steady (no config change) | ${d.steady.n} | ${f1(d.steady.p50)} | ${f1(d.steady.p99)} | ${f1(d.steady.max)} | | ${d.failed} of ${d.total}${d.failedBy && d.failed ? ` (${Object.entries(d.failedBy).map(([k, v]) => `${k === '0' ? 'connection error' : k}: ${v}`).join(', ')})` : ''} |`,
     `| | sent during an apply | ${d.during.n} | ${f1(d.during.p50)} | ${f1(d.during.p99)} | ${f1(d.during.max)} | ${f1(d.applyMs.p50)} (${f1(d.applyMs.max)}) | |`,
   ].join('\n');
 }

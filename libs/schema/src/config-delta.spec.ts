@@ -3,7 +3,8 @@
 // rejects too (schema, references from and to changed entities, unique keys).
 import { configHash, emptyConfig } from './canonical';
 import { EntityDigests } from './canonical';
-import { applyDeltaSteps, ConfigIndex, diffConfigs } from './config-delta';
+import { applyDeltaSteps, ConfigIndex } from './config-delta';
+import { diffConfigs } from './config-diff';
 import { consumerSchema } from './entities/consumer';
 import { keyAuthSchema } from './entities/credentials';
 import { routeSchema } from './entities/route';

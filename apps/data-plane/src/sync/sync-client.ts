@@ -9,13 +9,16 @@
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { pluginSchema } from '@archway/plugins';
-import type { PluginLookup, Snapshot, Steps } from '@archway/schema';
+import type { PluginLookup, Snapshot } from '@archway/schema';
 import {
-  Backoff, decodeRawSyncResponse, deltaFromBytesSteps, formatVersionInfo, openRawConfigStream, snapshotFromBytesSteps,
+  Backoff, decodeRawSyncResponse, formatVersionInfo, openRawConfigStream,
   type HealthReport, type RawConfigStream, type RawSyncResponse, type SyncRequest,
 } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
-import { SnapshotChecker, type CheckedSnapshot } from '../snapshot-check';
+import type { CheckedSnapshot } from '../snapshot-check';
+import { ConfigReceiver, type ReceivedConfig, type SyncReceived } from './config-receiver';
+
+export type { ReceivedConfig, SyncReceived };
 import { runInSlices } from '../time-slices';
 import { LatestOnly } from './latest-only';
 
@@ -56,20 +59,6 @@ export interface SyncClientOptions {
   deltas?: boolean;
 }
 
-/** One configuration as it arrived: a whole snapshot or a delta, and its size on the wire. */
-export interface ReceivedConfig {
-  kind: 'snapshot' | 'delta';
-  bytes: number;
-}
-
-/** What arrived from the control planes since start: whole snapshots and deltas, counts and bytes. */
-export interface SyncReceived {
-  snapshots: number;
-  deltas: number;
-  snapshotBytes: number;
-  deltaBytes: number;
-}
-
 /** One dial of one control plane. */
 interface Attempt {
   address: string;
@@ -98,8 +87,8 @@ export class SyncClient extends EventEmitter {
   readonly #log: Logger;
   readonly #backoff: Backoff;
   readonly #queue: LatestOnly<Received>;
-  /** remembers the last snapshot's entities, so only changed ones are validated again */
-  readonly #checker: SnapshotChecker;
+  /** decodes and checks what arrives (snapshots, deltas) and counts it */
+  readonly #receiver: ConfigReceiver;
   #state: SyncState = 'disconnected';
   #index = 0;
   #attempt: Attempt | null = null;
@@ -107,7 +96,6 @@ export class SyncClient extends EventEmitter {
   #running = false;
   /** the latest upstream health report; every new stream sends it in its first request */
   #health: HealthReport | null = null;
-  readonly #received: SyncReceived = { snapshots: 0, deltas: 0, snapshotBytes: 0, deltaBytes: 0 };
 
   constructor(opts: SyncClientOptions) {
     super();
@@ -115,7 +103,7 @@ export class SyncClient extends EventEmitter {
     this.#log = opts.logger;
     this.#backoff = new Backoff(opts.backoff);
     this.#queue = new LatestOnly((r) => this.#handle(r));
-    this.#checker = new SnapshotChecker(opts.plugins ?? pluginSchema);
+    this.#receiver = new ConfigReceiver(opts.plugins ?? pluginSchema);
   }
 
   get state(): SyncState {
@@ -129,7 +117,7 @@ export class SyncClient extends EventEmitter {
 
   /** What arrived since start (whole snapshots and deltas): for metrics and specs. */
   get received(): Readonly<SyncReceived> {
-    return { ...this.#received };
+    return this.#receiver.received;
   }
 
   /** 'state': the connection state changed; 'config': a snapshot was answered, 'ack' (applied) or 'nack' */
@@ -279,20 +267,9 @@ export class SyncClient extends EventEmitter {
     // and gets whatever is newer then.
     if (this.#attempt !== attempt) return;
     let applied: CheckedSnapshot | null = null;
-    const received = this.#received;
-    const kind: ReceivedConfig = { kind: response.delta ? 'delta' : 'snapshot', bytes: size };
+    const kind = this.#receiver.count(response, size);
     try {
-      const bytes = response.snapshot;
-      if (response.delta) {
-        received.deltas++;
-        received.deltaBytes += size;
-        applied = await runInSlices(this.#receiveDelta(response.delta));
-      } else {
-        if (!bytes) throw new Error('response carries no snapshot');
-        received.snapshots++;
-        received.snapshotBytes += size;
-        applied = await runInSlices(this.#receive(bytes));
-      }
+      applied = await runInSlices(this.#receiver.receiveSteps(response, () => this.#served()));
       if (applied) await this.#opts.apply(applied);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -302,22 +279,6 @@ export class SyncClient extends EventEmitter {
     }
     this.#log.debug('configuration acknowledged', { version: response.version_info, kind: kind.kind });
     this.#reply(attempt, response.nonce, null, kind, applied ?? undefined);
-  }
-
-  /** Decodes and checks a snapshot; null when it is the one served already (nothing to apply). */
-  *#receive(bytes: Uint8Array): Steps<CheckedSnapshot | null> {
-    const snapshot = yield* snapshotFromBytesSteps(bytes);
-    const served = this.#served();
-    if (served && served.version === snapshot.version && served.hash === snapshot.hash) return null;
-    return yield* this.#checker.checkSteps(snapshot);
-  }
-
-  /** Decodes a delta and applies it to the last snapshot that passed (which must be the one served); null when it gives the served config. */
-  *#receiveDelta(bytes: Uint8Array): Steps<CheckedSnapshot | null> {
-    const delta = yield* deltaFromBytesSteps(bytes);
-    const served = this.#served();
-    if (served && served.version === delta.version && served.hash === delta.hash) return null;
-    return yield* this.#checker.checkDeltaSteps(delta, served);
   }
 
   #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, received: ReceivedConfig, applied?: Snapshot): void {
