@@ -49,10 +49,10 @@ describe('SyncClient deltas with SyncServer', () => {
     await rm(prefix, { recursive: true, force: true });
   });
 
-  function start(extra: Partial<Omit<SyncClientOptions, 'apply'>> & { apply?: (s: Snapshot, store: ConfigStore) => Promise<void> } = {}) {
-    const store = new ConfigStore({ prefix, logger: silentLogger });
-    stores.push(store);
-    const { apply, ...rest } = extra;
+  function start(extra: Partial<Omit<SyncClientOptions, 'apply'>> & { apply?: (s: Snapshot, store: ConfigStore) => Promise<void>; store?: ConfigStore } = {}) {
+    const { apply, store: given, ...rest } = extra;
+    const store = given ?? new ConfigStore({ prefix, logger: silentLogger });
+    if (!given) stores.push(store);
     const client = new SyncClient({
       controlPlanes: [`127.0.0.1:${port}`],
       node: { id: 'dp-1', hostname: 'dp-1.local', zone: 'a', version: '0.1.0', labels: {} },
@@ -140,6 +140,23 @@ describe('SyncClient deltas with SyncServer', () => {
     server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/fixed'] })])));
     await acked(3);
     expect(serves(store, '/fixed')).toBe(true);
+    // version 3's delta is from 2, which this data plane never applied: it got 3 whole
+    expect(client.received).toMatchObject({ deltas: 1, snapshots: 3 });
+  });
+
+  it('starts every new stream with the whole snapshot, then deltas again', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    const first = start();
+    await acked(1);
+    await first.client.stop();
+    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { paths: ['/two'] })])));
+    // the same data plane (serving version 1, its checker holding it) on a new stream
+    const { store, client } = start({ store: first.store });
+    await acked(2);
+    server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/three'] })])));
+    await acked(3);
+    expect(client.received).toMatchObject({ snapshots: 1, deltas: 1 });
+    expect(serves(store, '/three')).toBe(true);
   });
 
   it('NACKs a delta whose base is not the config served, and applies the whole snapshot that follows', async () => {
