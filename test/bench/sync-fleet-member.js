@@ -2,7 +2,7 @@
 // One child process of the bench's fleet (sync-fleet.js): it runs the data planes it is told to add,
 // each a real SyncClient (its own gRPC stream) applying into a real ConfigStore with its own prefix,
 // exactly as a single-process data plane does (main.ts): decode + check in the sync client, compile in
-// time slices, swap, write the disk cache, then ACK. Apply times go to the parent as hrtime values
+// time slices, swap, then ACK; the disk cache is written off the ACK's path, coalesced, as main.ts does. Apply times go to the parent as hrtime values
 // (CLOCK_MONOTONIC, comparable across processes on one machine).
 const { randomUUID } = require('node:crypto');
 const { mkdtempSync, rmSync } = require('node:fs');
@@ -39,7 +39,7 @@ function check(member) {
 
 function add(address, index) {
   const prefix = mkdtempSync(join(tmpdir(), `archway-bench-fleet-${index}-`));
-  const store = new ConfigStore({ prefix, logger: quiet });
+  const store = new ConfigStore({ prefix, logger: quiet, cacheDelayMs: 1000 });
   const member = { index, prefix, store, appliedAt: 0n, reported: new Set(), client: null };
   member.client = new SyncClient({
     controlPlanes: [address],
@@ -48,7 +48,7 @@ function add(address, index) {
     current: () => store.current(),
     apply: async (snapshot) => {
       await store.apply(snapshot);
-      member.appliedAt = process.hrtime.bigint(); // swapped in and cached: what the ACK reports
+      member.appliedAt = process.hrtime.bigint(); // swapped in: what the ACK reports
       check(member);
     },
   });
@@ -80,7 +80,13 @@ process.on('message', async (msg) => {
       watches.delete(msg.key);
       for (const m of members.values()) m.reported.delete(msg.key);
       return;
+    case 'received': {
+      const sum = { snapshots: 0, deltas: 0, snapshotBytes: 0, deltaBytes: 0 };
+      for (const m of members.values()) for (const [k, v] of Object.entries(m.client.received)) sum[k] += v;
+      return send({ type: 'received', sum });
+    }
     case 'cache-file':
+      await Promise.all([...members.values()].map((m) => m.store.flushCache()));
       return send({ type: 'cache-file', file: members.size ? join([...members.values()][0].prefix, 'dp-cache', 'snapshot.json') : null });
   }
 });

@@ -44,6 +44,7 @@ class Fleet {
       if (w.pending.size === 0) w.resolve([...w.times.values()]);
     } else if (msg.type === 'removed') this.removed.get(msg.index)?.();
     else if (msg.type === 'cache-file') this.cacheFileAnswer?.(msg.file);
+    else if (msg.type === 'received') this.receivedAnswers?.push(msg.sum);
   }
 
   /** Adds data planes until there are `n` (members i go to child i mod procs). */
@@ -86,6 +87,17 @@ class Fleet {
   /** Resolves once every member serves a config holding a route named `name`. */
   waitRouteName(name) {
     return this.#watch('name', name);
+  }
+
+  /** What every member received so far, summed: { snapshots, deltas, snapshotBytes, deltaBytes }. */
+  async received() {
+    const sum = { snapshots: 0, deltas: 0, snapshotBytes: 0, deltaBytes: 0 };
+    if (!this.children.length) return sum;
+    this.receivedAnswers = [];
+    for (const c of this.children) c.send({ type: 'received' });
+    while (this.receivedAnswers.length < this.children.length) await new Promise((r) => setTimeout(r, 5));
+    for (const part of this.receivedAnswers) for (const k of Object.keys(sum)) sum[k] += part[k];
+    return sum;
   }
 
   /** The disk cache of one member: the last snapshot it applied, as a file. */

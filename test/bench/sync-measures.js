@@ -13,11 +13,17 @@ const { decodeRawSyncResponse, snapshotFromBytesSteps } = sync;
 
 const dist = (...p) => require(join(ROOT, 'dist', ...p));
 const { compileRuntimeSteps } = dist('apps', 'data-plane', 'src', 'runtime-config.js');
-const { checkSnapshotSteps, trustCheckedSnapshot } = dist('apps', 'data-plane', 'src', 'snapshot-check.js');
-const { compileRouter } = dist('libs', 'router', 'src', 'index.js');
+const { checkSnapshotSteps, trustCheckedSnapshot, SnapshotChecker } = dist('apps', 'data-plane', 'src', 'snapshot-check.js');
+const { compileRouter, RouteMatcherCache } = dist('libs', 'router', 'src', 'index.js');
+const { ProxyMetrics } = dist('apps', 'data-plane', 'src', 'proxy-metrics.js');
 const { pluginSchema } = dist('libs', 'plugins', 'src', 'index.js');
 
 const msSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+/** CPU time (user + system, ms) of this process since `c0` (process.cpuUsage()): steady where wall time is not on a busy machine */
+const cpuSince = (c0) => {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
+};
 
 /** Runs `steps` in slices of `sliceMs` on this (otherwise idle) event loop: wall time, slices, longest slice. */
 function inSlices(steps, sliceMs = 4) {
@@ -56,39 +62,39 @@ async function applyBreakdown(snapshot, rounds) {
   const steps = { encode: [], decode: [], hash: [], validate: [], router: [], compile: [], sliced: [], slices: [], longest: [], clone: [], parse: [] };
   let bytes = 0;
   for (let i = 0; i < rounds; i++) {
-    let t = process.hrtime.bigint();
+    let t = process.cpuUsage();
     const wire = encodeResponse(snapshot);
-    steps.encode.push(msSince(t));
+    steps.encode.push(cpuSince(t));
     bytes = wire.length;
-    t = process.hrtime.bigint();
+    t = process.cpuUsage();
     const received = decodeResponse(wire);
-    steps.decode.push(msSince(t));
-    t = process.hrtime.bigint();
+    steps.decode.push(cpuSince(t));
+    t = process.cpuUsage();
     fx.schema.configHash(received.config);
-    steps.hash.push(msSince(t));
-    t = process.hrtime.bigint();
+    steps.hash.push(cpuSince(t));
+    t = process.cpuUsage();
     const config = fx.schema.validateConfig(received.config, pluginSchema);
-    steps.validate.push(msSince(t));
-    t = process.hrtime.bigint();
+    steps.validate.push(cpuSince(t));
+    t = process.cpuUsage();
     compileRouter(config.routes, config.services);
-    steps.router.push(msSince(t));
-    t = process.hrtime.bigint();
+    steps.router.push(cpuSince(t));
+    t = process.cpuUsage();
     const rt = fx.schema.runSteps(compileRuntimeSteps(trustCheckedSnapshot({ version: received.version, hash: received.hash, config })));
-    steps.compile.push(msSince(t));
+    steps.compile.push(cpuSince(t));
     dispose(rt);
     // the alternatives, as blocks on the receiving thread: a worker_thread handing the validated config
     // back (structured clone; the compiled router and chains hold functions and cannot cross), and one
     // JSON.parse of the whole snapshot (a worker's IPC message, before snapshots went in parts)
     const { port1, port2 } = new MessageChannel();
     port1.postMessage(config);
-    t = process.hrtime.bigint();
+    t = process.cpuUsage();
     receiveMessageOnPort(port2);
-    steps.clone.push(msSince(t));
+    steps.clone.push(cpuSince(t));
     port1.close();
     const text = JSON.stringify(received);
-    t = process.hrtime.bigint();
+    t = process.cpuUsage();
     JSON.parse(text);
-    steps.parse.push(msSince(t));
+    steps.parse.push(cpuSince(t));
     const all = await inSlices(
       (function* () {
         const s = yield* snapshotFromBytesSteps(decodeRawSyncResponse(wire).snapshot);
@@ -100,7 +106,70 @@ async function applyBreakdown(snapshot, rounds) {
     steps.longest.push(all.longest);
     dispose(all.value);
   }
-  return { bytes, routes: snapshot.config.routes.length, consumers: snapshot.config.consumers.length, steps };
+  const delta = await deltaBreakdown(snapshot, rounds);
+  return { bytes, routes: snapshot.config.routes.length, consumers: snapshot.config.consumers.length, steps, delta };
+}
+
+/**
+ * A one-route change to the big config as a delta: the control plane's diff + encoding (once per
+ * snapshot), and on the data plane decode + check of the delta, then the compile with the matchers of
+ * the unchanged routes kept (what ConfigStore does), and all of it in 4 ms slices.
+ */
+async function deltaBreakdown(snapshot, rounds) {
+  const steps = { diff: [], check: [], compile: [], sliced: [], slices: [], longest: [] };
+  const checker = new SnapshotChecker(pluginSchema);
+  const base0 = fx.schema.runSteps(checker.checkSteps(decodeResponse(encodeResponse(snapshot))));
+  const cache = new RouteMatcherCache();
+  const metrics = new ProxyMetrics();
+  dispose(fx.schema.runSteps(compileRuntimeSteps(base0, undefined, undefined, {}, undefined, metrics, cache)));
+  const digests = new fx.schema.EntityDigests();
+  const svc = base0.config.services[0];
+  let bytes = 0;
+  let reused = 0;
+  for (let i = 0; i < rounds; i++) {
+    const base = checker.base;
+    const config = { ...base.config, routes: [...base.config.routes, fx.route(svc, { name: `delta-${i}`, paths: [`/delta-${i}/`] })] };
+    const next = { version: base.version + 1, hash: fx.schema.configHash(config), config };
+    let t = process.cpuUsage();
+    const changes = fx.schema.diffConfigs(base.config, next.config, digests);
+    const field = sync.encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: next.version, hash: next.hash, ...changes });
+    const wire = sync.encodeSyncResponse({ version_info: String(next.version), nonce: 'n', control_plane_version: '0' }, field);
+    steps.diff.push(cpuSince(t));
+    bytes = wire.length;
+    const served = { version: base.version, hash: base.hash };
+    t = process.cpuUsage();
+    const checked = fx.schema.runSteps(
+      (function* () {
+        return yield* checker.checkDeltaSteps(yield* sync.deltaFromBytesSteps(decodeRawSyncResponse(wire).delta), served);
+      })(),
+    );
+    steps.check.push(cpuSince(t));
+    t = process.cpuUsage();
+    const rt = fx.schema.runSteps(compileRuntimeSteps(checked, undefined, undefined, {}, undefined, metrics, cache));
+    steps.compile.push(cpuSince(t));
+    reused = cache.reused;
+    dispose(rt);
+    // the same once more as the data plane runs it (a fresh delta against the new base), in slices
+    const base2 = checker.base;
+    const config2 = { ...base2.config, routes: [...base2.config.routes, fx.route(svc, { name: `delta-s-${i}`, paths: [`/delta-s-${i}/`] })] };
+    const hash2 = fx.schema.configHash(config2);
+    const wire2 = sync.encodeSyncResponse(
+      { version_info: String(base2.version + 1), nonce: 'n' },
+      sync.encodeDeltaField({ baseVersion: base2.version, baseHash: base2.hash, version: base2.version + 1, hash: hash2, ...fx.schema.diffConfigs(base2.config, config2, digests) }),
+    );
+    const served2 = { version: base2.version, hash: base2.hash };
+    const all = await inSlices(
+      (function* () {
+        const c = yield* checker.checkDeltaSteps(yield* sync.deltaFromBytesSteps(decodeRawSyncResponse(wire2).delta), served2);
+        return yield* compileRuntimeSteps(c, undefined, undefined, {}, undefined, metrics, cache);
+      })(),
+    );
+    steps.sliced.push(all.wall);
+    steps.slices.push(all.slices);
+    steps.longest.push(all.longest);
+    dispose(all.value);
+  }
+  return { bytes, reused, steps };
 }
 
 function dispose(rt) {
@@ -151,7 +220,9 @@ async function latencyDuringApply(ctx, call, writes, { rate = 200, steadyMs = 50
   const during = samples.filter((s) => inWindow(s.t0)).map((s) => s.ms);
   const applyMs = windows.map(([a, b]) => Number(b - a) / 1e6);
   const failed = samples.filter((s) => s.status !== 200).length;
-  return { rate, steady: summarize(steady), during: summarize(during), applyMs: summarize(applyMs), failed, total: samples.length };
+  const failedBy = {};
+  for (const s of samples) if (s.status !== 200) failedBy[s.status] = (failedBy[s.status] ?? 0) + 1;
+  return { rate, steady: summarize(steady), during: summarize(during), applyMs: summarize(applyMs), failed, failedBy, total: samples.length };
 }
 
 module.exports = { applyBreakdown, latencyDuringApply };

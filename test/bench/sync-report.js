@@ -21,6 +21,18 @@ function writesTable(phase, writes) {
     rows.push(`| | | 201 → the real data plane serves it | ${cell(r.served)} |`);
     if (r.builds.length) rows.push(`| | | snapshot build on the control plane (build_ms) | ${cell(r.builds)} |`);
   }
+  return `${rows.join('\n')}\n\n${wireTable(phase)}`;
+}
+
+/** What the fleet received during the writes: deltas and whole snapshots, with their mean size. */
+function wireTable(phase) {
+  const rows = ['| data planes (N) | deltas received | mean delta bytes | whole snapshots received | mean snapshot bytes |', '|---|---|---|---|---|'];
+  const mean = (bytes, n) => (n ? Math.round(bytes / n).toLocaleString('en') : '–');
+  for (const r of phase.results) {
+    const w = r.wire;
+    if (!w) continue;
+    rows.push(`| ${r.n} | ${w.deltas} | ${mean(w.deltaBytes, w.deltas)} | ${w.snapshots} | ${mean(w.snapshotBytes, w.snapshots)} |`);
+  }
   return rows.join('\n');
 }
 
@@ -38,7 +50,7 @@ function breakdownTable(b) {
     return `${f1(x.p50)} | ${f1(x.min)}–${f1(x.max)}`;
   };
   return [
-    '| step (ms) | median | min–max |',
+    '| step (ms of CPU) | median | min–max |',
     '|---|---|---|',
     `| control plane: snapshot → SyncResponse bytes (once per snapshot, shared by all streams) | ${s('encode')} |`,
     `| data plane: bytes → snapshot (the sync client's decoder, entity by entity) | ${s('decode')} |`,
@@ -52,6 +64,25 @@ function breakdownTable(b) {
     `| not taken: a worker_thread handing the validated config to the proxy's thread (structured-clone receive, one block) | ${s('clone')} |`,
     `| not taken: a worker JSON-parsing the whole snapshot from one IPC message (one block; now parts of 500 entities) | ${s('parse')} |`,
   ].join('\n');
+}
+
+function deltaTable(b) {
+  const d = b?.delta;
+  if (!d) return '';
+  const s = (k) => {
+    const x = summarize(d.steps[k]);
+    return `${f1(x.p50)} | ${f1(x.min)}–${f1(x.max)}`;
+  };
+  return `A one-route change to that config as a **delta**: **${d.bytes.toLocaleString('en')} bytes** on the wire (one SyncResponse).
+
+| step (ms of CPU) | median | min–max |
+|---|---|---|
+| control plane: diff against the previous snapshot + encode the delta (once per snapshot, shared by all streams) | ${s('diff')} |
+| data plane: decode the delta + check it (base, hash from the changed digests, the changed entities, their references and keys) | ${s('check')} |
+| data plane: compile the new config, unchanged routes' matchers kept (${d.reused.toLocaleString('en')} reused), chains shared | ${s('compile')} |
+| **data plane: all of it as it runs, in 4 ms slices on an idle event loop (wall time)** | ${s('sliced')} |
+| … number of slices | ${s('slices')} |
+| … longest slice | ${s('longest')} |`;
 }
 
 function render({ small, large, breakdown, during, duringWorkers, WRITES, LARGE_WRITES, procs, machine }) {
@@ -96,11 +127,15 @@ ${writesTable(large, LARGE_WRITES)}
 
 ### One ${breakdown ? breakdown.routes.toLocaleString('en') : ''}-route snapshot: wire size and apply cost
 Bytes on the wire (one encoded SyncResponse): **${breakdown ? (breakdown.bytes / 2 ** 20).toFixed(2) : 'n/a'} MiB** (${breakdown ? breakdown.bytes.toLocaleString('en') : ''} bytes; ${breakdown ? breakdown.consumers.toLocaleString('en') : ''} consumers).
-Measured in the bench process, 3 rounds, each step alone. What a data plane runs before its ACK is
+Measured in the bench process, 3 rounds, each step alone, as CPU time (process.cpuUsage, user + system of
+all its threads, garbage collection included: steadier than wall time on a busy machine; the rows marked
+wall time are wall time). What a data plane runs before its ACK is
 decode + hash + validation + compile ≈ **${f1(applyTotal)} ms** of CPU, once each; the data plane runs it in
 slices of 4 ms with the event loop free in between (last three rows), so its proxy keeps answering.
 
 ${breakdownTable(breakdown)}
+
+${deltaTable(breakdown)}
 
 ### Proxy latency while big snapshots are applied
 A fixed ${during.rate} requests/s (open loop, keep-alive) to the real data plane holding the ${large.routes.toLocaleString('en')}-route
@@ -120,7 +155,7 @@ Target "no spike beyond 2× the steady p99" (single process): during-apply p99 i
 
 function latencyRows(label, d) {
   return [
-    `| ${label} | steady (no config change) | ${d.steady.n} | ${f1(d.steady.p50)} | ${f1(d.steady.p99)} | ${f1(d.steady.max)} | | ${d.failed} of ${d.total} |`,
+    `| ${label} | steady (no config change) | ${d.steady.n} | ${f1(d.steady.p50)} | ${f1(d.steady.p99)} | ${f1(d.steady.max)} | | ${d.failed} of ${d.total}${d.failedBy && d.failed ? ` (${Object.entries(d.failedBy).map(([k, v]) => `${k === '0' ? 'connection error' : k}: ${v}`).join(', ')})` : ''} |`,
     `| | sent during an apply | ${d.during.n} | ${f1(d.during.p50)} | ${f1(d.during.p99)} | ${f1(d.during.max)} | ${f1(d.applyMs.p50)} (${f1(d.applyMs.max)}) | |`,
   ].join('\n');
 }

@@ -118,8 +118,11 @@ async function phase(ctx, routes, consumers, writes, fleets) {
     await ctx.fleet.waitRouteName(`r${routes - 1}`);
     await waitFor('the real data plane to serve the loaded config', async () => (await fx.get(ctx.proxyPort, last.path, lastProbe)) === 200, 300_000);
     const buildsBefore = ctx.builds.length;
+    const wireBefore = await ctx.fleet.received();
     const r = await measureWrites(ctx, `${routes}-${n}`, writes);
     r.builds = ctx.builds.slice(buildsBefore).map((b) => b.ms);
+    const wireAfter = await ctx.fleet.received();
+    r.wire = Object.fromEntries(Object.keys(wireAfter).map((k) => [k, wireAfter[k] - wireBefore[k]]));
     results.push({ n, ...r });
     process.stdout.write(`${routes} routes, N=${n}: acked p50 ${summarize(r.acked).p50.toFixed(1)} ms, p99 ${summarize(r.acked).p99.toFixed(1)} ms\n`);
   }

@@ -1,7 +1,8 @@
 // A data plane with two proxy workers (ARCHWAY_WORKERS=2) from the build, fed by a sync server in the
 // test: one sync connection serves both workers, a snapshot is ACKed once both applied it, a killed
-// worker is replaced and serves the current config. (Rejections by some workers: workers.spec.ts.)
-import { makeSnapshot } from '@archway/schema';
+// worker is replaced and serves the current config, a small change reaches the workers as a delta.
+// (Rejections by some workers: workers.spec.ts.)
+import { makeSnapshot, routeSchema, validateEntity, type Route } from '@archway/schema';
 import type { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
 import { eventually, type RoleProcess } from '../support/processes';
 import { serviceConfig, startSyncedDataPlane, type SyncedDataPlane } from '../support/synced-data-plane';
@@ -58,4 +59,18 @@ it('replaces a killed worker, which serves the current config, and ACKs the next
   await eventually('the ACK of version 4', async () => record()?.config_version === 4, 15_000, [dp]);
   for (let i = 0; i < 10; i++) expect(await get('/four')).toBe(200);
   expect((await fetch(status + '/upstreams/none/health')).status).toBe(404);
+});
+
+it('passes a one-route change to both workers as a delta, and both serve it', async () => {
+  const base = config(Array.from({ length: 30 }, (_, i) => `/many-${i}`));
+  server.publish(makeSnapshot(10, base));
+  await eventually('the ACK of version 10', async () => record()?.config_version === 10, 15_000, [dp]);
+  const added = validateEntity<Route>(routeSchema, { paths: ['/added'], service: { id: base.services[0].id } }, 'create');
+  server.publish(makeSnapshot(11, { ...base, routes: [...base.routes, added] }));
+  await eventually('the ACK of version 11', async () => record()?.config_version === 11, 15_000, [dp]);
+  for (let i = 0; i < 10; i++) expect(await get('/added')).toBe(200);
+  expect(await get('/many-29')).toBe(200);
+  const received = dp.log.filter((l) => l.includes('configuration received from the primary') && l.includes('"config_version":11')).map((l) => JSON.parse(l));
+  expect(received.length).toBeGreaterThanOrEqual(2);
+  for (const r of received) expect(r).toMatchObject({ delta: true, entities: 1 });
 });

@@ -5,12 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runSteps, type Snapshot, type Steps } from '@archway/schema';
+import { RouteMatcherCache } from '@archway/router';
 import type { Logger } from '@archway/telemetry';
 import { balancersReady, closeBalancers, type BalancingOptions } from './balancers';
 import { ProxyMetrics } from './proxy-metrics';
 import { BUNDLED_PLUGIN_SET, compileRuntimeSteps, type PluginSet, type RuntimeConfig } from './runtime-config';
 import { checkSnapshotSteps } from './snapshot-check';
-import { writeSnapshotFile } from './snapshot-file';
+import { CoalescedSnapshotWriter, writeSnapshotFile } from './snapshot-file';
 import { runInSlices } from './time-slices';
 import { UpstreamPools } from './upstream-pools';
 
@@ -26,6 +27,11 @@ export interface ConfigStoreOptions {
   plugins?: PluginSet;
   /** where this process's proxy metrics go (default: a registry of its own) */
   metrics?: ProxyMetrics;
+  /**
+   * > 0: apply() does not wait for the disk cache; the newest applied snapshot is written this many ms
+   * later, coalesced (CoalescedSnapshotWriter), and at close(). 0 (default): apply() resolves once written.
+   */
+  cacheDelayMs?: number;
 }
 
 export function cacheFilePath(prefix: string): string {
@@ -43,6 +49,10 @@ export class ConfigStore {
   readonly #balancing: BalancingOptions;
   readonly #persistApplied: boolean;
   readonly #plugins: PluginSet;
+  /** the coalesced disk-cache writer (cacheDelayMs > 0), else null: apply() writes before resolving */
+  readonly #laterWrites: CoalescedSnapshotWriter | null;
+  /** route matchers by route object: a delta's unchanged routes (the same validated objects) are not compiled again */
+  readonly routeCache = new RouteMatcherCache();
   /** the proxy's metrics: route series are compiled with each snapshot, circuit changes counted */
   readonly metrics: ProxyMetrics;
 
@@ -51,6 +61,9 @@ export class ConfigStore {
     this.#persistApplied = opts.persist ?? true;
     this.#plugins = opts.plugins ?? BUNDLED_PLUGIN_SET;
     this.#logger = opts.logger;
+    const delay = opts.cacheDelayMs ?? 0;
+    this.#laterWrites =
+      delay > 0 ? new CoalescedSnapshotWriter(this.#file, delay, (err) => this.#logger.warn('cannot write the configuration cache', { file: this.#file, err })) : null;
     const metrics = (this.metrics = opts.metrics ?? new ProxyMetrics());
     const onCircuitChange = opts.balancing?.onCircuitChange;
     this.#balancing = {
@@ -83,7 +96,16 @@ export class ConfigStore {
     const next = await this.#compile(snapshot, true);
     this.#swap(next);
     this.#logger.info('configuration applied', { config_version: snapshot.version, configuration_hash: snapshot.hash });
-    if (this.#persistApplied) await this.#persist({ version: next.version, hash: next.hash, config: next.config });
+    if (!this.#persistApplied) return;
+    const applied = { version: next.version, hash: next.hash, config: next.config };
+    if (this.#laterWrites) this.#laterWrites.schedule(applied);
+    else await this.#persist(applied);
+  }
+
+  /** Writes a disk-cache write still pending (cacheDelayMs) now; resolves once the cache holds the served config. */
+  async flushCache(): Promise<void> {
+    await this.#laterWrites?.flush();
+    await this.#writes;
   }
 
   /** Serves the cached snapshot if there is a valid one; a missing, corrupt or invalid cache is logged and ignored. */
@@ -135,7 +157,7 @@ export class ConfigStore {
 
   /** Closes upstream pools, letting in-flight requests finish for up to `graceMs`. */
   async close(graceMs?: number): Promise<void> {
-    await this.#writes;
+    await this.flushCache();
     this.#disposeChains(this.#runtime);
     closeBalancers(this.#runtime?.balancers);
     await this.#pools.closeAll(graceMs);
@@ -159,7 +181,7 @@ export class ConfigStore {
   *#compileSteps(snapshot: Snapshot): Steps<RuntimeConfig> {
     const checked = yield* checkSnapshotSteps(snapshot, this.#plugins.schemas);
     // the balancers adopt the state of the runtime served when they are built (applies run one at a time)
-    return yield* compileRuntimeSteps(checked, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins, this.metrics);
+    return yield* compileRuntimeSteps(checked, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins, this.metrics, this.routeCache);
   }
 
   /** Pools the runtime uses: the services' direct pools and the balanced services' peer pools. */

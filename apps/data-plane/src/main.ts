@@ -18,6 +18,9 @@ import { configureTrustedIps } from './trusted-ips';
 import { NodeMetrics } from './node-metrics';
 import { ProxyMetrics } from './proxy-metrics';
 
+/** How long after an apply the disk cache is written (coalescing the applies meanwhile). */
+const CACHE_WRITE_DELAY_MS = 1000;
+
 export interface DataPlane {
   /** Stops accepting, lets in-flight requests finish (bounded), stops syncing, closes upstream pools. */
   close(): Promise<void>;
@@ -57,6 +60,8 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
     prefix: settings.prefix,
     logger: log.child({ component: 'config' }),
     metrics: new ProxyMetrics(registry),
+    // the ACK does not wait for the disk cache: the newest applied config is written within a second, and at shutdown
+    cacheDelayMs: CACHE_WRITE_DELAY_MS,
     // ARCHWAY_ZONE's default ('default') means no zone: every target alike
     balancing: { zone: settings.zone === 'default' ? null : settings.zone, onHealthChange: healthChanged, onCircuitChange: healthChanged },
   });
@@ -119,7 +124,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
     throw err;
   }
 
-  sync.on('config', (result) => nodeMetrics.configApplied(result));
+  sync.on('config', (result, received) => nodeMetrics.configApplied(result, received));
   // 'connected' is news; the connecting/disconnected churn of a retry loop is already warned about by the sync client
   sync.on('state', (state) =>
     state === 'connected'

@@ -4,6 +4,8 @@ import { MetricsRegistry, type Counter, type Gauge } from '@archway/telemetry';
 import type { SyncState } from './sync/sync-client';
 
 export type ConfigResult = 'ack' | 'nack';
+/** how a configuration arrived: a whole snapshot, or a delta against the one served */
+export type ConfigKind = 'snapshot' | 'delta';
 
 /**
  * A configuration hash as a number, as Kong's data_plane_config_hash is: its first 13 hex digits
@@ -19,6 +21,8 @@ export class NodeMetrics {
   readonly #configHash: Gauge;
   readonly #applies: Counter;
   readonly #syncConnected: Gauge;
+  readonly #messages: Counter;
+  readonly #bytes: Counter;
 
   constructor(
     readonly registry: MetricsRegistry,
@@ -35,12 +39,21 @@ export class NodeMetrics {
     this.#applies = r.counter({ name: 'archway_config_applies_total', help: 'Configurations received from the control plane, by answer: ack (applied) or nack (rejected)', labelNames: ['result'] });
     this.#applies.labels('ack');
     this.#applies.labels('nack');
+    this.#messages = r.counter({ name: 'archway_sync_messages_total', help: 'Configurations received from the control plane, by kind: snapshot (whole) or delta', labelNames: ['kind'] });
+    this.#bytes = r.counter({ name: 'archway_sync_received_bytes_total', help: 'Bytes of the configurations received from the control plane, by kind: snapshot or delta', labelNames: ['kind'] });
+    for (const kind of ['snapshot', 'delta']) {
+      this.#messages.labels(kind);
+      this.#bytes.labels(kind);
+    }
     this.#syncConnected = r.gauge({ name: 'archway_sync_connected', help: 'Whether the sync stream to a control plane is connected (1) or not (0)', merge: 'max' });
   }
 
-  /** The sync client answered a snapshot. */
-  configApplied(result: ConfigResult): void {
+  /** The sync client answered a snapshot or a delta of `bytes` on the wire. */
+  configApplied(result: ConfigResult, received?: { kind: ConfigKind; bytes: number }): void {
     this.#applies.labels(result).inc();
+    if (!received) return;
+    this.#messages.labels(received.kind).inc();
+    this.#bytes.labels(received.kind).inc(received.bytes);
   }
 
   /** Scrape time: the served configuration and the sync connection. */

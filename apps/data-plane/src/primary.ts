@@ -60,7 +60,7 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
       await pool.apply(snapshot);
       log.info('configuration applied by every worker', { config_version: snapshot.version, configuration_hash: snapshot.hash });
       void node.health.apply(snapshot); // the node's health checks follow; the ACK does not wait for their DNS
-      await cache.write(snapshot);
+      cache.writeLater(snapshot); // the ACK does not wait for the disk either (coalesced; written at shutdown too)
     },
   });
   // the status listener first, as the proxy's workers start serving one by one: not ready until all listen
@@ -98,7 +98,7 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
   }
   started = true;
   const ports = pool.ports ?? { proxyPort: 0, proxySslPort: null };
-  sync.on('config', (result) => nodeMetrics.configApplied(result));
+  sync.on('config', (result, received) => nodeMetrics.configApplied(result, received));
   sync.on('state', (state) =>
     state === 'connected'
       ? log.info('control plane connection state changed', { state })

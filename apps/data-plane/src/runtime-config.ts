@@ -5,7 +5,7 @@
 // slices between requests (time-slices.ts).
 import { compileChainsSteps, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
-import { compileRouterSteps, type Router } from '@archway/router';
+import { compileRouterSteps, type RouteMatcherCache, type Router } from '@archway/router';
 import { runSteps, type ConfigSet, type PluginLookup, type Service, type Snapshot, type Steps } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
@@ -161,10 +161,12 @@ export function* compileRuntimeSteps(
   balancing: RuntimeBalancing = {},
   plugins: PluginSet = BUNDLED_PLUGIN_SET,
   metrics: ProxyMetrics = new ProxyMetrics(),
+  /** compiled route matchers kept across compiles: unchanged route objects are not compiled again */
+  routeCache?: RouteMatcherCache,
 ): Steps<RuntimeConfig> {
   const config = snapshot.config;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
-  const router = yield* compileRouterSteps(config.routes, config.services);
+  const router = yield* compileRouterSteps(config.routes, config.services, routeCache);
   let tls: TlsRuntime;
   try {
     tls = { certificates: compileSniCertificates(config), httpsOnly: compileHttpsOnly(config.routes) };

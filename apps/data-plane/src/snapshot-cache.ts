@@ -6,16 +6,24 @@ import type { Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import { cacheFilePath } from './config-store';
 import { checkSnapshot, type CheckedSnapshot } from './snapshot-check';
-import { writeSnapshotFile } from './snapshot-file';
+import { CoalescedSnapshotWriter, writeSnapshotFile } from './snapshot-file';
 
 export class SnapshotCache {
   readonly #file: string;
   readonly #log: Logger;
   #writes: Promise<void> = Promise.resolve();
+  readonly #later: CoalescedSnapshotWriter;
 
-  constructor(prefix: string, logger: Logger) {
+  /** `delayMs`: how long writeLater waits, coalescing the snapshots given meanwhile */
+  constructor(prefix: string, logger: Logger, delayMs = 1000) {
     this.#file = cacheFilePath(prefix);
     this.#log = logger;
+    this.#later = new CoalescedSnapshotWriter(this.#file, delayMs, (err) => this.#log.warn('cannot write the configuration cache', { file: this.#file, err }));
+  }
+
+  /** Writes `snapshot` later, off the apply's path, unless a newer one comes first (see CoalescedSnapshotWriter). */
+  writeLater(snapshot: Snapshot): void {
+    this.#later.schedule(snapshot);
   }
 
   /** The cached snapshot if there is a valid one; a missing, corrupt or invalid cache is logged and ignored. */
@@ -51,7 +59,9 @@ export class SnapshotCache {
     return write;
   }
 
-  idle(): Promise<void> {
-    return this.#writes;
+  /** Resolves once every write, a pending writeLater included, is done. */
+  async idle(): Promise<void> {
+    await this.#later.flush();
+    await this.#writes;
   }
 }

@@ -6,10 +6,13 @@
 // The sync client's SnapshotChecker also remembers the entities of the last snapshot that passed, by
 // their canonical JSON (computed for the hash anyway): an entity whose canonical JSON is unchanged is
 // exactly the content validated before, so only new or changed entities are validated again.
+// It also keeps what a delta (docs/sync-protocol.md, "Deltas") needs: the last config that passed, the
+// digest of each of its entities and their sum (the hash), and its id and unique-key index; a delta is
+// checked against those in O(changed entities).
 import { pluginSchema } from '@archway/plugins';
 import {
-  CONFIG_COLLECTIONS, configHashSteps, runSteps, validateConfigSteps,
-  type PluginLookup, type Snapshot, type Steps, type ValidationMemo,
+  addDigest, applyDeltaSteps, canonicalEntity, CONFIG_COLLECTIONS, ConfigIndex, configHashFromSum, configHashSteps, entityDigest,
+  runSteps, validateConfigSteps, type ConfigDelta, type PluginLookup, type Snapshot, type Steps, type ValidationMemo,
 } from '@archway/schema';
 
 export class ConfigRejectedError extends Error {
@@ -52,39 +55,110 @@ function checkShape(snapshot: Snapshot): void {
 
 type ValidatedEntity = Record<string, unknown> & { id: string };
 
+interface KnownEntity {
+  canonical: string;
+  digest: bigint;
+  entity: ValidatedEntity;
+}
+
 /** Checks snapshots one after another, validating only the entities that changed since the last one that passed. */
 export class SnapshotChecker {
-  /** `${kind}:${id}` -> canonical JSON and validated form of the entities of the last snapshot that passed */
-  #known = new Map<string, { canonical: string; entity: ValidatedEntity }>();
+  /** `${kind}:${id}` -> canonical JSON, digest and validated form of the entities of the last snapshot that passed */
+  #known = new Map<string, KnownEntity>();
+  /** the last snapshot that passed, and the sum of its entities' digests */
+  #base: CheckedSnapshot | null = null;
+  #sum = 0n;
+  /** #base's id and unique-key lookups, built at its first delta */
+  #index: ConfigIndex | null = null;
 
   constructor(private readonly schemas: PluginLookup = pluginSchema) {}
+
+  /** The last snapshot that passed a check (whole or delta), or null. */
+  get base(): CheckedSnapshot | null {
+    return this.#base;
+  }
 
   /** Shape, hash, validation, one entity per step; returns the snapshot with its validated config. */
   *checkSteps(snapshot: Snapshot): Steps<CheckedSnapshot> {
     if (isChecked(snapshot)) return snapshot;
     checkShape(snapshot);
-    const canonicalOf = new Map<object, string>();
-    const actual = yield* configHashSteps(snapshot.config, (_kind, entity, canonical) => canonicalOf.set(entity, canonical));
+    const canonicalOf = new Map<object, { canonical: string; digest: bigint }>();
+    let sum = 0n;
+    const actual = yield* configHashSteps(snapshot.config, (_kind, entity, canonical, digest) => {
+      canonicalOf.set(entity, { canonical, digest });
+      sum = addDigest(sum, digest);
+    });
     if (actual !== snapshot.hash)
       throw new ConfigRejectedError(`snapshot ${snapshot.version}: config hash mismatch (announced ${snapshot.hash}, computed ${actual})`);
-    const next = new Map<string, { canonical: string; entity: ValidatedEntity }>();
+    const next = new Map<string, KnownEntity>();
     const memo: ValidationMemo = {
       known: (kind, raw) => {
         const key = `${kind}:${String(raw.id)}`;
         const before = this.#known.get(key);
-        if (before === undefined || before.canonical !== canonicalOf.get(raw)) return undefined;
+        if (before === undefined || before.canonical !== canonicalOf.get(raw)?.canonical) return undefined;
         next.set(key, before);
         return before.entity;
       },
       validated: (kind, raw, entity) => {
-        const canonical = canonicalOf.get(raw);
-        if (canonical !== undefined) next.set(`${kind}:${entity.id}`, { canonical, entity });
+        const c = canonicalOf.get(raw);
+        if (c !== undefined) next.set(`${kind}:${entity.id}`, { ...c, entity });
       },
     };
     // plugin configs are checked by this data plane's plugin schemas, as the control plane checked them
     const config = yield* validateConfigSteps(snapshot.config, this.schemas, memo);
     this.#known = next;
-    return trustCheckedSnapshot(Object.freeze({ version: snapshot.version, hash: snapshot.hash, config }));
+    this.#sum = sum;
+    this.#index = null;
+    return (this.#base = trustCheckedSnapshot(Object.freeze({ version: snapshot.version, hash: snapshot.hash, config })));
+  }
+
+  /**
+   * Applies a delta to the last snapshot that passed, which must be the one `served` (the data plane
+   * serves) and the delta's base: the hash is updated from the changed entities' digests and must be
+   * the announced one; only the changed entities are validated, with the references and unique keys
+   * they touch. Returns the new snapshot, checked; throws (and changes nothing) otherwise.
+   */
+  *checkDeltaSteps(delta: ConfigDelta, served: { version: number; hash: string } | null): Steps<CheckedSnapshot> {
+    const base = this.#base;
+    const what = `delta ${delta.baseVersion} -> ${delta.version}`;
+    if (!base || base.version !== delta.baseVersion || base.hash !== delta.baseHash || !served || served.version !== base.version || served.hash !== base.hash) {
+      const has = served ? `version ${served.version} (${served.hash})` : 'nothing';
+      throw new ConfigRejectedError(`${what}: its base (version ${delta.baseVersion}, ${delta.baseHash}) is not the config this data plane serves: ${has}; send the whole snapshot`);
+    }
+    if (!Number.isSafeInteger(delta.version) || delta.version <= base.version) throw new ConfigRejectedError(`${what}: the new version must be above the base's`);
+    // the hash first: the digests of the removed and replaced entities out, the upserted ones in
+    let sum = this.#sum;
+    const changed = new Map<string, { canonical: string; digest: bigint } | null>();
+    for (const kind of CONFIG_COLLECTIONS) {
+      for (const id of delta.removed[kind]) {
+        const key = `${kind}:${id}`;
+        const old = this.#known.get(key);
+        if (!old) throw new ConfigRejectedError(`${what}: removes ${kind} ${id}, which the base does not hold`);
+        sum = addDigest(sum, -old.digest);
+        changed.set(key, null);
+      }
+      for (const raw of delta.upserted[kind] as unknown as ValidatedEntity[]) {
+        const key = `${kind}:${String(raw.id)}`;
+        const canonical = canonicalEntity(raw);
+        const digest = entityDigest(kind, canonical);
+        const old = this.#known.get(key);
+        if (old) sum = addDigest(sum, -old.digest);
+        sum = addDigest(sum, digest);
+        changed.set(key, { canonical, digest });
+        yield;
+      }
+    }
+    const actual = configHashFromSum(sum);
+    if (actual !== delta.hash) throw new ConfigRejectedError(`${what}: config hash mismatch after applying it (announced ${delta.hash}, computed ${actual})`);
+    this.#index ??= yield* ConfigIndex.buildSteps(base.config);
+    const applied = yield* applyDeltaSteps(base.config, this.#index, delta, this.schemas);
+    applied.commit();
+    for (const [key, c] of changed) {
+      if (c === null) this.#known.delete(key);
+      else this.#known.set(key, { ...c, entity: applied.validated.get(key) as ValidatedEntity });
+    }
+    this.#sum = sum;
+    return (this.#base = trustCheckedSnapshot(Object.freeze({ version: delta.version, hash: delta.hash, config: applied.config })));
   }
 }
 

@@ -3,7 +3,12 @@
 // worker's event loop (its proxy) for the whole JSON.parse. So a message that carries a snapshot is
 // sent as parts of a few hundred entities each, then the message itself with a reference in place of
 // the snapshot; the worker reassembles it. Parts are small, so the worker keeps serving between them.
-import { emptyConfig, type ConfigSet, type Snapshot } from '@archway/schema';
+// A PartsSender (one per worker) also remembers the last snapshot it sent: the next one goes as a
+// delta against it when few entities changed (the primary's checker keeps unchanged entities as the
+// same objects, so they are found by identity), and the worker's PartsReceiver, which keeps the last
+// snapshot it assembled, patches it. The worker gets back the whole snapshot either way, with the
+// unchanged entities as its own objects of before, so its compile reuses what it compiled for them.
+import { diffByIdentity, emptyConfig, patchConfig, type ConfigSet, type Snapshot } from '@archway/schema';
 import type { ToWorker } from './worker-messages';
 
 /** Entities per part: about 100-300 KB of JSON for typical entities. */
@@ -21,26 +26,71 @@ interface SnapshotRef {
   partsOf: number;
   version: number;
   hash: string;
+  /** set for a delta: the hash of the snapshot sent before, which the parts and `removed` change */
+  base?: string;
+  removed?: Partial<Record<keyof ConfigSet, string[]>>;
+}
+
+export class TransferError extends Error {
+  readonly code = 'ARCHWAY_WORKER_TRANSFER';
 }
 
 let nextId = 0;
+
+function sendParts(send: (m: unknown) => void, config: Partial<Record<keyof ConfigSet, unknown[]>>): number {
+  const id = ++nextId;
+  for (const [collection, list] of Object.entries(config) as [keyof ConfigSet, unknown[]][])
+    for (let i = 0; i < list.length; i += ENTITIES_PER_PART)
+      send({ type: 'snapshot-part', id, collection, entities: list.slice(i, i + ENTITIES_PER_PART) } satisfies SnapshotPart);
+  return id;
+}
 
 /** Sends `msg` through `send`, its snapshot (if any) in parts first. */
 export function sendWithParts(send: (m: unknown) => void, msg: ToWorker): void {
   const snapshot = 'snapshot' in msg ? msg.snapshot : null;
   if (!snapshot) return send(msg);
-  const id = ++nextId;
-  for (const [collection, list] of Object.entries(snapshot.config) as [keyof ConfigSet, unknown[]][])
-    for (let i = 0; i < list.length; i += ENTITIES_PER_PART)
-      send({ type: 'snapshot-part', id, collection, entities: list.slice(i, i + ENTITIES_PER_PART) } satisfies SnapshotPart);
-  const ref: SnapshotRef = { partsOf: id, version: snapshot.version, hash: snapshot.hash };
+  const ref: SnapshotRef = { partsOf: sendParts(send, snapshot.config), version: snapshot.version, hash: snapshot.hash };
   send({ ...msg, snapshot: ref });
+}
+
+/** One worker's sender: whole snapshots in parts, or deltas against the last one sent. */
+export class PartsSender {
+  #last: Snapshot | null = null;
+  /** messages sent whole / as deltas (specs) */
+  readonly sent = { whole: 0, deltas: 0 };
+
+  /** The next snapshot goes whole (the worker may not hold the last one sent: it failed to apply or assemble it). */
+  reset(): void {
+    this.#last = null;
+  }
+
+  send(send: (m: unknown) => void, msg: ToWorker): void {
+    const snapshot = 'snapshot' in msg ? msg.snapshot : null;
+    if (!snapshot) return send(msg);
+    const last = this.#last;
+    let total = 0;
+    for (const list of Object.values(snapshot.config) as unknown[][]) total += list.length;
+    const delta = last && last.hash !== snapshot.hash ? diffByIdentity(last.config, snapshot.config, Math.max(1, total / 2)) : null;
+    this.#last = snapshot;
+    if (!last || !delta) {
+      this.sent.whole++;
+      return sendWithParts(send, msg);
+    }
+    this.sent.deltas++;
+    const ref: SnapshotRef = { partsOf: sendParts(send, delta.upserted), version: snapshot.version, hash: snapshot.hash, base: last.hash, removed: delta.removed };
+    send({ ...msg, snapshot: ref });
+  }
 }
 
 /** The worker's end: collects parts, and gives back each message whole (null for a part). */
 export class PartsReceiver {
   readonly #configs = new Map<number, ConfigSet>();
+  /** the last snapshot assembled: a delta's base */
+  #last: Snapshot | null = null;
+  /** how the last snapshot came: whole, or as a delta of so many entities (for the worker's debug log) */
+  lastReceived: { delta: boolean; entities: number } | null = null;
 
+  /** Throws a TransferError when a delta's base is not the last snapshot assembled (the primary and this worker disagree). */
   receive(raw: unknown): ToWorker | null {
     const msg = raw as { type?: string; snapshot?: unknown };
     if (msg.type === 'snapshot-part') {
@@ -54,9 +104,21 @@ export class PartsReceiver {
     }
     const ref = msg.snapshot as SnapshotRef | null | undefined;
     if (!ref || typeof ref.partsOf !== 'number') return raw as ToWorker;
-    const config = this.#configs.get(ref.partsOf) ?? emptyConfig();
+    const parts = this.#configs.get(ref.partsOf) ?? emptyConfig();
     this.#configs.delete(ref.partsOf);
+    let config = parts;
+    let entities = 0;
+    for (const list of Object.values(parts) as unknown[][]) entities += list.length;
+    if (ref.base !== undefined) {
+      const last = this.#last;
+      if (!last || last.hash !== ref.base)
+        throw new TransferError(`the primary sent a change to configuration ${ref.base}, but this worker last received ${last?.hash ?? 'none'}`);
+      config = patchConfig(last.config, parts as unknown as Record<keyof ConfigSet, unknown[]>, ref.removed ?? {});
+      for (const ids of Object.values(ref.removed ?? {})) entities += ids.length;
+    }
+    this.lastReceived = { delta: ref.base !== undefined, entities };
     const snapshot: Snapshot = { version: ref.version, hash: ref.hash, config };
+    this.#last = snapshot;
     return { ...(raw as ToWorker), snapshot } as ToWorker;
   }
 }

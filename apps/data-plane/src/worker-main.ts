@@ -167,8 +167,20 @@ function runWorker(): void {
   const worker = new Worker(settings, logger);
   const parts = new PartsReceiver();
   process.on('message', (raw: unknown) => {
-    const msg = parts.receive(raw);
-    if (msg) worker.onMessage(msg);
+    let msg: ToWorker | null;
+    try {
+      msg = parts.receive(raw);
+    } catch (err) {
+      // a change against a snapshot this worker does not hold: the apply fails (the sync client NACKs, the whole snapshot follows)
+      const seq = (raw as { seq?: unknown }).seq;
+      logger.error('cannot assemble the configuration the primary sent', { err });
+      if ((raw as { type?: unknown }).type === 'apply' && typeof seq === 'number') send({ type: 'applied', seq, error: (err as Error).message });
+      return;
+    }
+    if (!msg) return;
+    if (msg.type === 'apply' || msg.type === 'start')
+      logger.debug('configuration received from the primary', { config_version: msg.snapshot?.version ?? null, ...parts.lastReceived });
+    worker.onMessage(msg);
   });
   // the primary died (or closed the channel): nothing will feed or drain this worker any more
   process.on('disconnect', () => {

@@ -11,7 +11,7 @@ import cluster from 'node:cluster';
 import type { Snapshot } from '@archway/schema';
 import type { HealthReport } from '@archway/sync';
 import { mergeSnapshots, type Logger, type MetricsSnapshot } from '@archway/telemetry';
-import { sendWithParts } from './snapshot-transfer';
+import { PartsSender } from './snapshot-transfer';
 import { isFromWorker, type FromWorker, type ToWorker } from './worker-messages';
 
 /** One worker process as the pool sees it; cluster.Worker in production, any IPC child in specs. */
@@ -21,6 +21,8 @@ export interface WorkerHandle {
   onMessage(fn: (msg: unknown) => void): void;
   onExit(fn: (code: number | null, signal: string | null) => void): void;
   kill(signal: NodeJS.Signals): void;
+  /** forget what was sent to it: the next snapshot goes whole, not as a delta (after it failed an apply) */
+  resync?(): void;
 }
 
 export interface WorkerPoolOptions {
@@ -211,6 +213,7 @@ export class WorkerPool {
       case 'answer': {
         const p = this.#pending.get(msg.seq);
         if (msg.type === 'applied' && msg.error !== null) {
+          w.handle.resync?.(); // the next snapshot goes to it whole, whatever it holds
           if (p) p.errors.push(`worker ${w.handle.pid}: ${msg.error}`);
           else this.#log.error('a worker could not catch up with the current configuration', { pid: w.handle.pid, error: msg.error });
         }
@@ -332,18 +335,21 @@ export function clusterFork(exec: string, logger: Logger, env: Record<string, st
   cluster.setupPrimary({ exec });
   return () => {
     const w = cluster.fork(env);
+    const parts = new PartsSender();
     w.on('error', (err) => logger.debug('worker IPC error', { pid: w.process.pid, err }));
     return {
       get pid() {
         return w.process.pid;
       },
       send: (msg) => {
-        // a snapshot goes in parts, so the worker never JSON-parses megabytes in one go (snapshot-transfer.ts)
-        if (w.isConnected()) sendWithParts((m) => w.send(m as object), msg);
+        // a snapshot goes in parts, so the worker never JSON-parses megabytes in one go, and as a delta
+        // against the one sent before when few entities changed (snapshot-transfer.ts)
+        if (w.isConnected()) parts.send((m) => w.send(m as object), msg);
       },
       onMessage: (fn) => w.on('message', fn),
       onExit: (fn) => w.on('exit', fn),
       kill: (signal) => w.process.kill(signal),
+      resync: () => parts.reset(),
     };
   };
 }

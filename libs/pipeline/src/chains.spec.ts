@@ -66,6 +66,24 @@ describe('plugin chains (Kong precedence)', () => {
     ],
   ]);
 
+  it('compiles one chain for routes that run the same instances (no consumer-scoped plugin), one of its own for a route-scoped one', async () => {
+    const mk = (path: string, svc: Service) => validateEntity<Route>(routeSchema, { paths: [path], service: { id: svc.id } }, 'create');
+    const [a, b, c, d] = [mk('/a', service), mk('/b', service), mk('/c', other), mk('/d', service)];
+    const plugins = [plugin('limit', {}, { tag: 'global' }), plugin('limit', { service: other.id }, { tag: 'other' }), plugin('limit', { route: d.id }, { tag: 'd' })];
+    const chains = compileChains({ config: { services: [service, other], routes: [a, b, c, d], plugins } as unknown as ConfigSet, handlers });
+    expect(chains.forRoute(a)).toBe(chains.forRoute(b));
+    expect(chains.forRoute(c)).not.toBe(chains.forRoute(a));
+    expect(chains.forRoute(d)).not.toBe(chains.forRoute(a));
+    const tags = async (r: Route) => {
+      const ctx = new PluginContext({ requestId: 'r', method: 'GET', clientIp: '127.0.0.1', route: r, service, path: '/', query: '', headers: {}, startedAt: 0 });
+      await runRequestPhases(chains.forRoute(r), ctx);
+      return ran(ctx);
+    };
+    expect(await tags(b)).toEqual(['limit:global']);
+    expect(await tags(c)).toEqual(['limit:other']);
+    expect(await tags(d)).toEqual(['limit:d']);
+  });
+
   it('runs one instance per plugin name, the most specific: route over service over global', async () => {
     const chains = compileChains({
       config: config([plugin('limit', {}, { tag: 'global' }), plugin('limit', { service: service.id }, { tag: 'service' }), plugin('limit', { route: route.id }, { tag: 'route' })]),

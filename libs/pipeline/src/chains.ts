@@ -193,10 +193,33 @@ export function* compileChainsSteps({ config, handlers, logger, node }: CompileC
       [...globals],
     );
 
+  // Without consumer-specific plugins a chain depends only on the instances it runs: routes that resolve
+  // to the same ones (typically all those with global or service plugins only) share one chain.
+  const shared = consumerScoped.size === 0 ? new Map<string, Chain>() : null;
+  // a route no instance names resolves as its service does: once per service
+  const routeScoped = new Set<string>();
+  for (const byScope of instances.values()) for (const { plugin } of byScope.values()) if (plugin.route) routeScoped.add(plugin.route.id);
+  const byService = new Map<string | null, Chain>();
   const chains = new Map<string, Chain>();
-  for (const route of config.routes) {
-    chains.set(route.id, build(route.id, route.service?.id ?? null));
-    yield;
+  for (let i = 0; i < config.routes.length; i++) {
+    const route = config.routes[i];
+    const serviceId = route.service?.id ?? null;
+    if (shared) {
+      const serviceOnly = !routeScoped.has(route.id);
+      let chain = serviceOnly ? byService.get(serviceId) : undefined;
+      if (!chain) {
+        const steps = resolve(route.id, serviceId, null);
+        const k = steps.map((s) => s.plugin.id).join(',');
+        chain = shared.get(k);
+        if (!chain) shared.set(k, (chain = new CompiledChain(steps, null, [...globals])));
+        if (serviceOnly) byService.set(serviceId, chain);
+      }
+      chains.set(route.id, chain);
+      if (i % 64 === 0) yield;
+    } else {
+      chains.set(route.id, build(route.id, serviceId));
+      yield;
+    }
   }
   const noRoute = build(null, null);
   let disposed: Promise<void> | null = null;

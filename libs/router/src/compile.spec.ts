@@ -1,5 +1,6 @@
 import { ArchwayError, ErrorCodes } from '@archway/schema';
-import { compileRouter } from './router';
+import { compileRouter, compileRouterSteps, RouteMatcherCache } from './router';
+import { runSteps } from '@archway/schema';
 import { makeRoute, makeService, request } from './testing/fixtures';
 
 describe('compileRouter: which routes can match', () => {
@@ -79,5 +80,36 @@ describe('compileRouter: which routes can match', () => {
     const svc = makeService();
     const router = compileRouter([makeRoute(svc, { paths: ['/a', '/bb', '~/c'] }), makeRoute(svc, { hosts: ['x.test'] })], [svc]);
     expect(router.size).toBe(2);
+  });
+});
+
+describe('RouteMatcherCache: compiling again after a change', () => {
+  it('compiles only the routes that are new objects, and the result matches as a fresh compile does', () => {
+    const svc = makeService({ name: 'users' });
+    const routes = Array.from({ length: 50 }, (_, i) => makeRoute(svc, { name: `r${i}`, paths: [`/r${i}`] }));
+    const cache = new RouteMatcherCache();
+    const first = runSteps(compileRouterSteps(routes, [svc], cache));
+    expect(cache).toMatchObject({ compiled: 50, reused: 0 });
+    const changed = makeRoute(svc, { name: 'r7', paths: ['/seven'] });
+    const next = [...routes.slice(0, 7), changed, ...routes.slice(8)];
+    const second = runSteps(compileRouterSteps(next, [svc], cache));
+    expect(cache).toMatchObject({ compiled: 1, reused: 49 });
+    const fresh = compileRouter(next, [svc]);
+    for (const path of ['/r3/x', '/seven', '/r7', '/r49'])
+      expect(second.match(request(path))?.route.name ?? null).toBe(fresh.match(request(path))?.route.name ?? null);
+    // the router serving before still answers as it did (the new one ranks copies of the reused matchers)
+    expect(first.match(request('/r7'))?.route.name).toBe('r7');
+    expect(first.match(request('/seven'))).toBeNull();
+  });
+
+  it('compiles a route again when its service object changed', () => {
+    const svc = makeService({ name: 'users', path: '/v1' });
+    const route = makeRoute(svc, { paths: ['/users'] });
+    const cache = new RouteMatcherCache();
+    runSteps(compileRouterSteps([route], [svc], cache));
+    const moved = { ...svc, path: '/v2' };
+    const router = runSteps(compileRouterSteps([route], [moved], cache));
+    expect(cache).toMatchObject({ compiled: 1, reused: 0 });
+    expect(router.match(request('/users/1'))?.upstreamPath).toBe('/v2/1');
   });
 });

@@ -138,6 +138,15 @@ export class Matcher {
   readonly stripPath: boolean;
   readonly servicePath: string | null;
 
+  /**
+   * A new matcher with the same compiled conditions (regexes, hosts, headers are shared: matching does
+   * not change them), for another router: each router ranks its own matchers, so a router being built
+   * never re-ranks the matchers of the one serving.
+   */
+  copy(): Matcher {
+    return new Matcher(this.route, this.service, this.methods, this.hosts, this.headers, this.prefix, this.regex, this.priority, this.pathIndex, this.snis, this.pathKey);
+  }
+
   /** Whether every hosts entry is exact, so the matcher can live in the exact-host table. */
   get exactHostsOnly(): boolean {
     return this.hosts !== null && this.hosts.every((h) => h.kind === HostKind.Exact);

@@ -226,19 +226,47 @@ export function compileRouter(routes: Route[], services: Service[]): Router {
   return runSteps(compileRouterSteps(routes, services));
 }
 
-/** compileRouter, one route per step (see @archway/schema's steps.ts). */
-export function* compileRouterSteps(routes: Route[], services: Service[]): Steps<Router> {
+/**
+ * The matchers compiled for each route object, kept from one compile to the next (a data plane passes
+ * the same cache to every compile): a route object compiled before with the same service object is not
+ * compiled again (its regexes, hosts, headers are reused; see Matcher.copy). Keyed weakly by the route
+ * object: a config whose routes are gone takes its entries with it.
+ */
+export class RouteMatcherCache {
+  readonly #byRoute = new WeakMap<Route, { service: Service; matchers: Matcher[] }>();
+  /** routes compiled / reused by the last compile (for benches and specs) */
+  compiled = 0;
+  reused = 0;
+
+  matchersOf(route: Route, service: Service): Matcher[] {
+    const hit = this.#byRoute.get(route);
+    if (hit !== undefined && hit.service === service) {
+      this.reused++;
+      return hit.matchers.map((m) => m.copy());
+    }
+    this.compiled++;
+    const matchers = compileRoute(route, service);
+    this.#byRoute.set(route, { service, matchers });
+    return matchers;
+  }
+}
+
+/** compileRouter, one route per step (see @archway/schema's steps.ts); `cache` carries compiled routes across compiles. */
+export function* compileRouterSteps(routes: Route[], services: Service[], cache?: RouteMatcherCache): Steps<Router> {
   const servicesById = new Map(services.map((s) => [s.id, s]));
   const matchers: Matcher[] = [];
   let size = 0;
+  if (cache) cache.compiled = cache.reused = 0;
   for (const route of routes) {
     if (!servedHere(route) || route.service === null) continue;
     const service = servicesById.get(route.service.id);
     if (service === undefined) throw foreignKeyViolation('service', { id: route.service.id }, 'services');
     if (service.enabled === false) continue;
-    matchers.push(...compileRoute(route, service));
+    const reused = cache?.reused ?? 0;
+    for (const m of cache ? cache.matchersOf(route, service) : compileRoute(route, service)) matchers.push(m);
     size++;
-    yield;
+    // a compiled route is a step; a reused one costs a copy: one step per 64 of those
+    if (!cache || cache.reused === reused || cache.reused % 64 === 0) yield;
   }
   const ranked = yield* sortSteps(matchers, compareMatchers);
   const index = new RouteIndex();

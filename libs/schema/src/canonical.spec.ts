@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalConfig, configHash, emptyConfig, makeSnapshot } from './canonical';
+import { addDigest, canonicalConfig, canonicalEntity, configHash, configHashFromSum, emptyConfig, EntityDigests, entityDigest, makeSnapshot } from './canonical';
 import { validateEntity } from './entity';
 import { routeSchema } from './entities/route';
 import { serviceSchema } from './entities/service';
@@ -8,8 +8,8 @@ import type { Route, Service } from './types';
 const service = validateEntity<Service>(serviceSchema, { name: 's', url: 'http://a.test' }, 'create', { now: 1 });
 const route = validateEntity<Route>(routeSchema, { paths: ['/a'], service: { id: service.id } }, 'create', { now: 1 });
 
-const EMPTY_HASH = 'b744ec1758db3c8fd7c328dfee8da0cbf056d9f2ac5189cc38d2396aa9ea7208';
-const EXAMPLE_HASH = '52046850d4105452f937815c77d038d455ded434f4f4bf406159b192b50253d6';
+const EMPTY_HASH = '66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925';
+const EXAMPLE_HASH = '45c767bd36eced22f9a450584d4368ba475365b8c47fc57fdfcfa74b850f2a93';
 
 describe('canonical config hash', () => {
   it('is the same whatever the order of entities and keys', () => {
@@ -20,22 +20,41 @@ describe('canonical config hash', () => {
     );
   });
 
-  it('is the SHA-256 of the canonical JSON for a config far larger than one hashed piece (64 KiB), unsorted', () => {
+  it('is the SHA-256 of the sum mod 2^256 of the entities\' digests, each the SHA-256 of "<collection>:<canonical JSON>"', () => {
     const routes: Route[] = [];
-    for (let i = 0; i < 1500; i++) routes.push(validateEntity<Route>(routeSchema, { paths: [`/p${i}`], service: { id: service.id } }, 'create', { now: i }));
+    for (let i = 0; i < 300; i++) routes.push(validateEntity<Route>(routeSchema, { paths: [`/p${i}`], service: { id: service.id } }, 'create', { now: i }));
     const config = { ...emptyConfig(), services: [service], routes: routes.reverse() };
-    expect(canonicalConfig(config).length).toBeGreaterThan(4 * 64 * 1024);
-    expect(configHash(config)).toBe(createHash('sha256').update(canonicalConfig(config)).digest('hex'));
+    let sum = 0n;
+    for (const [kind, list] of [['services', [service]], ['routes', routes]] as const)
+      for (const e of list) sum += BigInt(`0x${createHash('sha256').update(`${kind}:${canonicalEntity(e)}`).digest('hex')}`);
+    const bytes = Buffer.from((sum % (1n << 256n)).toString(16).padStart(64, '0'), 'hex');
+    expect(configHash(config)).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
-  it('gives the same hash with a memo of canonical JSON, and takes an entity it remembers from the memo', () => {
-    const memo = new WeakMap<object, string>();
+  it('updates by adding and taking out digests: one entity changed costs two digests', () => {
+    const other = validateEntity<Route>(routeSchema, { paths: ['/b'], service: { id: service.id } }, 'create', { now: 2 });
+    const changed = { ...route, strip_path: false };
+    let sum = 0n;
+    for (const e of [route, other]) sum = addDigest(sum, entityDigest('routes', canonicalEntity(e)));
+    sum = addDigest(sum, entityDigest('services', canonicalEntity(service)));
+    sum = addDigest(sum, -entityDigest('routes', canonicalEntity(route)));
+    sum = addDigest(sum, entityDigest('routes', canonicalEntity(changed)));
+    expect(configHashFromSum(sum)).toBe(configHash({ services: [service], routes: [changed, other] }));
+  });
+
+  it('with remembered digests gives the same hash, and a changed entity (a new object) is digested anew', () => {
+    const digests = new EntityDigests();
     const config = { services: [service], routes: [route] };
-    expect(configHash(config, memo)).toBe(configHash(config));
-    expect(JSON.parse(memo.get(route) as string)).toEqual(JSON.parse(JSON.stringify(route)));
-    // the memo is trusted for the objects it holds: that is what lets a caller skip re-encoding them
-    memo.set(route, '{"id":"remembered"}');
-    expect(configHash(config, memo)).not.toBe(configHash(config));
+    expect(configHash(config, digests)).toBe(configHash(config));
+    const changed = { services: [service], routes: [{ ...route, strip_path: !route.strip_path }] };
+    expect(configHash(changed, digests)).toBe(configHash(changed));
+    expect(configHash(changed, digests)).not.toBe(configHash(config, digests));
+    expect(makeSnapshot(1, { ...emptyConfig(), ...changed }, digests).hash).toBe(configHash(changed));
+  });
+
+  it('tells the same entity in two collections apart', () => {
+    const e = { id: 'x' } as never;
+    expect(configHash({ services: [e] })).not.toBe(configHash({ routes: [e] }));
   });
 
   it('changes when any field changes', () => {

@@ -1,7 +1,9 @@
-// The canonical encoding of a config: both planes hash exactly these bytes, so a data plane can prove
-// it applied what the control plane built. Keys sorted, entities sorted by id, no insignificant space.
+// The canonical encoding of a config and its hash: both planes hash exactly these bytes, so a data plane
+// can prove it applied what the control plane built. Each entity is encoded alone (keys sorted, no
+// insignificant space) and digested; the config hash is built from the sum of the digests, so it does
+// not depend on the order of entities and a delta (docs/sync-protocol.md) updates it in O(changes).
 import { createHash } from 'node:crypto';
-import { runSteps, sortSteps, type Steps } from './steps';
+import { runSteps, type Steps } from './steps';
 import type { ConfigSet, Snapshot } from './types';
 
 /**
@@ -56,57 +58,95 @@ export function canonicalConfig(config: Partial<ConfigSet>): string {
   return canonicalJson(sorted);
 }
 
-// The collections in the canonical (sorted-key) order of the top-level object.
-const SORTED_COLLECTIONS: readonly ConfigCollection[] = [...CONFIG_COLLECTIONS].sort();
-/** hash.update() is a native call: feed it text in pieces of about this many characters */
-const HASH_CHUNK = 64 * 1024;
+/**
+ * One entity's digest: the SHA-256 of `<collection>:<canonical JSON>`, read as a 256-bit big-endian
+ * unsigned integer. The config hash is built from these alone (configHashFromSum), so a data plane
+ * that holds the digests of its config updates the hash of a changed config in O(changed entities).
+ */
+export function entityDigest(kind: ConfigCollection, canonical: string): bigint {
+  return BigInt(`0x${createHash('sha256').update(`${kind}:${canonical}`).digest('hex')}`);
+}
+
+/** The canonical JSON of one entity (keys sorted, no whitespace). */
+export function canonicalEntity(entity: object): string {
+  return canonicalJson(entity);
+}
 
 /**
- * configHash, one entity per step: the same bytes as canonicalConfig, fed to SHA-256 piece by piece,
- * so a data plane can hash a large config between requests.
+ * Entity digests remembered by object: a snapshot's entities are not changed once built, and a builder
+ * that reuses the validated objects of unchanged rows (the control plane's) gets them for free.
+ */
+export class EntityDigests {
+  readonly #digests = new WeakMap<object, bigint>();
+
+  of(kind: ConfigCollection, entity: object): bigint {
+    let d = this.#digests.get(entity);
+    if (d === undefined) {
+      d = entityDigest(kind, canonicalEntity(entity));
+      this.#digests.set(entity, d);
+    }
+    return d;
+  }
+}
+
+const MOD = 1n << 256n;
+
+/** (a + b) mod 2^256: how digests add up (b may be negative: a digest taken out). */
+export function addDigest(sum: bigint, digest: bigint): bigint {
+  const r = (sum + digest) % MOD;
+  return r < 0n ? r + MOD : r;
+}
+
+/** The config hash from the sum (mod 2^256) of its entities' digests: SHA-256 of the sum's 32 big-endian bytes, hex. */
+export function configHashFromSum(sum: bigint): string {
+  return createHash('sha256').update(Buffer.from(sum.toString(16).padStart(64, '0'), 'hex')).digest('hex');
+}
+
+/**
+ * configHash, one entity per step (a data plane hashes a large config between requests). The hash is
+ * the SHA-256 of the sum, mod 2^256, of every entity's digest (entityDigest): it does not depend on
+ * the order of entities, and a change of one entity changes it by that entity's digests alone (see
+ * docs/sync-protocol.md, "The canonical hash").
  */
 export function* configHashSteps(
   config: Partial<ConfigSet>,
-  /** told each entity's canonical JSON as it is hashed (a data plane remembers them: snapshot-check.ts) */
-  onEntity?: (kind: ConfigCollection, entity: object, canonical: string) => void,
-  /**
-   * Canonical JSON already computed, by entity object: looked up before encoding an entity and filled
-   * with what is encoded. For callers that keep unchanged entities as the same (never mutated) objects
-   * from one config to the next (the control plane's incremental snapshot builds).
-   */
-  memo?: CanonicalMemo,
+  /** told each entity's canonical JSON and digest as it is hashed (a data plane remembers them: snapshot-check.ts) */
+  onEntity?: (kind: ConfigCollection, entity: object, canonical: string, digest: bigint) => void,
 ): Steps<string> {
-  const hash = createHash('sha256');
-  let text = '{';
-  for (let k = 0; k < SORTED_COLLECTIONS.length; k++) {
-    const key = SORTED_COLLECTIONS[k];
-    text += `${k ? ',' : ''}${JSON.stringify(key)}:[`;
-    const list = yield* sortSteps((config[key] ?? []) as { id: string }[], byId);
+  if (onEntity === undefined) return yield* configHashStepsWith(config);
+  let sum = 0n;
+  for (const key of CONFIG_COLLECTIONS) {
+    const list = (config[key] ?? []) as object[];
     for (let i = 0; i < list.length; i++) {
-      let json = memo?.get(list[i]);
-      if (json === undefined) {
-        json = canonicalJson(list[i]);
-        memo?.set(list[i], json);
-      }
-      onEntity?.(key, list[i], json);
-      text += (i ? ',' : '') + json;
-      if (text.length >= HASH_CHUNK) {
-        hash.update(text);
-        text = '';
-      }
+      const json = canonicalJson(list[i]);
+      const digest = entityDigest(key, json);
+      onEntity?.(key, list[i], json, digest);
+      sum += digest;
       yield;
     }
-    text += ']';
   }
-  hash.update(`${text}}`);
-  return hash.digest('hex');
+  return configHashFromSum(sum % MOD);
 }
 
-/** Each entity's canonical JSON, by entity object (see configHashSteps). */
-export type CanonicalMemo = WeakMap<object, string>;
+/**
+ * configHash with each entity's digest taken from `digests` (remembered by object): a builder that
+ * reuses the objects of unchanged entities from one build to the next hashes only the changed ones.
+ */
+function* configHashStepsWith(config: Partial<ConfigSet>, digests?: EntityDigests): Steps<string> {
+  let sum = 0n;
+  for (const key of CONFIG_COLLECTIONS) {
+    const list = (config[key] ?? []) as object[];
+    for (let i = 0; i < list.length; i++) {
+      sum += digests ? digests.of(key, list[i]) : entityDigest(key, canonicalJson(list[i]));
+      yield;
+    }
+  }
+  return configHashFromSum(sum % MOD);
+}
 
-export function configHash(config: Partial<ConfigSet>, memo?: CanonicalMemo): string {
-  return runSteps(configHashSteps(config, undefined, memo));
+/** The canonical hash of `config`; with `digests`, entities hashed before (the same objects) are not hashed again. */
+export function configHash(config: Partial<ConfigSet>, digests?: EntityDigests): string {
+  return runSteps(configHashStepsWith(config, digests));
 }
 
 /**
@@ -117,8 +157,9 @@ export function entityEtag(entity: object): string {
   return createHash('sha256').update(canonicalJson(entity)).digest('hex');
 }
 
-export function makeSnapshot(version: number, config: ConfigSet): Snapshot {
-  return Object.freeze({ version, hash: configHash(config), config });
+/** A frozen snapshot of `config`, hashed (see configHash for `digests`). */
+export function makeSnapshot(version: number, config: ConfigSet, digests?: EntityDigests): Snapshot {
+  return Object.freeze({ version, hash: configHash(config, digests), config });
 }
 
 export function emptyConfig(): ConfigSet {

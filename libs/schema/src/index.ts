@@ -39,3 +39,5 @@ export { targetSchema, normalizeTarget, TARGET_DEFAULT_PORT, type Target } from 
 export { certificateSchema, type Certificate } from './entities/certificate';
 export { sniSchema, type Sni } from './entities/sni';
 export { caCertificateSchema, type CaCertificate } from './entities/ca-certificate';
+export { applyDeltaSteps, ConfigIndex, type AppliedDelta, type ConfigDelta } from './config-delta';
+export { deltaSize, diffByIdentity, diffConfigs, emptyRemoved, patchConfig } from './config-diff';

@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ConfigDelta } from '@archway/schema';
+import { snapshotToProto } from './convert';
 import type { ProtoGrpcType } from './generated/sync';
 import type { ConfigSyncClient, ConfigSyncDefinition } from './generated/archway/sync/v1/ConfigSync';
 import type { SyncRequest } from './generated/archway/sync/v1/SyncRequest';
@@ -97,9 +99,28 @@ export function encodeSnapshotField(snapshot: SyncResponse['snapshot']): Buffer 
 }
 
 /**
+ * A delta's part of a SyncResponse on the wire (its field `delta`), encoded once per published snapshot
+ * for every stream that gets it.
+ */
+export function encodeDeltaField(delta: ConfigDelta): Buffer {
+  const removed: Record<string, string[]> = {};
+  for (const [k, ids] of Object.entries(delta.removed)) if (ids.length) removed[k] = ids;
+  return configSyncService().StreamConfig.responseSerialize({
+    delta: {
+      base_version: delta.baseVersion,
+      base_hash: delta.baseHash,
+      version: delta.version,
+      hash: delta.hash,
+      upserted: snapshotToProto({ version: 0, hash: '', config: delta.upserted }),
+      removed,
+    },
+  });
+}
+
+/**
  * One SyncResponse as bytes: the per-stream fields encoded now, followed by the snapshot field encoded
  * once (protobuf fields may come in any order; a message is the concatenation of its fields).
  */
-export function encodeSyncResponse(head: Omit<SyncResponse, 'snapshot'>, snapshotField: Buffer): Buffer {
+export function encodeSyncResponse(head: Omit<SyncResponse, 'snapshot' | 'delta'>, snapshotField: Buffer): Buffer {
   return Buffer.concat([configSyncService().StreamConfig.responseSerialize(head), snapshotField]);
 }

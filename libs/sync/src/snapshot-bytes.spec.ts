@@ -1,9 +1,9 @@
 // The data plane's decoder of raw SyncResponse bytes gives exactly what gRPC's own deserializer and
 // snapshotFromProto give, for a config with every kind of entity, and hashes the same.
-import { configHash, makeSnapshot, runSteps } from '@archway/schema';
+import { configHash, emptyConfig, emptyRemoved, makeSnapshot, runSteps, type ConfigDelta } from '@archway/schema';
 import { snapshotFromProto, snapshotToProto } from './convert';
-import { configSyncService, encodeSnapshotField, encodeSyncResponse } from './proto';
-import { decodeRawSyncResponse, snapshotFromBytes, snapshotFromBytesSteps } from './snapshot-bytes';
+import { configSyncService, encodeDeltaField, encodeSnapshotField, encodeSyncResponse } from './proto';
+import { decodeRawSyncResponse, deltaFromBytesSteps, snapshotFromBytes, snapshotFromBytesSteps } from './snapshot-bytes';
 import { wholeConfig } from './testing/whole-config';
 import type { SyncResponse__Output } from './generated/archway/sync/v1/SyncResponse';
 
@@ -44,6 +44,28 @@ describe('SyncResponse from raw bytes', () => {
 
   it('a response without a snapshot has none', () => {
     const empty = method.responseSerialize({ version_info: '1', nonce: 'n' });
-    expect(decodeRawSyncResponse(empty)).toEqual({ version_info: '1', nonce: 'n', control_plane_version: '', snapshot: null });
+    expect(decodeRawSyncResponse(empty)).toEqual({ version_info: '1', nonce: 'n', control_plane_version: '', snapshot: null, delta: null });
+  });
+
+  it('a delta travels as SyncResponse.delta and decodes to the same upserts and removals, one step per upsert', () => {
+    const config = wholeConfig();
+    const upserted = emptyConfig();
+    upserted.routes = config.routes.slice(0, 1);
+    upserted.plugins = config.plugins.slice(0, 1);
+    const removed = emptyRemoved();
+    removed.consumers = ['c-1', 'c-2'];
+    const delta: ConfigDelta = { baseVersion: 41, baseHash: 'a'.repeat(64), version: 42, hash: 'b'.repeat(64), upserted, removed };
+    const assembled = encodeSyncResponse({ version_info: '42', nonce: 'n-3', control_plane_version: '9.9.9' }, encodeDeltaField(delta));
+    const raw = decodeRawSyncResponse(assembled);
+    expect(raw).toMatchObject({ version_info: '42', nonce: 'n-3', snapshot: null });
+    if (!raw.delta) throw new Error('the encoded response lost its delta');
+    const steps = deltaFromBytesSteps(raw.delta);
+    let yields = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) yields++;
+    expect(r.value).toEqual(delta);
+    expect(yields).toBe(2);
+    // gRPC's own decoder (an older data plane's) sees a response without a snapshot: it cannot take it for one
+    expect((method.responseDeserialize(assembled) as SyncResponse__Output).snapshot).toBeNull();
   });
 });

@@ -5,7 +5,7 @@
 // steps.ts), with the same loader options, into exactly what snapshotFromProto gives.
 import * as path from 'node:path';
 import protobuf from 'protobufjs';
-import { runSteps, type ConfigSet, type Snapshot, type Steps } from '@archway/schema';
+import { CONFIG_COLLECTIONS, emptyConfig, emptyRemoved, runSteps, type ConfigDelta, type ConfigSet, type Snapshot, type Steps } from '@archway/schema';
 import { ENTITY_FROM_PROTO } from './convert';
 import { int } from './convert-values';
 import { findProtoRoot, PROTO_LOADER_OPTIONS, SYNC_PROTO_FILES } from './proto';
@@ -16,6 +16,8 @@ export interface RawSyncResponse {
   nonce: string;
   control_plane_version: string;
   snapshot: Uint8Array | null;
+  /** SyncResponse.delta, undecoded (null when absent) */
+  delta: Uint8Array | null;
 }
 
 const WIRE_LEN = 2;
@@ -34,6 +36,7 @@ interface EntityField {
 
 interface SnapshotTypes {
   snapshot: protobuf.Type;
+  removed: protobuf.Type;
   /** Snapshot field number -> the collection it carries */
   entities: Map<number, EntityField>;
 }
@@ -54,23 +57,25 @@ function snapshotTypes(): SnapshotTypes {
     if (field.repeated && fromProto !== undefined && field.resolvedType instanceof protobuf.Type)
       entities.set(field.id, { collection: field.name as keyof ConfigSet, type: field.resolvedType, fromProto });
   }
-  return (types = { snapshot, entities });
+  return (types = { snapshot, removed: root.lookupType('archway.sync.v1.RemovedIds'), entities });
 }
 
 /** Reads a SyncResponse's top-level fields; the snapshot stays undecoded (a view of `bytes`). */
 export function decodeRawSyncResponse(bytes: Uint8Array): RawSyncResponse {
-  const out: RawSyncResponse = { version_info: '', nonce: '', control_plane_version: '', snapshot: null };
+  const out: RawSyncResponse = { version_info: '', nonce: '', control_plane_version: '', snapshot: null, delta: null };
   const r = protobuf.Reader.create(bytes);
   while (r.pos < r.len) {
     const tag = r.uint32();
     const field = tag >>> 3;
-    if ((tag & 7) !== WIRE_LEN || field < 1 || field > 4) {
+    if ((tag & 7) !== WIRE_LEN || field < 1 || field > 5) {
       r.skipType(tag & 7);
       continue;
     }
-    if (field === 3) {
+    if (field === 3 || field === 5) {
       const len = r.uint32();
-      out.snapshot = bytes.subarray(r.pos, r.pos + len);
+      const value = bytes.subarray(r.pos, r.pos + len);
+      if (field === 3) out.snapshot = value;
+      else out.delta = value;
       r.skip(len);
     } else {
       const value = r.string();
@@ -112,4 +117,49 @@ export function* snapshotFromBytesSteps(bytes: Uint8Array): Steps<Snapshot> {
 /** snapshotFromBytesSteps at once. */
 export function snapshotFromBytes(bytes: Uint8Array): Snapshot {
   return runSteps(snapshotFromBytesSteps(bytes));
+}
+
+/** SnapshotDelta bytes -> the delta, its upserted entities decoded one per step. */
+export function* deltaFromBytesSteps(bytes: Uint8Array): Steps<ConfigDelta> {
+  const { removed: removedType } = snapshotTypes();
+  let baseVersion = '0';
+  let version = '0';
+  let baseHash = '';
+  let hash = '';
+  let upserted: ConfigSet | null = null;
+  let removed = emptyRemoved();
+  const r = protobuf.Reader.create(bytes);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (wire === 0 && (field === 1 || field === 3)) {
+      const v = r.uint64().toString();
+      if (field === 1) baseVersion = v;
+      else version = v;
+    } else if (wire === WIRE_LEN && (field === 2 || field === 4)) {
+      const v = r.string();
+      if (field === 2) baseHash = v;
+      else hash = v;
+    } else if (wire === WIRE_LEN && field === 5) {
+      const len = r.uint32();
+      const part = bytes.subarray(r.pos, r.pos + len);
+      r.skip(len);
+      upserted = (yield* snapshotFromBytesSteps(part)).config;
+    } else if (wire === WIRE_LEN && field === 6) {
+      const len = r.uint32();
+      const msg = removedType.toObject(removedType.decode(bytes.subarray(r.pos, r.pos + len)), CONVERSION) as Record<string, string[]>;
+      r.skip(len);
+      removed = emptyRemoved();
+      for (const k of CONFIG_COLLECTIONS) removed[k] = msg[k] ?? [];
+    } else r.skipType(wire);
+  }
+  return {
+    baseVersion: int(baseVersion, 'delta.base_version'),
+    baseHash,
+    version: int(version, 'delta.version'),
+    hash,
+    upserted: upserted ?? emptyConfig(),
+    removed,
+  };
 }

@@ -2,12 +2,12 @@
 // the newest snapshot to every connected data plane and records what each one serves. Plain class; the
 // Nest module wraps it. Per-stream rules live in sync-session.ts.
 import * as grpc from '@grpc/grpc-js';
-import type { Snapshot } from '@archway/schema';
-import { configSyncServiceSendingBytes, encodeSnapshotField, snapshotToProto } from '@archway/sync';
+import { deltaSize, diffConfigs, EntityDigests, type Snapshot } from '@archway/schema';
+import { configSyncServiceSendingBytes, encodeDeltaField, encodeSnapshotField, snapshotToProto } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
 import { DataPlaneRegistry, type DataPlaneStatus } from './data-plane-registry';
 import { ReportedHealth } from './reported-health';
-import { SyncSession, type SessionContext, type SyncCall } from './sync-session';
+import { SyncSession, type EncodedDelta, type SessionContext, type SyncCall, type SyncSent } from './sync-session';
 
 export interface SyncServerOptions {
   logger: Logger;
@@ -32,8 +32,15 @@ export class SyncServer {
   readonly #sessions = new Set<SyncSession>();
   /** each snapshot's bytes on the wire, encoded once however many streams it goes to */
   readonly #encoded = new WeakMap<Snapshot, Buffer>();
+  /** each snapshot's delta from the one published before it, computed and encoded once (null: none worth sending) */
+  readonly #deltas = new WeakMap<Snapshot, EncodedDelta | null>();
+  /** entity digests by object, so a diff compares only entities the builder did not reuse */
+  readonly #digests = new EntityDigests();
+  readonly #sent: SyncSent = { snapshots: 0, deltas: 0, snapshotBytes: 0, deltaBytes: 0 };
   readonly #context: SessionContext;
   #latest: Snapshot | null = null;
+  /** the snapshot published just before #latest: the base of #latest's delta */
+  #previous: Snapshot | null = null;
   #server: grpc.Server | null = null;
 
   constructor(opts: SyncServerOptions) {
@@ -45,6 +52,8 @@ export class SyncServer {
       registry: this.#registry,
       latest: () => this.#latest,
       encode: (snapshot) => this.#encode(snapshot),
+      delta: (snapshot) => this.#delta(snapshot),
+      sent: this.#sent,
       closed: (session) => this.#sessions.delete(session),
     };
   }
@@ -80,6 +89,7 @@ export class SyncServer {
       return;
     }
     if (current && current.version === snapshot.version && current.hash === snapshot.hash) return;
+    this.#previous = current;
     this.#latest = snapshot;
     for (const session of this.#sessions) session.offer();
   }
@@ -92,6 +102,11 @@ export class SyncServer {
   /** The newest published snapshot, or null. */
   latest(): Snapshot | null {
     return this.#latest;
+  }
+
+  /** What went out on all streams since start: whole snapshots and deltas, counts and bytes. */
+  sent(): Readonly<SyncSent> {
+    return { ...this.#sent };
   }
 
   /** Every data plane seen since start, connected or not (GET /clustering/data-planes). */
@@ -119,6 +134,32 @@ export class SyncServer {
 
   #accept(call: SyncCall): void {
     this.#sessions.add(new SyncSession(call, this.#context));
+  }
+
+  /**
+   * The delta that turns the snapshot published before `snapshot` into it, encoded once for every
+   * stream; null when there is none (the first snapshot, an older one) or when it would change as many
+   * entities as the snapshot holds (the whole snapshot is then no larger).
+   */
+  #delta(snapshot: Snapshot): EncodedDelta | null {
+    if (snapshot !== this.#latest || !this.#previous) return null;
+    const cached = this.#deltas.get(snapshot);
+    if (cached !== undefined) return cached;
+    const base = this.#previous;
+    const started = performance.now();
+    const changes = diffConfigs(base.config, snapshot.config, this.#digests);
+    let total = 0;
+    for (const list of Object.values(snapshot.config)) total += (list as unknown[]).length;
+    const size = deltaSize(changes);
+    let encoded: EncodedDelta | null = null;
+    if (size < total) {
+      const bytes = encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: snapshot.version, hash: snapshot.hash, ...changes });
+      const full = this.#encoded.get(snapshot);
+      if (!full || bytes.length < full.length) encoded = { baseVersion: base.version, baseHash: base.hash, bytes, entities: size };
+    }
+    this.#deltas.set(snapshot, encoded);
+    this.#log.debug('snapshot delta computed', { version: snapshot.version, base_version: base.version, entities: size, bytes: encoded?.bytes.length ?? null, ms: Math.round(performance.now() - started) });
+    return encoded;
   }
 
   #encode(snapshot: Snapshot): Buffer {

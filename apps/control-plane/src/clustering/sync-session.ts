@@ -4,7 +4,10 @@
 //    and it is always the newest snapshot at that moment (latest wins, never a backlog);
 //  * a snapshot is sent only when its hash differs from what the data plane serves;
 //  * only a request naming the outstanding nonce counts as ACK/NACK; anything else is stale;
-//  * a NACKed hash is not sent again on this stream; a newer snapshot (another hash) is.
+//  * a NACKed hash is not sent again on this stream; a newer snapshot (another hash) is;
+//  * a data plane that announced the "delta" capability and ACKed, on this stream, exactly the base of
+//    the newest snapshot's delta gets the delta instead of the whole snapshot; a NACKed delta is
+//    followed by the whole snapshot of the same version.
 import * as grpc from '@grpc/grpc-js';
 import type { Snapshot } from '@archway/schema';
 import { encodeSyncResponse, formatVersionInfo, newNonce, parseVersionInfo, type ErrorDetail__Output, type SyncRequest__Output, type SyncResponse } from '@archway/sync';
@@ -22,8 +25,31 @@ export interface SessionContext {
   latest(): Snapshot | null;
   /** the snapshot's field of a SyncResponse, encoded once per snapshot for all streams (encodeSnapshotField) */
   encode(snapshot: Snapshot): Buffer;
+  /** the delta from the snapshot published before `snapshot`, encoded once for all streams; null if none */
+  delta(snapshot: Snapshot): EncodedDelta | null;
+  /** counts what the streams sent (whole snapshots, deltas) */
+  sent: SyncSent;
   closed(session: SyncSession): void;
 }
+
+/** A delta ready to send: the SyncResponse field `delta`, and the config it applies to. */
+export interface EncodedDelta {
+  baseVersion: number;
+  baseHash: string;
+  bytes: Buffer;
+  /** entities upserted + removed */
+  entities: number;
+}
+
+export interface SyncSent {
+  snapshots: number;
+  deltas: number;
+  snapshotBytes: number;
+  deltaBytes: number;
+}
+
+/** The SyncRequest.node.capabilities value of a data plane that applies deltas. */
+export const DELTA_CAPABILITY = 'delta';
 
 export const MISSING_NODE_MESSAGE =
   'the first SyncRequest of a stream must carry node.id (the data plane node identity); see docs/sync-protocol.md';
@@ -44,8 +70,14 @@ export class SyncSession {
   #nodeId: string | null = null;
   /** the hash the data plane serves, as it last reported it */
   #servedHash: string | null = null;
-  #outstanding: { nonce: string; snapshot: Snapshot } | null = null;
+  #outstanding: { nonce: string; snapshot: Snapshot; delta: boolean } | null = null;
   #nackedHash: string | null = null;
+  /** the data plane listed the "delta" capability */
+  #acceptsDelta = false;
+  /** it ACKed a response on this stream (deltas go only to a data plane whose served config this stream saw it apply) */
+  #acked = false;
+  /** the hash whose delta the data plane rejected: that version goes out whole */
+  #deltaNackedHash: string | null = null;
   #writing = false;
   #closed = false;
 
@@ -70,20 +102,34 @@ export class SyncSession {
     const snapshot = this.#ctx.latest();
     if (!snapshot || snapshot.hash === this.#servedHash || snapshot.hash === this.#nackedHash) return;
     const nonce = newNonce();
-    this.#outstanding = { nonce, snapshot };
+    const delta = this.#deltaFor(snapshot);
+    this.#outstanding = { nonce, snapshot, delta: delta !== null };
     this.#writing = true;
-    // only the small per-stream fields are encoded here: the snapshot's bytes are shared by every stream
-    const msg = encodeSyncResponse(
-      { version_info: formatVersionInfo(snapshot.version), nonce, control_plane_version: this.#ctx.softwareVersion },
-      this.#ctx.encode(snapshot),
-    );
-    this.#log.debug('sending config', { version: snapshot.version, hash: snapshot.hash, nonce });
+    // only the small per-stream fields are encoded here: the snapshot's (or delta's) bytes are shared by every stream
+    const body = delta ? delta.bytes : this.#ctx.encode(snapshot);
+    const msg = encodeSyncResponse({ version_info: formatVersionInfo(snapshot.version), nonce, control_plane_version: this.#ctx.softwareVersion }, body);
+    const sent = this.#ctx.sent;
+    if (delta) {
+      sent.deltas++;
+      sent.deltaBytes += msg.length;
+    } else {
+      sent.snapshots++;
+      sent.snapshotBytes += msg.length;
+    }
+    this.#log.debug('sending config', { version: snapshot.version, hash: snapshot.hash, nonce, delta: delta !== null, bytes: msg.length });
     // The write callback fires once grpc-js has handed the message to HTTP/2; until then (a backed-up
     // stream) nothing else is queued, so a slow reader only ever gets the newest snapshot next.
     this.#call.write(msg, () => {
       this.#writing = false;
       this.offer();
     });
+  }
+
+  /** The delta to send instead of `snapshot`, when this data plane takes deltas and serves exactly its base. */
+  #deltaFor(snapshot: Snapshot): EncodedDelta | null {
+    if (!this.#acceptsDelta || !this.#acked || snapshot.hash === this.#deltaNackedHash) return null;
+    const delta = this.#ctx.delta(snapshot);
+    return delta && delta.baseHash === this.#servedHash ? delta : null;
   }
 
   /** Ends the stream with a status, e.g. when the control plane shuts down. */
@@ -103,9 +149,9 @@ export class SyncSession {
       this.#log.debug('request with stale nonce ignored', { response_nonce: req.response_nonce });
       return;
     }
-    const sent = this.#outstanding.snapshot;
+    const { snapshot: sent, delta } = this.#outstanding;
     this.#outstanding = null;
-    if (req.error_detail) this.#onNack(this.#nodeId, req, req.error_detail, sent);
+    if (req.error_detail) this.#onNack(this.#nodeId, req, req.error_detail, sent, delta);
     else this.#onAck(this.#nodeId, req, sent);
     this.offer();
   }
@@ -118,6 +164,7 @@ export class SyncSession {
       return;
     }
     this.#nodeId = node.id;
+    this.#acceptsDelta = (node.capabilities ?? []).includes(DELTA_CAPABILITY);
     this.#servedHash = req.config_hash || null;
     this.#log = this.#log.child({ node_id: node.id });
     const info = { id: node.id, hostname: node.hostname, zone: node.zone, version: node.software_version, labels: node.labels };
@@ -135,13 +182,16 @@ export class SyncSession {
   #onAck(id: string, req: SyncRequest__Output, sent: Snapshot): void {
     this.#servedHash = req.config_hash || sent.hash;
     this.#nackedHash = null;
+    this.#acked = true;
     const version = parseVersionInfo(req.version_info) ?? sent.version;
     this.#ctx.registry.update(this, id, { sync_status: 'normal', config_version: version, config_hash: this.#servedHash });
     this.#log.info('data plane applied config', { version, hash: this.#servedHash });
   }
 
-  #onNack(id: string, req: SyncRequest__Output, detail: ErrorDetail__Output, sent: Snapshot): void {
-    this.#nackedHash = sent.hash;
+  #onNack(id: string, req: SyncRequest__Output, detail: ErrorDetail__Output, sent: Snapshot, delta: boolean): void {
+    // a rejected delta is followed by the whole snapshot; a rejected snapshot is not sent again
+    if (delta) this.#deltaNackedHash = sent.hash;
+    else this.#nackedHash = sent.hash;
     this.#servedHash = req.config_hash || null;
     this.#ctx.registry.update(this, id, {
       sync_status: 'config_nack',
@@ -149,7 +199,7 @@ export class SyncSession {
       config_hash: this.#servedHash,
       last_error: { code: detail.code, message: detail.message, config_version: sent.version, config_hash: sent.hash, at: Math.floor(Date.now() / 1000) },
     });
-    this.#log.warn('data plane rejected config', { version: sent.version, hash: sent.hash, error: detail.message, code: detail.code });
+    this.#log.warn('data plane rejected config', { version: sent.version, hash: sent.hash, delta, error: detail.message, code: detail.code });
   }
 
   #finish(err: Error | null): void {

@@ -12,10 +12,10 @@ import { pluginSchema } from '@archway/plugins';
 import {
   IncrementalConfig,
   configHash,
+  EntityDigests,
   entityKey,
   validateConfig,
   validateStored,
-  type CanonicalMemo,
   type ConfigCollection,
   type ConfigSet,
   type EntityChange,
@@ -58,7 +58,7 @@ export class SnapshotBuilder {
   /** `${kind}:${id}` -> the row's revision and the entity validated from it (for full builds) */
   #validated = new Map<string, { rev: string; entity: StoredEntity }>();
   /** canonical JSON by entity object: unchanged entities are the same objects from build to build */
-  readonly #canonical: CanonicalMemo = new WeakMap();
+  readonly #canonical = new EntityDigests();
   #last: { snapshot: BuiltSnapshot; index: IncrementalConfig } | null = null;
   #fullWanted: string | null = null;
   #info: BuildInfo = { mode: 'full', rows: 0 };

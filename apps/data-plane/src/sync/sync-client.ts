@@ -4,17 +4,21 @@
 // capped exponential backoff and full jitter; the data plane keeps serving what it has meanwhile.
 // A snapshot is decoded from its bytes and checked (hash, validation: snapshot-check.ts) here, once,
 // in time slices (time-slices.ts), so a large one does not stall the proxy sharing this event loop;
-// apply() receives it checked.
+// apply() receives it checked. A delta (the "delta" capability, announced in the hello) is applied to
+// the last snapshot that passed and checked in O(changes); apply() receives the resulting whole snapshot.
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { pluginSchema } from '@archway/plugins';
-import type { PluginLookup, Snapshot, Steps } from '@archway/schema';
+import type { PluginLookup, Snapshot } from '@archway/schema';
 import {
-  Backoff, decodeRawSyncResponse, formatVersionInfo, openRawConfigStream, snapshotFromBytesSteps,
+  Backoff, decodeRawSyncResponse, formatVersionInfo, openRawConfigStream,
   type HealthReport, type RawConfigStream, type RawSyncResponse, type SyncRequest,
 } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
-import { SnapshotChecker, type CheckedSnapshot } from '../snapshot-check';
+import type { CheckedSnapshot } from '../snapshot-check';
+import { ConfigReceiver, type ReceivedConfig, type SyncReceived } from './config-receiver';
+
+export type { ReceivedConfig, SyncReceived };
 import { runInSlices } from '../time-slices';
 import { LatestOnly } from './latest-only';
 
@@ -51,6 +55,8 @@ export interface SyncClientOptions {
   connectTimeoutMs?: number;
   /** largest snapshot accepted (default 256 MiB; gRPC's own default of 4 MiB is too small for big configs) */
   maxMessageBytes?: number;
+  /** announce the "delta" capability: the control plane may send deltas (default true; false behaves as older data planes) */
+  deltas?: boolean;
 }
 
 /** One dial of one control plane. */
@@ -66,7 +72,12 @@ interface Attempt {
 interface Received {
   attempt: Attempt;
   response: RawSyncResponse;
+  /** the response's size on the wire */
+  bytes: number;
 }
+
+/** SyncRequest.node.capabilities: this data plane applies SyncResponse.delta */
+const DELTA_CAPABILITY = 'delta';
 
 /** gRPC's INVALID_ARGUMENT: the config was rejected. */
 const NACK_CODE = grpc.status.INVALID_ARGUMENT;
@@ -76,8 +87,8 @@ export class SyncClient extends EventEmitter {
   readonly #log: Logger;
   readonly #backoff: Backoff;
   readonly #queue: LatestOnly<Received>;
-  /** remembers the last snapshot's entities, so only changed ones are validated again */
-  readonly #checker: SnapshotChecker;
+  /** decodes and checks what arrives (snapshots, deltas) and counts it */
+  readonly #receiver: ConfigReceiver;
   #state: SyncState = 'disconnected';
   #index = 0;
   #attempt: Attempt | null = null;
@@ -92,7 +103,7 @@ export class SyncClient extends EventEmitter {
     this.#log = opts.logger;
     this.#backoff = new Backoff(opts.backoff);
     this.#queue = new LatestOnly((r) => this.#handle(r));
-    this.#checker = new SnapshotChecker(opts.plugins ?? pluginSchema);
+    this.#receiver = new ConfigReceiver(opts.plugins ?? pluginSchema);
   }
 
   get state(): SyncState {
@@ -104,10 +115,15 @@ export class SyncClient extends EventEmitter {
     return this.#attempt?.address ?? null;
   }
 
+  /** What arrived since start (whole snapshots and deltas): for metrics and specs. */
+  get received(): Readonly<SyncReceived> {
+    return this.#receiver.received;
+  }
+
   /** 'state': the connection state changed; 'config': a snapshot was answered, 'ack' (applied) or 'nack' */
   override on(event: 'state', listener: (state: SyncState) => void): this;
-  override on(event: 'config', listener: (result: 'ack' | 'nack') => void): this;
-  override on(event: 'state' | 'config', listener: ((state: SyncState) => void) | ((result: 'ack' | 'nack') => void)): this {
+  override on(event: 'config', listener: (result: 'ack' | 'nack', received: ReceivedConfig) => void): this;
+  override on(event: 'state' | 'config', listener: ((state: SyncState) => void) | ((result: 'ack' | 'nack', received: ReceivedConfig) => void)): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
 
@@ -177,7 +193,7 @@ export class SyncClient extends EventEmitter {
         call.cancel();
         return;
       }
-      this.#queue.offer({ attempt, response });
+      this.#queue.offer({ attempt, response, bytes: bytes.length });
     });
     call.on('error', () => undefined); // the 'status' event below reports every ending, errors included
     call.on('status', (s: grpc.StatusObject) => this.#ended(attempt, `${grpc.status[s.code] ?? s.code}: ${s.details}`));
@@ -188,7 +204,14 @@ export class SyncClient extends EventEmitter {
     const { node } = this.#opts;
     const served = this.#served();
     return {
-      node: { id: node.id, hostname: node.hostname, zone: node.zone, software_version: node.version, labels: node.labels },
+      node: {
+        id: node.id,
+        hostname: node.hostname,
+        zone: node.zone,
+        software_version: node.version,
+        labels: node.labels,
+        capabilities: this.#opts.deltas === false ? [] : [DELTA_CAPABILITY],
+      },
       version_info: formatVersionInfo(served?.version),
       config_hash: served?.hash ?? '',
       health_report: this.#health,
@@ -239,35 +262,26 @@ export class SyncClient extends EventEmitter {
   }
 
   /** Applies one received snapshot, then ACKs it, or NACKs it with the reason. Never rejects. */
-  async #handle({ attempt, response }: Received): Promise<void> {
+  async #handle({ attempt, response, bytes: size }: Received): Promise<void> {
     // A response from a stream that already ended cannot be ACKed; the next stream reports what we serve
     // and gets whatever is newer then.
     if (this.#attempt !== attempt) return;
     let applied: CheckedSnapshot | null = null;
+    const kind = this.#receiver.count(response, size);
     try {
-      const bytes = response.snapshot;
-      if (!bytes) throw new Error('response carries no snapshot');
-      applied = await runInSlices(this.#receive(bytes));
+      applied = await runInSlices(this.#receiver.receiveSteps(response, () => this.#served()));
       if (applied) await this.#opts.apply(applied);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.#log.warn('configuration rejected; keeping the current one', { version: response.version_info, error: message });
-      this.#reply(attempt, response.nonce, { code: NACK_CODE, message });
+      this.#log.warn('configuration rejected; keeping the current one', { version: response.version_info, kind: kind.kind, error: message });
+      this.#reply(attempt, response.nonce, { code: NACK_CODE, message }, kind);
       return;
     }
-    this.#log.debug('configuration acknowledged', { version: response.version_info });
-    this.#reply(attempt, response.nonce, null, applied ?? undefined);
+    this.#log.debug('configuration acknowledged', { version: response.version_info, kind: kind.kind });
+    this.#reply(attempt, response.nonce, null, kind, applied ?? undefined);
   }
 
-  /** Decodes and checks a snapshot; null when it is the one served already (nothing to apply). */
-  *#receive(bytes: Uint8Array): Steps<CheckedSnapshot | null> {
-    const snapshot = yield* snapshotFromBytesSteps(bytes);
-    const served = this.#served();
-    if (served && served.version === snapshot.version && served.hash === snapshot.hash) return null;
-    return yield* this.#checker.checkSteps(snapshot);
-  }
-
-  #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, applied?: Snapshot): void {
+  #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, received: ReceivedConfig, applied?: Snapshot): void {
     if (this.#attempt !== attempt) return;
     const served = applied ? { version: applied.version, hash: applied.hash } : this.#served();
     this.#send(attempt, {
@@ -276,7 +290,7 @@ export class SyncClient extends EventEmitter {
       response_nonce: nonce,
       error_detail: error,
     });
-    this.emit('config', error ? 'nack' : 'ack');
+    this.emit('config', error ? 'nack' : 'ack', received);
   }
 
   #send(attempt: Attempt, request: SyncRequest): void {

@@ -28,9 +28,11 @@ import type { Node as _archway_sync_v1_Node, Node__Output as _archway_sync_v1_No
 import type { PassiveHealthy as _archway_sync_v1_PassiveHealthy, PassiveHealthy__Output as _archway_sync_v1_PassiveHealthy__Output } from './archway/sync/v1/PassiveHealthy';
 import type { PassiveUnhealthy as _archway_sync_v1_PassiveUnhealthy, PassiveUnhealthy__Output as _archway_sync_v1_PassiveUnhealthy__Output } from './archway/sync/v1/PassiveUnhealthy';
 import type { Plugin as _archway_sync_v1_Plugin, Plugin__Output as _archway_sync_v1_Plugin__Output } from './archway/sync/v1/Plugin';
+import type { RemovedIds as _archway_sync_v1_RemovedIds, RemovedIds__Output as _archway_sync_v1_RemovedIds__Output } from './archway/sync/v1/RemovedIds';
 import type { Route as _archway_sync_v1_Route, Route__Output as _archway_sync_v1_Route__Output } from './archway/sync/v1/Route';
 import type { Service as _archway_sync_v1_Service, Service__Output as _archway_sync_v1_Service__Output } from './archway/sync/v1/Service';
 import type { Snapshot as _archway_sync_v1_Snapshot, Snapshot__Output as _archway_sync_v1_Snapshot__Output } from './archway/sync/v1/Snapshot';
+import type { SnapshotDelta as _archway_sync_v1_SnapshotDelta, SnapshotDelta__Output as _archway_sync_v1_SnapshotDelta__Output } from './archway/sync/v1/SnapshotDelta';
 import type { Sni as _archway_sync_v1_Sni, Sni__Output as _archway_sync_v1_Sni__Output } from './archway/sync/v1/Sni';
 import type { StringList as _archway_sync_v1_StringList, StringList__Output as _archway_sync_v1_StringList__Output } from './archway/sync/v1/StringList';
 import type { SyncRequest as _archway_sync_v1_SyncRequest, SyncRequest__Output as _archway_sync_v1_SyncRequest__Output } from './archway/sync/v1/SyncRequest';
@@ -77,9 +79,11 @@ export interface ProtoGrpcType {
         PassiveHealthy: MessageTypeDefinition<_archway_sync_v1_PassiveHealthy, _archway_sync_v1_PassiveHealthy__Output>
         PassiveUnhealthy: MessageTypeDefinition<_archway_sync_v1_PassiveUnhealthy, _archway_sync_v1_PassiveUnhealthy__Output>
         Plugin: MessageTypeDefinition<_archway_sync_v1_Plugin, _archway_sync_v1_Plugin__Output>
+        RemovedIds: MessageTypeDefinition<_archway_sync_v1_RemovedIds, _archway_sync_v1_RemovedIds__Output>
         Route: MessageTypeDefinition<_archway_sync_v1_Route, _archway_sync_v1_Route__Output>
         Service: MessageTypeDefinition<_archway_sync_v1_Service, _archway_sync_v1_Service__Output>
         Snapshot: MessageTypeDefinition<_archway_sync_v1_Snapshot, _archway_sync_v1_Snapshot__Output>
+        SnapshotDelta: MessageTypeDefinition<_archway_sync_v1_SnapshotDelta, _archway_sync_v1_SnapshotDelta__Output>
         Sni: MessageTypeDefinition<_archway_sync_v1_Sni, _archway_sync_v1_Sni__Output>
         StringList: MessageTypeDefinition<_archway_sync_v1_StringList, _archway_sync_v1_StringList__Output>
         SyncRequest: MessageTypeDefinition<_archway_sync_v1_SyncRequest, _archway_sync_v1_SyncRequest__Output>

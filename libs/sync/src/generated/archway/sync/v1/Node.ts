@@ -20,6 +20,12 @@ export interface Node {
    */
   'software_version'?: (string);
   'labels'?: ({[key: string]: string});
+  /**
+   * protocol features this data plane understands; the CP uses a feature only when it is listed here.
+   * "delta": the DP applies SyncResponse.delta (incremental updates); without it the CP sends only
+   * whole snapshots.
+   */
+  'capabilities'?: (string)[];
 }
 
 /**
@@ -40,4 +46,10 @@ export interface Node__Output {
    */
   'software_version': (string);
   'labels': ({[key: string]: string});
+  /**
+   * protocol features this data plane understands; the CP uses a feature only when it is listed here.
+   * "delta": the DP applies SyncResponse.delta (incremental updates); without it the CP sends only
+   * whole snapshots.
+   */
+  'capabilities': (string)[];
 }

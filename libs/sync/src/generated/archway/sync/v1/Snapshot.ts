@@ -26,7 +26,8 @@ export interface Snapshot {
    */
   'version'?: (number | string | Long);
   /**
-   * sha256 hex of the canonical JSON encoding of the config (every collection below).
+   * the canonical hash of the config (every collection below): SHA-256 of the sum mod 2^256 of the
+   * entities' digests, see docs/sync-protocol.md "The canonical hash". 64 lower-case hex characters.
    */
   'hash'?: (string);
   'services'?: (_archway_sync_v1_Service)[];
@@ -54,7 +55,8 @@ export interface Snapshot__Output {
    */
   'version': (string);
   /**
-   * sha256 hex of the canonical JSON encoding of the config (every collection below).
+   * the canonical hash of the config (every collection below): SHA-256 of the sum mod 2^256 of the
+   * entities' digests, see docs/sync-protocol.md "The canonical hash". 64 lower-case hex characters.
    */
   'hash': (string);
   'services': (_archway_sync_v1_Service__Output)[];

@@ -2,6 +2,7 @@
 // Original file: proto/archway/sync/v1/sync.proto
 
 import type { Snapshot as _archway_sync_v1_Snapshot, Snapshot__Output as _archway_sync_v1_Snapshot__Output } from '../../../archway/sync/v1/Snapshot';
+import type { SnapshotDelta as _archway_sync_v1_SnapshotDelta, SnapshotDelta__Output as _archway_sync_v1_SnapshotDelta__Output } from '../../../archway/sync/v1/SnapshotDelta';
 
 /**
  * Control plane -> data plane.
@@ -15,11 +16,19 @@ export interface SyncResponse {
    * fresh for every response; valid only on this stream
    */
   'nonce'?: (string);
+  /**
+   * the whole config; absent when `delta` is set
+   */
   'snapshot'?: (_archway_sync_v1_Snapshot | null);
   /**
    * the CP's Archway software version, for diagnostics
    */
   'control_plane_version'?: (string);
+  /**
+   * present => an incremental update instead of `snapshot`, sent only to a DP that listed the "delta"
+   * capability and ACKed exactly `delta.base_version`/`delta.base_hash` on this stream
+   */
+  'delta'?: (_archway_sync_v1_SnapshotDelta | null);
 }
 
 /**
@@ -34,9 +43,17 @@ export interface SyncResponse__Output {
    * fresh for every response; valid only on this stream
    */
   'nonce': (string);
+  /**
+   * the whole config; absent when `delta` is set
+   */
   'snapshot': (_archway_sync_v1_Snapshot__Output | null);
   /**
    * the CP's Archway software version, for diagnostics
    */
   'control_plane_version': (string);
+  /**
+   * present => an incremental update instead of `snapshot`, sent only to a DP that listed the "delta"
+   * capability and ACKed exactly `delta.base_version`/`delta.base_hash` on this stream
+   */
+  'delta': (_archway_sync_v1_SnapshotDelta__Output | null);
 }

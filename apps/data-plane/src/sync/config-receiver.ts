@@ -1,0 +1,66 @@
+// What the sync client does with a response's config before apply(): decode it (a whole snapshot, or a
+// delta: docs/sync-protocol.md "Deltas") and check it, once, in steps (time-slices.ts runs them between
+// requests). It keeps the checker, whose memory of the last config that passed makes a delta cheap, and
+// counts what arrived, by kind and bytes.
+import type { PluginLookup, Steps } from '@archway/schema';
+import { deltaFromBytesSteps, snapshotFromBytesSteps, type RawSyncResponse } from '@archway/sync';
+import { SnapshotChecker, type CheckedSnapshot } from '../snapshot-check';
+
+/** One configuration as it arrived: a whole snapshot or a delta, and its size on the wire. */
+export interface ReceivedConfig {
+  kind: 'snapshot' | 'delta';
+  bytes: number;
+}
+
+/** What arrived from the control planes since start: whole snapshots and deltas, counts and bytes. */
+export interface SyncReceived {
+  snapshots: number;
+  deltas: number;
+  snapshotBytes: number;
+  deltaBytes: number;
+}
+
+type Served = { version: number; hash: string } | null;
+
+export class ConfigReceiver {
+  /** remembers the last config that passed, so only changed entities are validated again and deltas apply to it */
+  readonly #checker: SnapshotChecker;
+  readonly #received: SyncReceived = { snapshots: 0, deltas: 0, snapshotBytes: 0, deltaBytes: 0 };
+
+  constructor(plugins: PluginLookup) {
+    this.#checker = new SnapshotChecker(plugins);
+  }
+
+  get received(): Readonly<SyncReceived> {
+    return { ...this.#received };
+  }
+
+  /** Counts `response` (`bytes` on the wire) and says what it is. */
+  count(response: RawSyncResponse, bytes: number): ReceivedConfig {
+    const r = this.#received;
+    if (response.delta) {
+      r.deltas++;
+      r.deltaBytes += bytes;
+      return { kind: 'delta', bytes };
+    }
+    r.snapshots++;
+    r.snapshotBytes += bytes;
+    return { kind: 'snapshot', bytes };
+  }
+
+  /** Decodes and checks the response's snapshot or delta; null when it gives the config `served` already (nothing to apply). */
+  *receiveSteps(response: RawSyncResponse, served: () => Served): Steps<CheckedSnapshot | null> {
+    if (response.delta) {
+      const delta = yield* deltaFromBytesSteps(response.delta);
+      const now = served();
+      if (now && now.version === delta.version && now.hash === delta.hash) return null;
+      // applied to the last snapshot that passed, which must be the one served
+      return yield* this.#checker.checkDeltaSteps(delta, now);
+    }
+    if (!response.snapshot) throw new Error('response carries no snapshot');
+    const snapshot = yield* snapshotFromBytesSteps(response.snapshot);
+    const now = served();
+    if (now && now.version === snapshot.version && now.hash === snapshot.hash) return null;
+    return yield* this.#checker.checkSteps(snapshot);
+  }
+}

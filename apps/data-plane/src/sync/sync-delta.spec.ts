@@ -1,0 +1,199 @@
+// Deltas over real gRPC on 127.0.0.1: the control plane's SyncServer and the data plane's SyncClient
+// applying into a real ConfigStore (router and all). A one-route change after an ACK travels as a delta
+// and is served; a delta that does not hold (its hash, a reference, its base) is NACKed, the old config
+// keeps serving, and the whole snapshot follows; a data plane that does not announce the capability gets
+// whole snapshots only.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emptyConfig, makeSnapshot, type ConfigSet, type Route, type Service, type Snapshot } from '@archway/schema';
+import { silentLogger } from '@archway/telemetry';
+// Test only: the real server end of the protocol, so both planes are checked together.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { SyncServer } from '../../../control-plane/src/clustering/sync-server';
+import { ConfigStore } from '../config-store';
+import { makeRoute, makeService, memoryLogger } from '../testing/fixtures';
+import { SyncClient, type SyncClientOptions } from './sync-client';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (check()) return;
+    await sleep(10);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const svc = makeService({ name: 'svc', port: 9400 });
+const routes = Array.from({ length: 20 }, (_, i) => makeRoute(svc, { name: `r${i}`, paths: [`/r${i}`] }));
+const configWith = (extra: Route[] = [], services: Service[] = [svc]): ConfigSet => ({ ...emptyConfig(), services, routes: [...routes, ...extra] });
+
+describe('SyncClient deltas with SyncServer', () => {
+  let prefix: string;
+  let server: SyncServer;
+  let port: number;
+  const clients: SyncClient[] = [];
+  const stores: ConfigStore[] = [];
+
+  beforeEach(async () => {
+    prefix = await mkdtemp(join(tmpdir(), 'archway-delta-'));
+    server = new SyncServer({ logger: silentLogger, softwareVersion: '0.1.0' });
+    port = await server.listen('127.0.0.1', 0);
+  });
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.stop();
+    for (const s of stores.splice(0)) await s.close(0);
+    await server.close();
+    await rm(prefix, { recursive: true, force: true });
+  });
+
+  function start(extra: Partial<Omit<SyncClientOptions, 'apply'>> & { apply?: (s: Snapshot, store: ConfigStore) => Promise<void>; store?: ConfigStore } = {}) {
+    const { apply, store: given, ...rest } = extra;
+    const store = given ?? new ConfigStore({ prefix, logger: silentLogger });
+    if (!given) stores.push(store);
+    const client = new SyncClient({
+      controlPlanes: [`127.0.0.1:${port}`],
+      node: { id: 'dp-1', hostname: 'dp-1.local', zone: 'a', version: '0.1.0', labels: {} },
+      logger: silentLogger,
+      current: () => store.current(),
+      apply: (s) => (apply ? apply(s, store) : store.apply(s)),
+      backoff: { initialMs: 20, maxMs: 200 },
+      ...rest,
+    });
+    clients.push(client);
+    client.start();
+    return { store, client };
+  }
+
+  const record = () => server.dataPlanes()[0];
+  const serves = (store: ConfigStore, path: string) => store.runtime?.router.match({ method: 'GET', host: undefined, path, headers: {} }) != null;
+  const acked = (version: number) => until(() => record()?.config_version === version && record()?.sync_status === 'normal', `the ACK of ${version}`);
+
+  it('sends a one-route change as a delta, far smaller than the snapshot, and the data plane serves the new route', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    const { store, client } = start();
+    await acked(1);
+    const added = makeRoute(svc, { name: 'new', paths: ['/new'] });
+    server.publish(makeSnapshot(2, configWith([added])));
+    await acked(2);
+    expect(serves(store, '/new')).toBe(true);
+    expect(serves(store, '/r3')).toBe(true);
+    const received = client.received;
+    expect(received).toMatchObject({ snapshots: 1, deltas: 1 });
+    expect(received.deltaBytes * 5).toBeLessThan(received.snapshotBytes);
+    expect(server.sent()).toMatchObject({ snapshots: 1, deltas: 1 });
+    // a change and a removal next, on top of the delta
+    const changed = { ...routes[0], paths: ['/r0-moved'] };
+    server.publish(makeSnapshot(3, { ...emptyConfig(), services: [svc], routes: [changed, ...routes.slice(2), added] }));
+    await acked(3);
+    expect(client.received.deltas).toBe(2);
+    expect(serves(store, '/r0-moved')).toBe(true);
+    expect(serves(store, '/r1')).toBe(false);
+    expect(store.current()?.hash).toBe(server.latest()?.hash);
+  });
+
+  it('gives a data plane that does not announce the capability whole snapshots only', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    const { store, client } = start({ deltas: false });
+    await acked(1);
+    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { paths: ['/old-style'] })])));
+    await acked(2);
+    expect(serves(store, '/old-style')).toBe(true);
+    expect(client.received).toMatchObject({ snapshots: 2, deltas: 0 });
+    expect(server.sent()).toMatchObject({ snapshots: 2, deltas: 0 });
+  });
+
+  it('NACKs a delta whose hash does not verify, keeps serving, and the next snapshot fixes it', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    const logger = memoryLogger();
+    const { store, client } = start({ logger });
+    await acked(1);
+    server.publish({ ...makeSnapshot(2, configWith([makeRoute(svc, { paths: ['/tampered'] })])), hash: 'f'.repeat(64) });
+    // the delta is NACKed, then the whole snapshot of version 2 follows, and is NACKed as well
+    await until(() => client.received.snapshots === 2 && record()?.last_error?.config_version === 2, 'the NACKs of 2');
+    const rejected = logger.lines.filter((l) => l.msg === 'configuration rejected; keeping the current one');
+    expect(rejected.map((l) => l.kind)).toEqual(['delta', 'snapshot']);
+    expect(String(rejected[0].error)).toMatch(/delta 1 -> 2: config hash mismatch after applying it/);
+    expect(record()?.last_error?.message).toMatch(/hash mismatch/);
+    expect(client.received.deltas).toBe(1);
+    expect(store.current()?.version).toBe(1);
+    expect(serves(store, '/tampered')).toBe(false);
+    expect(serves(store, '/r1')).toBe(true);
+    server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/fixed'] })])));
+    await acked(3);
+    expect(serves(store, '/fixed')).toBe(true);
+  });
+
+  it('NACKs a delta that breaks a reference, naming it, keeps serving, and the next snapshot fixes it', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    const { store, client } = start();
+    await acked(1);
+    const orphan = makeRoute(makeService({ name: 'gone', port: 9401 }), { paths: ['/orphan'] });
+    server.publish(makeSnapshot(2, configWith([orphan])));
+    await until(() => record()?.last_error?.config_version === 2, 'the NACK of 2');
+    expect(record()?.last_error?.message).toContain(`routes ${orphan.id}: service ${orphan.service?.id} does not exist`);
+    expect(client.received.deltas).toBe(1);
+    expect(serves(store, '/orphan')).toBe(false);
+    expect(serves(store, '/r2')).toBe(true);
+    server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/fixed'] })])));
+    await acked(3);
+    expect(serves(store, '/fixed')).toBe(true);
+    // version 3's delta is from 2, which this data plane never applied: it got 3 whole
+    expect(client.received).toMatchObject({ deltas: 1, snapshots: 3 });
+  });
+
+  it('starts every new stream with the whole snapshot, then deltas again', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    const first = start();
+    await acked(1);
+    await first.client.stop();
+    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { paths: ['/two'] })])));
+    // the same data plane (serving version 1, its checker holding it) on a new stream
+    const { store, client } = start({ store: first.store });
+    await acked(2);
+    server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/three'] })])));
+    await acked(3);
+    expect(client.received).toMatchObject({ snapshots: 1, deltas: 1 });
+    expect(serves(store, '/three')).toBe(true);
+  });
+
+  it('NACKs a delta whose base is not the config served, and applies the whole snapshot that follows', async () => {
+    const v1 = makeSnapshot(1, configWith());
+    server.publish(v1);
+    const { store, client } = start();
+    await acked(1);
+    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { paths: ['/two'] })])));
+    await acked(2);
+    // the data plane's config changes behind the stream's back (the control plane still believes it serves 2)
+    const old = makeSnapshot(1, { ...configWith(), routes: routes.slice(0, 5) });
+    await store.apply(old);
+    server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/three'] })])));
+    await acked(3);
+    expect(record()?.last_error?.message).toMatch(/its base \(version 2, .*\) is not the config this data plane serves: version 1/);
+    expect(client.received).toMatchObject({ deltas: 2, snapshots: 2 });
+    expect(serves(store, '/three')).toBe(true);
+    expect(serves(store, '/r10')).toBe(true);
+  });
+
+  it('NACKs a delta apply() rejects after its check, and the whole snapshot of that version follows', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    let failOnce = true;
+    const { store, client } = start({
+      apply: async (s, st) => {
+        if (s.version === 2 && failOnce) {
+          failOnce = false;
+          throw new Error('balancer: no DNS answer');
+        }
+        await st.apply(s);
+      },
+    });
+    await acked(1);
+    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { paths: ['/two'] })])));
+    await acked(2);
+    expect(record()?.last_error?.message).toBe('balancer: no DNS answer');
+    expect(client.received).toMatchObject({ deltas: 1, snapshots: 2 });
+    expect(serves(store, '/two')).toBe(true);
+  });
+});

@@ -1,0 +1,107 @@
+// A control plane on Postgres and a data plane, real processes over loopback: after the first whole
+// snapshot, each Admin API write reaches the data plane as a delta (counted on its /metrics by kind and
+// bytes), which it serves; restarted from its disk cache with the control plane gone, it serves the
+// config of the last delta it applied.
+import { adminClient, type AdminCall } from '../../apps/control-plane/src/testing/admin-client';
+import { createTestDatabase, type TestDatabase } from '../../apps/control-plane/src/testing/test-database';
+import { eventually, freePort, role, scratchDirs, type RoleProcess } from '../support/processes';
+import { startEchoUpstream, type Upstream } from '../support/upstream';
+
+jest.setTimeout(180_000);
+
+let db: TestDatabase;
+let upstream: Upstream;
+let cp: RoleProcess;
+let dp: RoleProcess;
+let dpEnv: Record<string, string>;
+let proxy: string;
+let status: string;
+let adminCall: AdminCall;
+const scratch = scratchDirs();
+const all = () => [cp, dp];
+
+const statusOf = async (path: string) => (await fetch(proxy + path, { headers: { connection: 'close' } })).status;
+const serves = (path: string, code = 200) => eventually(`the data plane to answer ${path} with ${code}`, async () => (await statusOf(path)) === code, 20_000, all());
+
+/** archway_sync_messages_total / archway_sync_received_bytes_total by kind, from the data plane's /metrics. */
+async function received(): Promise<{ snapshot: number; delta: number; snapshotBytes: number; deltaBytes: number }> {
+  const text = await (await fetch(status + '/metrics')).text();
+  const value = (name: string, kind: string) => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    snapshot: value('archway_sync_messages_total', 'snapshot'),
+    delta: value('archway_sync_messages_total', 'delta'),
+    snapshotBytes: value('archway_sync_received_bytes_total', 'snapshot'),
+    deltaBytes: value('archway_sync_received_bytes_total', 'delta'),
+  };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  upstream = await startEchoUpstream();
+  const [adminPort, clusterPort, proxyPort, statusPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  adminCall = adminClient(`http://127.0.0.1:${adminPort}`);
+  cp = role('control-plane', 'control-plane', {
+    ARCHWAY_DATABASE_URL: db.url,
+    ARCHWAY_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+    ARCHWAY_CLUSTER_LISTEN: `127.0.0.1:${clusterPort}`,
+    ARCHWAY_PREFIX: scratch.make('cp'),
+  }).start();
+  await eventually('the Admin API', async () => (await fetch(`http://127.0.0.1:${adminPort}/`)).ok, 60_000, [cp]);
+  dpEnv = {
+    ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+    ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
+    ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+    ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${clusterPort}`,
+    ARCHWAY_PREFIX: scratch.make('dp'),
+  };
+  proxy = `http://127.0.0.1:${proxyPort}`;
+  status = `http://127.0.0.1:${statusPort}`;
+  dp = role('dp', 'data-plane', dpEnv).start();
+  await eventually('the data plane ready', async () => (await fetch(status + '/status/ready')).status === 200, 30_000, all());
+});
+
+afterAll(async () => {
+  await Promise.all(all().map((p) => p?.stop()));
+  await upstream?.close();
+  await db?.drop();
+  scratch.removeAll();
+});
+
+describe('deltas from a control plane on Postgres', () => {
+  it('sends the first config whole, then each one-route write as a delta that the data plane serves', async () => {
+    expect((await adminCall('POST', '/services', `name=echo&url=http://127.0.0.1:${upstream.port}`)).status).toBe(201);
+    for (let i = 0; i < 30; i++) expect((await adminCall('POST', '/services/echo/routes', `name=base-${i}&paths[]=/base-${i}`)).status).toBe(201);
+    await serves('/base-29');
+    const before = await received();
+    expect(before.snapshot).toBeGreaterThanOrEqual(1);
+    expect((await adminCall('POST', '/services/echo/routes', 'name=one&paths[]=/one')).status).toBe(201);
+    await serves('/one');
+    const after = await eventually('the delta counted', async () => {
+      const r = await received();
+      return r.delta > before.delta ? r : null;
+    }, 10_000, all());
+    expect(after.snapshot).toBe(before.snapshot);
+    // one route and the response's own fields: a few hundred bytes, where the whole config (a service and 31 routes) is over 6 KB
+    expect(after.deltaBytes - before.deltaBytes).toBeLessThan(1000);
+    expect((await adminCall('PATCH', '/routes/one', 'paths[]=/one-moved')).status).toBe(200);
+    await serves('/one-moved');
+    await serves('/one', 404);
+    expect((await adminCall('DELETE', '/routes/base-0')).status).toBe(204);
+    await serves('/base-0', 404);
+    expect((await received()).snapshot).toBe(before.snapshot);
+    expect(await statusOf('/base-1')).toBe(200);
+  });
+
+  it('restarted from its disk cache with the control plane gone, serves the config of the last delta', async () => {
+    expect((await adminCall('POST', '/services/echo/routes', 'name=last&paths[]=/last')).status).toBe(201);
+    await serves('/last');
+    await cp.stop();
+    await dp.stop();
+    dp = role('dp', 'data-plane', dpEnv).start();
+    await serves('/last');
+    await serves('/one-moved');
+    await serves('/base-0', 404);
+    const dpStatus = (await (await fetch(status + '/status')).json()) as { control_plane: { state: string } };
+    expect(dpStatus.control_plane.state).not.toBe('connected');
+  });
+});
