@@ -181,9 +181,14 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#writeHead(controller, statusCode, statusMessage, out);
   }
 
+  /** The upstream's reason phrase, relayed over HTTP/1.x only (HTTP/2 has none: node warns when given one). */
+  #statusMessage(message: string | undefined): string | undefined {
+    return message && this.req.httpVersionMajor < 2 ? message : undefined;
+  }
+
   #writeHead(controller: Dispatcher.DispatchController, status: number, message: string | undefined, headers: OutgoingHttpHeaders | (string | string[])[]): boolean {
     try {
-      this.res.writeHead(status, message || undefined, headers);
+      this.res.writeHead(status, this.#statusMessage(message), headers);
       return true;
     } catch (err) {
       // an upstream header node refuses to send (invalid characters): the response is unusable
@@ -276,7 +281,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
         const headers = copyHeaders(head.headers);
         headers['content-length'] = out.length;
         delete headers['transfer-encoding'];
-        this.res.writeHead(head.status, head.message || undefined, headers);
+        this.res.writeHead(head.status, this.#statusMessage(head.message), headers);
         this.res.end(out);
         this.#detach();
       },
