@@ -7,10 +7,10 @@
 import type { NodeCounters, PluginContext, PluginHandler, PluginLogger } from '@archway/pipeline';
 import type { Plugin } from '@archway/schema';
 import { PROCESS_COUNTERS } from './policies/local';
-import { acquireRedis, countInRedis, redisKey, type RedisLease } from './policies/redis';
+import { acquireRedis, countInRedis, type RedisLease } from './policies/redis';
 import type { RedisOptions } from './policies/resp-client';
 import { PERIODS, rateLimitingSchema } from './schema';
-import { EXPIRATION, secondsToReset, windowStart, type Period } from './windows';
+import { EXPIRATION, secondsToReset, windowEnd, windowStart, type Period } from './windows';
 
 /** Kong's scope id when a plugin has no route or service (policies/init.lua EMPTY_UUID) */
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
@@ -31,24 +31,71 @@ const LOWER: Readonly<Record<string, string>> = Object.fromEntries(
   ]),
 );
 
+/** identifiers whose counter key is kept built, per instance (then the cache starts over) */
+const MAX_CACHED_KEYS = 10_000;
+
+/** limit_by, as a number the access phase switches on */
+const enum LimitBy {
+  Consumer,
+  Credential,
+  Ip,
+  Service,
+  Header,
+  Path,
+}
+const LIMIT_BY: Readonly<Record<string, LimitBy>> = {
+  consumer: LimitBy.Consumer,
+  credential: LimitBy.Credential,
+  ip: LimitBy.Ip,
+  service: LimitBy.Service,
+  header: LimitBy.Header,
+  path: LimitBy.Path,
+};
+
+/** One configured period, everything about it that no request changes. */
 interface Limit {
   period: Period;
-  /** index of the period in PERIODS (the local counters' slot) */
+  /** index of the period in PERIODS (the local counters' series) */
   slot: number;
   limit: number;
+  /** decimal(limit), sent in every response */
+  limitText: string;
   expiration: number;
-  xLimit: string;
-  xRemaining: string;
+}
+
+/**
+ * The configured periods' current windows at some instant: valid, unchanged, for every instant in
+ * [from, until). Replaced (never changed) when the clock leaves that range, so a request still
+ * waiting on its counts keeps the windows it counted in.
+ */
+interface Windows {
+  starts: readonly number[];
+  /** the latest window start (the shortest period's) */
+  from: number;
+  /** the earliest window end */
+  until: number;
+  /** per period, the redis key's tail `:<start>:<period>` */
+  redisTails: readonly string[];
 }
 
 export interface RateLimitingState {
   /** the configured periods, shortest first */
   limits: readonly Limit[];
-  /** per configured period, for the local counters: its slot and its limit */
+  /** per configured period, for the local counters: its series and its limit */
   slots: readonly number[];
   maxima: readonly number[];
   expirations: readonly number[];
-  limitBy: string;
+  /**
+   * the client headers' names in Kong's order: X-RateLimit-Limit/Remaining-<Period> per configured
+   * period, then RateLimit-Limit/Remaining/Reset
+   */
+  names: readonly string[];
+  windows: Windows;
+  /** identifier -> its counters' key, built once per identifier (`<scope>:<identifier>`, or redis' `ratelimit:<scope>:<identifier>`) */
+  keys: Map<string, string>;
+  /** the local counters' answer, when they answer synchronously (access then runs to its end at once) */
+  used: number[];
+  limitBy: LimitBy;
   /** lower-cased, for limit_by header */
   headerName: string | null;
   path: string | null;
@@ -61,9 +108,43 @@ export interface RateLimitingState {
   errorCode: number;
   errorMessage: string;
   logger: PluginLogger;
-  now: () => number;
+  /** epoch ms */
+  clock: () => number;
   /** when a policy failure was last logged, and how many since were not */
   failures: { loggedAt: number; suppressed: number };
+}
+
+/**
+ * String(n) for a non-negative integer. Counts above 2^30 are heap numbers, which V8 prints through
+ * its double-to-string path (several times slower): a limit of 10^12 puts two in every response.
+ */
+function decimal(n: number): string {
+  if (n < 1e9) return String(n);
+  const high = Math.floor(n / 1e9);
+  return String(high) + String(n - high * 1e9).padStart(9, '0');
+}
+
+/** The windows `now` (epoch ms) falls in, for every configured period. */
+function windowsAt(limits: readonly Limit[], now: number): Windows {
+  const starts: number[] = [];
+  const redisTails: string[] = [];
+  let from = -Infinity;
+  let until = Infinity;
+  for (const l of limits) {
+    const start = windowStart(l.period, now);
+    starts.push(start);
+    redisTails.push(`:${start}:${l.period}`);
+    from = Math.max(from, start);
+    until = Math.min(until, windowEnd(l.period, start));
+  }
+  return { starts, from, until, redisTails };
+}
+
+/** The current windows: the instance's, unless the clock has left them (a new window, or a step back). */
+function currentWindows(s: RateLimitingState, now: number): Windows {
+  const w = s.windows;
+  if (now < w.until && now >= w.from) return w;
+  return (s.windows = windowsAt(s.limits, now));
 }
 
 /**
@@ -81,19 +162,19 @@ function requestPath(ctx: PluginContext): string {
 function identifierOf(ctx: PluginContext, s: RateLimitingState): string {
   let id: string | undefined;
   switch (s.limitBy) {
-    case 'consumer':
+    case LimitBy.Consumer:
       id = ctx.consumer?.id ?? ctx.credential?.id;
       break;
-    case 'credential':
+    case LimitBy.Credential:
       id = ctx.credential?.id;
       break;
-    case 'service':
+    case LimitBy.Service:
       id = ctx.service?.id;
       break;
-    case 'header':
+    case LimitBy.Header:
       id = ctx.header(s.headerName as string);
       break;
-    case 'path': {
+    case LimitBy.Path: {
       const p = requestPath(ctx);
       if (p === s.path) id = p;
       break;
@@ -103,43 +184,75 @@ function identifierOf(ctx: PluginContext, s: RateLimitingState): string {
 }
 
 /**
+ * The counters' key for `id`: built once per identifier, so the counters' maps hash a string whose
+ * hash is already known rather than a new concatenation per request.
+ */
+function counterKey(s: RateLimitingState, id: string): string {
+  let key = s.keys.get(id);
+  if (key === undefined) {
+    if (s.keys.size >= MAX_CACHED_KEYS) s.keys.clear();
+    key = s.redis !== null ? `ratelimit:${s.scope}:${id}` : `${s.scope}:${id}`;
+    s.keys.set(id, key);
+  }
+  return key;
+}
+
+/**
+ * The client headers for one request, as [name, value, ...] in the instance's `names` order (the
+ * names travel with the values: header_filter may run on another instance, one scoped to the consumer).
+ */
+function clientHeaders(s: RateLimitingState, now: number, starts: readonly number[], used: readonly number[], stop: number): string[] {
+  const limits = s.limits;
+  const names = s.names;
+  const n = limits.length;
+  const list = new Array<string>(2 * names.length);
+  let best = -1;
+  let bestRemaining = 0;
+  for (let i = 0; i < n; i++) {
+    const l = limits[i];
+    let remaining = l.limit - used[i];
+    if (stop < 0 || stop === i) remaining -= 1;
+    if (remaining < 0) remaining = 0;
+    // RateLimit-* describe the window with the fewest requests left (the longest one on a tie)
+    if (best < 0 || remaining < bestRemaining || (remaining === bestRemaining && l.expiration > limits[best].expiration)) {
+      best = i;
+      bestRemaining = remaining;
+    }
+    list[4 * i] = names[2 * i];
+    list[4 * i + 1] = l.limitText;
+    list[4 * i + 2] = names[2 * i + 1];
+    list[4 * i + 3] = decimal(remaining);
+  }
+  list[4 * n] = names[2 * n];
+  list[4 * n + 1] = limits[best].limitText;
+  list[4 * n + 2] = names[2 * n + 1];
+  list[4 * n + 3] = list[4 * best + 3];
+  list[4 * n + 4] = names[2 * n + 2];
+  list[4 * n + 5] = String(secondsToReset(limits[best].period, now, starts[best]));
+  return list;
+}
+
+/**
  * Kong's access decision on the usage before this request: over the limit in any window -> the error
- * with Retry-After; otherwise headers for the client. RateLimit-* describe the window with the fewest
- * requests left (the longest one on a tie). Returns whether the request may go on.
+ * with Retry-After; otherwise headers for the client (left for header_filter). Returns whether the
+ * request may go on.
  */
 function decide(ctx: PluginContext, s: RateLimitingState, now: number, starts: readonly number[], used: readonly number[]): boolean {
   const limits = s.limits;
   let stop = -1;
   for (let i = 0; i < limits.length; i++) if (limits[i].limit - used[i] <= 0) stop = i;
-  let headers: Record<string, string> | null = null;
-  let reset = 0;
-  if (!s.hideClientHeaders) {
-    headers = {};
-    let best = -1;
-    let bestRemaining = 0;
-    for (let i = 0; i < limits.length; i++) {
-      const l = limits[i];
-      let remaining = l.limit - used[i];
-      if (stop < 0 || stop === i) remaining -= 1;
-      remaining = Math.max(0, remaining);
-      if (best < 0 || remaining < bestRemaining || (remaining === bestRemaining && l.expiration > limits[best].expiration)) {
-        best = i;
-        bestRemaining = remaining;
-        reset = secondsToReset(l.period, now, starts[i]);
-      }
-      headers[l.xLimit] = String(l.limit);
-      headers[l.xRemaining] = String(remaining);
-    }
-    headers['RateLimit-Limit'] = String(limits[best].limit);
-    headers['RateLimit-Remaining'] = String(bestRemaining);
-    headers['RateLimit-Reset'] = String(reset);
-  }
+  const list = s.hideClientHeaders ? null : clientHeaders(s, now, starts, used, stop);
   if (stop >= 0) {
-    if (headers) headers['Retry-After'] = String(reset);
-    ctx.error(s.errorCode, s.errorMessage, headers ?? undefined);
+    let headers: Record<string, string> | undefined;
+    if (list !== null) {
+      headers = {};
+      for (let i = 0; i < list.length; i += 2) headers[list[i]] = list[i + 1];
+      headers['Retry-After'] = list[list.length - 1];
+    }
+    ctx.error(s.errorCode, s.errorMessage, headers);
     return false;
   }
-  if (headers) ctx.shared.set(HEADERS_SLOT, headers);
+  if (list !== null) ctx.shared.set(HEADERS_SLOT, list);
   return true;
 }
 
@@ -183,20 +296,25 @@ function redisOptions(redis: Record<string, unknown>): RedisOptions {
   };
 }
 
-function configure(config: Record<string, unknown>, plugin: Plugin | undefined, logger: PluginLogger, counters: NodeCounters, now: () => number): RateLimitingState {
+function configure(config: Record<string, unknown>, plugin: Plugin | undefined, logger: PluginLogger, counters: NodeCounters, clock: () => number): RateLimitingState {
   const limits: Limit[] = [];
   PERIODS.forEach((period, slot) => {
     const limit = config[period];
-    if (typeof limit === 'number')
-      limits.push({ period, slot, limit, expiration: EXPIRATION[period], xLimit: `X-RateLimit-Limit-${title(period)}`, xRemaining: `X-RateLimit-Remaining-${title(period)}` });
+    if (typeof limit === 'number') limits.push({ period, slot, limit, limitText: decimal(limit), expiration: EXPIRATION[period] });
   });
+  const names = [...limits.flatMap((l) => [`X-RateLimit-Limit-${title(l.period)}`, `X-RateLimit-Remaining-${title(l.period)}`]), 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
   const headerName = config.header_name as string | null;
   return {
     limits,
     slots: limits.map((l) => l.slot),
     maxima: limits.map((l) => l.limit),
     expirations: limits.map((l) => l.expiration),
-    limitBy: config.limit_by as string,
+    names,
+    // no window yet: the first request computes them
+    windows: { starts: [], from: Infinity, until: -Infinity, redisTails: [] },
+    keys: new Map(),
+    used: limits.map(() => 0),
+    limitBy: LIMIT_BY[config.limit_by as string] ?? LimitBy.Ip,
     headerName: headerName ? headerName.toLowerCase() : null,
     path: (config.path as string | null) ?? null,
     scope: `${plugin?.route?.id ?? EMPTY_UUID}:${plugin?.service?.id ?? EMPTY_UUID}`,
@@ -207,13 +325,14 @@ function configure(config: Record<string, unknown>, plugin: Plugin | undefined, 
     errorCode: config.error_code as number,
     errorMessage: config.error_message as string,
     logger,
-    now,
+    clock,
     failures: { loggedAt: -Infinity, suppressed: 0 },
   };
 }
 
-async function accessRedis(ctx: PluginContext, s: RateLimitingState, lease: RedisLease, id: string, now: number, starts: number[]): Promise<void> {
-  const keys = s.limits.map((l, i) => redisKey(s.scope, id, starts[i], l.period));
+async function accessRedis(ctx: PluginContext, s: RateLimitingState, lease: RedisLease, key: string, now: number, w: Windows): Promise<void> {
+  const keys = new Array<string>(w.redisTails.length);
+  for (let i = 0; i < keys.length; i++) keys[i] = key + w.redisTails[i];
   let used: number[];
   try {
     used = await countInRedis(lease.client, keys, s.expirations);
@@ -221,12 +340,12 @@ async function accessRedis(ctx: PluginContext, s: RateLimitingState, lease: Redi
     return policyFailed(ctx, s, err);
   }
   // Redis counted this request already (Kong's realtime mode counts rejected requests too)
-  decide(ctx, s, now, starts, used);
+  decide(ctx, s, now, w.starts, used);
 }
 
 /** The local policy: counts this request in the node's counters unless a window is used up, then decides. */
-function accessLocal(ctx: PluginContext, s: RateLimitingState, id: string, now: number, starts: number[]): void | Promise<void> {
-  const used = s.counters.take(`${s.scope}:${id}`, s.slots, starts, s.maxima);
+function accessLocal(ctx: PluginContext, s: RateLimitingState, key: string, now: number, starts: readonly number[]): void | Promise<void> {
+  const used = s.counters.take(key, s.slots, starts, s.maxima, s.used);
   if (Array.isArray(used)) {
     decide(ctx, s, now, starts, used);
     return;
@@ -235,7 +354,7 @@ function accessLocal(ctx: PluginContext, s: RateLimitingState, id: string, now: 
 }
 
 /** The node's counters are in the primary process (several proxy workers): the counts come over IPC. */
-async function decideWhenCounted(ctx: PluginContext, s: RateLimitingState, now: number, starts: number[], counting: Promise<number[]>): Promise<void> {
+async function decideWhenCounted(ctx: PluginContext, s: RateLimitingState, now: number, starts: readonly number[], counting: Promise<number[]>): Promise<void> {
   let used: number[];
   try {
     used = await counting;
@@ -253,33 +372,30 @@ export interface RateLimitingOptions {
 }
 
 export function createRateLimitingHandler(opts: RateLimitingOptions = {}): PluginHandler<RateLimitingState> {
+  // Kong reads the clock in whole seconds; every window starts on a whole second, so the windows and
+  // RateLimit-Reset come out the same from the milliseconds
   const clock = opts.clock ?? Date.now;
-  const now = (): number => {
-    const ms = clock();
-    return ms - (ms % 1000);
-  };
   return {
     name: rateLimitingSchema.name,
     priority: rateLimitingSchema.priority,
     version: rateLimitingSchema.version,
-    configure: (config, env, plugin) => configure(config, plugin, env.logger, opts.counters ?? env.node?.counters ?? PROCESS_COUNTERS, now),
+    configure: (config, env, plugin) => configure(config, plugin, env.logger, opts.counters ?? env.node?.counters ?? PROCESS_COUNTERS, clock),
     access(ctx, s) {
-      const t = s.now();
-      const id = identifierOf(ctx, s);
-      const limits = s.limits;
-      const starts = limits.map((l) => windowStart(l.period, t));
-      if (s.redis) return accessRedis(ctx, s, s.redis, id, t, starts);
-      return accessLocal(ctx, s, id, t, starts);
+      const now = s.clock();
+      const w = currentWindows(s, now);
+      const key = counterKey(s, identifierOf(ctx, s));
+      if (s.redis !== null) return accessRedis(ctx, s, s.redis, key, now, w);
+      return accessLocal(ctx, s, key, now, w.starts);
     },
     headerFilter(ctx) {
-      const headers = ctx.shared.get(HEADERS_SLOT) as Record<string, string> | undefined;
-      if (!headers) return;
+      const list = ctx.shared.get(HEADERS_SLOT) as string[] | undefined;
+      if (list === undefined) return;
       const out = ctx.responseHeaders;
-      for (const name in headers) {
+      for (let i = 0; i < list.length; i += 2) {
         // the upstream's own rate-limit headers give way to the gateway's, whatever their case
-        const lower = LOWER[name];
+        const lower = LOWER[list[i]];
         if (out[lower] !== undefined) delete out[lower];
-        out[name] = headers[name];
+        out[list[i]] = list[i + 1];
       }
     },
     dispose(s) {

@@ -55,3 +55,12 @@ export function windowStart(period: Period, nowMs: number): number {
 export function secondsToReset(period: Period, nowMs: number, start: number): number {
   return Math.max(1, EXPIRATION[period] - Math.floor((nowMs - start) / 1000));
 }
+
+/** The start (epoch ms, UTC) of the window of `period` after the one starting at `start`. */
+export function windowEnd(period: Period, start: number): number {
+  if (period === 'month' || period === 'year') {
+    const d = new Date(start);
+    return period === 'month' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) : Date.UTC(d.getUTCFullYear() + 1, 0, 1);
+  }
+  return start + EXPIRATION[period] * 1000;
+}
