@@ -17,6 +17,7 @@ import { configureResponseHeaders } from './response-headers-setting';
 import { configureTrustedIps } from './trusted-ips';
 import { NodeMetrics } from './node-metrics';
 import { ProxyMetrics } from './proxy-metrics';
+import { keepTickObjectShape } from './tick-object-shape';
 
 export interface DataPlane {
   /** Stops accepting, lets in-flight requests finish (bounded), stops syncing, closes upstream pools. */
@@ -155,6 +156,7 @@ async function runFromCommandLine(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger({ level: settings.logLevel, bindings: { role: 'data-plane' } });
+  keepTickObjectShape(); // process-wide, before traffic (tick-object-shape.ts)
   let dp: DataPlane;
   try {
     // ARCHWAY_WORKERS > 1: this process becomes the primary of that many proxy workers (primary.ts)
