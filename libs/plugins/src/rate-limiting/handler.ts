@@ -9,8 +9,9 @@ import type { Plugin } from '@archway/schema';
 import { PROCESS_COUNTERS } from './policies/local';
 import { acquireRedis, countInRedis, type RedisLease } from './policies/redis';
 import type { RedisOptions } from './policies/resp-client';
-import { PERIODS, rateLimitingSchema } from './schema';
-import { EXPIRATION, secondsToReset, windowEnd, windowStart, type Period } from './windows';
+import { clientHeaders, headerNames, limitsOf, setClientHeaders, type Limit } from './limits';
+import { rateLimitingSchema } from './schema';
+import { NO_WINDOWS, windowsAt, type Period, type Windows } from './windows';
 
 /** Kong's scope id when a plugin has no route or service (policies/init.lua EMPTY_UUID) */
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
@@ -20,16 +21,6 @@ const INTERNAL_ERROR = 'An unexpected error occurred';
 const HEADERS_SLOT = 'rate-limiting.headers';
 /** at most one "failed to get usage" line per instance in this interval */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
-
-const title = (p: string): string => p[0].toUpperCase() + p.slice(1);
-
-/** every header name this plugin sets, lower-cased once (header_filter replaces the upstream's own) */
-const LOWER: Readonly<Record<string, string>> = Object.fromEntries(
-  ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', ...PERIODS.flatMap((p) => [`X-RateLimit-Limit-${title(p)}`, `X-RateLimit-Remaining-${title(p)}`])].map((n) => [
-    n,
-    n.toLowerCase(),
-  ]),
-);
 
 /** identifiers whose counter key is kept built, per instance (then the cache starts over) */
 const MAX_CACHED_KEYS = 10_000;
@@ -52,35 +43,10 @@ const LIMIT_BY: Readonly<Record<string, LimitBy>> = {
   path: LimitBy.Path,
 };
 
-/** One configured period, everything about it that no request changes. */
-interface Limit {
-  period: Period;
-  /** index of the period in PERIODS (the local counters' series) */
-  slot: number;
-  limit: number;
-  /** decimal(limit), sent in every response */
-  limitText: string;
-  expiration: number;
-}
-
-/**
- * The configured periods' current windows at some instant: valid, unchanged, for every instant in
- * [from, until). Replaced (never changed) when the clock leaves that range, so a request still
- * waiting on its counts keeps the windows it counted in.
- */
-interface Windows {
-  starts: readonly number[];
-  /** the latest window start (the shortest period's) */
-  from: number;
-  /** the earliest window end */
-  until: number;
-  /** per period, the redis key's tail `:<start>:<period>` */
-  redisTails: readonly string[];
-}
-
 export interface RateLimitingState {
   /** the configured periods, shortest first */
   limits: readonly Limit[];
+  periods: readonly Period[];
   /** per configured period, for the local counters: its series and its limit */
   slots: readonly number[];
   maxima: readonly number[];
@@ -114,37 +80,11 @@ export interface RateLimitingState {
   failures: { loggedAt: number; suppressed: number };
 }
 
-/**
- * String(n) for a non-negative integer. Counts above 2^30 are heap numbers, which V8 prints through
- * its double-to-string path (several times slower): a limit of 10^12 puts two in every response.
- */
-function decimal(n: number): string {
-  if (n < 1e9) return String(n);
-  const high = Math.floor(n / 1e9);
-  return String(high) + String(n - high * 1e9).padStart(9, '0');
-}
-
-/** The windows `now` (epoch ms) falls in, for every configured period. */
-function windowsAt(limits: readonly Limit[], now: number): Windows {
-  const starts: number[] = [];
-  const redisTails: string[] = [];
-  let from = -Infinity;
-  let until = Infinity;
-  for (const l of limits) {
-    const start = windowStart(l.period, now);
-    starts.push(start);
-    redisTails.push(`:${start}:${l.period}`);
-    from = Math.max(from, start);
-    until = Math.min(until, windowEnd(l.period, start));
-  }
-  return { starts, from, until, redisTails };
-}
-
 /** The current windows: the instance's, unless the clock has left them (a new window, or a step back). */
 function currentWindows(s: RateLimitingState, now: number): Windows {
   const w = s.windows;
   if (now < w.until && now >= w.from) return w;
-  return (s.windows = windowsAt(s.limits, now));
+  return (s.windows = windowsAt(s.periods, now));
 }
 
 /**
@@ -198,41 +138,6 @@ function counterKey(s: RateLimitingState, id: string): string {
 }
 
 /**
- * The client headers for one request, as [name, value, ...] in the instance's `names` order (the
- * names travel with the values: header_filter may run on another instance, one scoped to the consumer).
- */
-function clientHeaders(s: RateLimitingState, now: number, starts: readonly number[], used: readonly number[], stop: number): string[] {
-  const limits = s.limits;
-  const names = s.names;
-  const n = limits.length;
-  const list = new Array<string>(2 * names.length);
-  let best = -1;
-  let bestRemaining = 0;
-  for (let i = 0; i < n; i++) {
-    const l = limits[i];
-    let remaining = l.limit - used[i];
-    if (stop < 0 || stop === i) remaining -= 1;
-    if (remaining < 0) remaining = 0;
-    // RateLimit-* describe the window with the fewest requests left (the longest one on a tie)
-    if (best < 0 || remaining < bestRemaining || (remaining === bestRemaining && l.expiration > limits[best].expiration)) {
-      best = i;
-      bestRemaining = remaining;
-    }
-    list[4 * i] = names[2 * i];
-    list[4 * i + 1] = l.limitText;
-    list[4 * i + 2] = names[2 * i + 1];
-    list[4 * i + 3] = decimal(remaining);
-  }
-  list[4 * n] = names[2 * n];
-  list[4 * n + 1] = limits[best].limitText;
-  list[4 * n + 2] = names[2 * n + 1];
-  list[4 * n + 3] = list[4 * best + 3];
-  list[4 * n + 4] = names[2 * n + 2];
-  list[4 * n + 5] = String(secondsToReset(limits[best].period, now, starts[best]));
-  return list;
-}
-
-/**
  * Kong's access decision on the usage before this request: over the limit in any window -> the error
  * with Retry-After; otherwise headers for the client (left for header_filter). Returns whether the
  * request may go on.
@@ -241,7 +146,7 @@ function decide(ctx: PluginContext, s: RateLimitingState, now: number, starts: r
   const limits = s.limits;
   let stop = -1;
   for (let i = 0; i < limits.length; i++) if (limits[i].limit - used[i] <= 0) stop = i;
-  const list = s.hideClientHeaders ? null : clientHeaders(s, now, starts, used, stop);
+  const list = s.hideClientHeaders ? null : clientHeaders(s.limits, s.names, now, starts, used, stop);
   if (stop >= 0) {
     let headers: Record<string, string> | undefined;
     if (list !== null) {
@@ -297,21 +202,17 @@ function redisOptions(redis: Record<string, unknown>): RedisOptions {
 }
 
 function configure(config: Record<string, unknown>, plugin: Plugin | undefined, logger: PluginLogger, counters: NodeCounters, clock: () => number): RateLimitingState {
-  const limits: Limit[] = [];
-  PERIODS.forEach((period, slot) => {
-    const limit = config[period];
-    if (typeof limit === 'number') limits.push({ period, slot, limit, limitText: decimal(limit), expiration: EXPIRATION[period] });
-  });
-  const names = [...limits.flatMap((l) => [`X-RateLimit-Limit-${title(l.period)}`, `X-RateLimit-Remaining-${title(l.period)}`]), 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+  const limits = limitsOf(config);
+  const names = headerNames(limits);
   const headerName = config.header_name as string | null;
   return {
     limits,
+    periods: limits.map((l) => l.period),
     slots: limits.map((l) => l.slot),
     maxima: limits.map((l) => l.limit),
     expirations: limits.map((l) => l.expiration),
     names,
-    // no window yet: the first request computes them
-    windows: { starts: [], from: Infinity, until: -Infinity, redisTails: [] },
+    windows: NO_WINDOWS,
     keys: new Map(),
     used: limits.map(() => 0),
     limitBy: LIMIT_BY[config.limit_by as string] ?? LimitBy.Ip,
@@ -390,13 +291,7 @@ export function createRateLimitingHandler(opts: RateLimitingOptions = {}): Plugi
     headerFilter(ctx) {
       const list = ctx.shared.get(HEADERS_SLOT) as string[] | undefined;
       if (list === undefined) return;
-      const out = ctx.responseHeaders;
-      for (let i = 0; i < list.length; i += 2) {
-        // the upstream's own rate-limit headers give way to the gateway's, whatever their case
-        const lower = LOWER[list[i]];
-        if (out[lower] !== undefined) delete out[lower];
-        out[list[i]] = list[i + 1];
-      }
+      setClientHeaders(ctx.responseHeaders, list);
     },
     dispose(s) {
       s.redis?.release();
