@@ -17,6 +17,7 @@ import { configureResponseHeaders } from './response-headers-setting';
 import { configureTrustedIps } from './trusted-ips';
 import { NodeMetrics } from './node-metrics';
 import { ProxyMetrics } from './proxy-metrics';
+import { keepTickObjectShape } from './tick-object-shape';
 
 /** How long after an apply the disk cache is written (coalescing the applies meanwhile). */
 const CACHE_WRITE_DELAY_MS = 1000;
@@ -160,6 +161,7 @@ async function runFromCommandLine(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger({ level: settings.logLevel, bindings: { role: 'data-plane' } });
+  keepTickObjectShape(); // process-wide, before traffic (tick-object-shape.ts)
   let dp: DataPlane;
   try {
     // ARCHWAY_WORKERS > 1: this process becomes the primary of that many proxy workers (primary.ts)

@@ -265,6 +265,8 @@ export class PluginRun {
    * else to the service's `origin`. `startedAt` (performance.now()) is when the balancer began to pick.
    */
   upstreamTry(origin: string, peer: Peer | null, startedAt: number): void {
+    // the tries are the log record's: not collected when no log plugin will run (the chain is final here)
+    if (this.chain.log === null) return;
     const ctx = this.ctx;
     const pickNs = Math.round((performance.now() - startedAt) * 1e6);
     const startMs = performance.timeOrigin + startedAt;

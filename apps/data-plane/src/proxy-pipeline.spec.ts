@@ -212,3 +212,36 @@ describe('a plugin that awaits', () => {
     expect(px.upstream.seen).toHaveLength(2);
   });
 });
+
+describe('what the log phase reads', () => {
+  // records what ctx.tries holds when the header filter runs
+  const seen: unknown[] = [];
+  const peek: PluginHandler = {
+    name: 'peek',
+    priority: 1,
+    version: '0.1.0',
+    headerFilter(ctx) {
+      seen.push(ctx.tries);
+    },
+  };
+  const handlers = new Map<string, PluginHandler>([...BUNDLED_HANDLERS, ['peek', peek]]);
+  const schemas = (name: string): PluginDefinition | undefined =>
+    name === 'peek' ? { name: 'peek', config: { type: 'record', fields: {} } } : pluginSchema(name);
+
+  let px: PluginProxy;
+  beforeEach(async () => {
+    seen.length = 0;
+    px = await startPluginProxy({ plugins: { handlers, schemas } });
+  });
+  afterEach(async () => {
+    await px.close();
+  });
+
+  it("collects the upstream tries only when a log plugin will run on the request's chain", async () => {
+    await px.apply([{ name: 'peek', config: {} }]);
+    expect((await send(px.port, { path: '/p' })).status).toBe(200);
+    await px.apply([{ name: 'peek', config: {} }, { name: 'file-log', config: { path: '/dev/null' } }]);
+    expect((await send(px.port, { path: '/p' })).status).toBe(200);
+    expect(seen).toEqual([null, [expect.objectContaining({ ip: '127.0.0.1', port: px.upstream.port })]]);
+  });
+});

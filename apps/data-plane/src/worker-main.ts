@@ -17,6 +17,7 @@ import { configureTrustedIps } from './trusted-ips';
 import { trustCheckedSnapshot } from './snapshot-check';
 import { PartsReceiver } from './snapshot-transfer';
 import { findBalancer, upstreamHealthBody } from './upstream-health';
+import { keepTickObjectShape } from './tick-object-shape';
 import type { FromWorker, ToWorker } from './worker-messages';
 
 function send(msg: FromWorker): void {
@@ -164,6 +165,7 @@ class Worker {
 function runWorker(): void {
   const settings = loadSettings('data-plane');
   const logger = createLogger({ level: settings.logLevel, bindings: { role: 'data-plane', worker_pid: process.pid } });
+  keepTickObjectShape(); // process-wide, before traffic (tick-object-shape.ts)
   const worker = new Worker(settings, logger);
   const parts = new PartsReceiver();
   process.on('message', (raw: unknown) => {

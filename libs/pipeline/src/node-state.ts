@@ -12,9 +12,10 @@ export interface NodeCounters {
    * Atomically, for `key`: reads its count in each window i (`series[i]`, starting at `starts[i]`) and,
    * only when every count is below `limits[i]`, adds one to each. Returns the counts before this call;
    * the caller admitted the hit iff none had reached its limit. A promise when the counters live in
-   * another process; it rejects when they cannot be reached.
+   * another process; it rejects when they cannot be reached. `into`, when given, may be filled and
+   * returned instead of a new array (counters answering synchronously do so: no array per call).
    */
-  take(key: string, series: readonly number[], starts: readonly number[], limits: readonly number[]): number[] | Promise<number[]>;
+  take(key: string, series: readonly number[], starts: readonly number[], limits: readonly number[], into?: number[]): number[] | Promise<number[]>;
 }
 
 /** What the data plane shares between its processes; handed to plugins at configure time. */

@@ -89,6 +89,29 @@ describe('rate-limiting (local policy)', () => {
     expect((await yearly()).ctx.exitResponse).toBeNull();
   });
 
+  it('keeps each window until it ends: second, minute and hour roll over on their own boundaries, and a clock stepping back uses its own windows', async () => {
+    const clock = { now: Date.UTC(2024, 2, 15, 10, 59, 59, 400) };
+    const send = limiter({ second: 2, minute: 3, hour: 4 }, clock);
+    const at = async (ms: number) => {
+      clock.now = ms;
+      const r = await send();
+      return [r.ctx.exitResponse?.status ?? 200, r.ctx.responseHeaders['X-RateLimit-Remaining-Second'], r.ctx.responseHeaders['X-RateLimit-Remaining-Minute'], r.ctx.responseHeaders['X-RateLimit-Remaining-Hour']];
+    };
+    expect(await at(Date.UTC(2024, 2, 15, 10, 59, 59, 400))).toEqual([200, '1', '2', '3']);
+    expect(await at(Date.UTC(2024, 2, 15, 10, 59, 59, 999))).toEqual([200, '0', '1', '2']);
+    // 11:00:00: a new second, minute and hour at once
+    expect(await at(Date.UTC(2024, 2, 15, 11, 0, 0, 0))).toEqual([200, '1', '2', '3']);
+    expect(await at(Date.UTC(2024, 2, 15, 11, 0, 1, 0))).toEqual([200, '1', '1', '2']);
+    // back into the last second of 10:59 (its windows are gone: counted into the current ones), Reset from 10:59:59
+    const back = await (async () => {
+      clock.now = Date.UTC(2024, 2, 15, 10, 59, 59, 500);
+      return send();
+    })();
+    expect(back.ctx.responseHeaders).toMatchObject({ 'X-RateLimit-Remaining-Minute': '0', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '1' });
+    expect(await at(Date.UTC(2024, 2, 15, 11, 1, 0, 0))).toEqual([200, '1', '2', '0']);
+    expect((await at(Date.UTC(2024, 2, 15, 11, 1, 0, 1)))[0]).toBe(429);
+  });
+
   it('answers with error_code and error_message when configured', async () => {
     const send = limiter({ second: 1, error_code: 503, error_message: 'slow down' });
     await send();

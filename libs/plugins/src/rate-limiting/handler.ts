@@ -7,10 +7,11 @@
 import type { NodeCounters, PluginContext, PluginHandler, PluginLogger } from '@archway/pipeline';
 import type { Plugin } from '@archway/schema';
 import { PROCESS_COUNTERS } from './policies/local';
-import { acquireRedis, countInRedis, redisKey, type RedisLease } from './policies/redis';
+import { acquireRedis, countInRedis, type RedisLease } from './policies/redis';
 import type { RedisOptions } from './policies/resp-client';
-import { PERIODS, rateLimitingSchema } from './schema';
-import { EXPIRATION, secondsToReset, windowStart, type Period } from './windows';
+import { clientHeaders, headerNames, limitsOf, setClientHeaders, type Limit } from './limits';
+import { rateLimitingSchema } from './schema';
+import { NO_WINDOWS, windowsAt, type Period, type Windows } from './windows';
 
 /** Kong's scope id when a plugin has no route or service (policies/init.lua EMPTY_UUID) */
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
@@ -21,34 +22,46 @@ const HEADERS_SLOT = 'rate-limiting.headers';
 /** at most one "failed to get usage" line per instance in this interval */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 
-const title = (p: string): string => p[0].toUpperCase() + p.slice(1);
+/** identifiers whose counter key is kept built, per instance (then the cache starts over) */
+const MAX_CACHED_KEYS = 10_000;
 
-/** every header name this plugin sets, lower-cased once (header_filter replaces the upstream's own) */
-const LOWER: Readonly<Record<string, string>> = Object.fromEntries(
-  ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', ...PERIODS.flatMap((p) => [`X-RateLimit-Limit-${title(p)}`, `X-RateLimit-Remaining-${title(p)}`])].map((n) => [
-    n,
-    n.toLowerCase(),
-  ]),
-);
-
-interface Limit {
-  period: Period;
-  /** index of the period in PERIODS (the local counters' slot) */
-  slot: number;
-  limit: number;
-  expiration: number;
-  xLimit: string;
-  xRemaining: string;
+/** limit_by, as a number the access phase switches on */
+const enum LimitBy {
+  Consumer,
+  Credential,
+  Ip,
+  Service,
+  Header,
+  Path,
 }
+const LIMIT_BY: Readonly<Record<string, LimitBy>> = {
+  consumer: LimitBy.Consumer,
+  credential: LimitBy.Credential,
+  ip: LimitBy.Ip,
+  service: LimitBy.Service,
+  header: LimitBy.Header,
+  path: LimitBy.Path,
+};
 
 export interface RateLimitingState {
   /** the configured periods, shortest first */
   limits: readonly Limit[];
-  /** per configured period, for the local counters: its slot and its limit */
+  periods: readonly Period[];
+  /** per configured period, for the local counters: its series and its limit */
   slots: readonly number[];
   maxima: readonly number[];
   expirations: readonly number[];
-  limitBy: string;
+  /**
+   * the client headers' names in Kong's order: X-RateLimit-Limit/Remaining-<Period> per configured
+   * period, then RateLimit-Limit/Remaining/Reset
+   */
+  names: readonly string[];
+  windows: Windows;
+  /** identifier -> its counters' key, built once per identifier (`<scope>:<identifier>`, or redis' `ratelimit:<scope>:<identifier>`) */
+  keys: Map<string, string>;
+  /** the local counters' answer, when they answer synchronously (access then runs to its end at once) */
+  used: number[];
+  limitBy: LimitBy;
   /** lower-cased, for limit_by header */
   headerName: string | null;
   path: string | null;
@@ -61,9 +74,17 @@ export interface RateLimitingState {
   errorCode: number;
   errorMessage: string;
   logger: PluginLogger;
-  now: () => number;
+  /** epoch ms */
+  clock: () => number;
   /** when a policy failure was last logged, and how many since were not */
   failures: { loggedAt: number; suppressed: number };
+}
+
+/** The current windows: the instance's, unless the clock has left them (a new window, or a step back). */
+function currentWindows(s: RateLimitingState, now: number): Windows {
+  const w = s.windows;
+  if (now < w.until && now >= w.from) return w;
+  return (s.windows = windowsAt(s.periods, now));
 }
 
 /**
@@ -81,19 +102,19 @@ function requestPath(ctx: PluginContext): string {
 function identifierOf(ctx: PluginContext, s: RateLimitingState): string {
   let id: string | undefined;
   switch (s.limitBy) {
-    case 'consumer':
+    case LimitBy.Consumer:
       id = ctx.consumer?.id ?? ctx.credential?.id;
       break;
-    case 'credential':
+    case LimitBy.Credential:
       id = ctx.credential?.id;
       break;
-    case 'service':
+    case LimitBy.Service:
       id = ctx.service?.id;
       break;
-    case 'header':
+    case LimitBy.Header:
       id = ctx.header(s.headerName as string);
       break;
-    case 'path': {
+    case LimitBy.Path: {
       const p = requestPath(ctx);
       if (p === s.path) id = p;
       break;
@@ -103,43 +124,40 @@ function identifierOf(ctx: PluginContext, s: RateLimitingState): string {
 }
 
 /**
+ * The counters' key for `id`: built once per identifier, so the counters' maps hash a string whose
+ * hash is already known rather than a new concatenation per request.
+ */
+function counterKey(s: RateLimitingState, id: string): string {
+  let key = s.keys.get(id);
+  if (key === undefined) {
+    if (s.keys.size >= MAX_CACHED_KEYS) s.keys.clear();
+    key = s.redis !== null ? `ratelimit:${s.scope}:${id}` : `${s.scope}:${id}`;
+    s.keys.set(id, key);
+  }
+  return key;
+}
+
+/**
  * Kong's access decision on the usage before this request: over the limit in any window -> the error
- * with Retry-After; otherwise headers for the client. RateLimit-* describe the window with the fewest
- * requests left (the longest one on a tie). Returns whether the request may go on.
+ * with Retry-After; otherwise headers for the client (left for header_filter). Returns whether the
+ * request may go on.
  */
 function decide(ctx: PluginContext, s: RateLimitingState, now: number, starts: readonly number[], used: readonly number[]): boolean {
   const limits = s.limits;
   let stop = -1;
   for (let i = 0; i < limits.length; i++) if (limits[i].limit - used[i] <= 0) stop = i;
-  let headers: Record<string, string> | null = null;
-  let reset = 0;
-  if (!s.hideClientHeaders) {
-    headers = {};
-    let best = -1;
-    let bestRemaining = 0;
-    for (let i = 0; i < limits.length; i++) {
-      const l = limits[i];
-      let remaining = l.limit - used[i];
-      if (stop < 0 || stop === i) remaining -= 1;
-      remaining = Math.max(0, remaining);
-      if (best < 0 || remaining < bestRemaining || (remaining === bestRemaining && l.expiration > limits[best].expiration)) {
-        best = i;
-        bestRemaining = remaining;
-        reset = secondsToReset(l.period, now, starts[i]);
-      }
-      headers[l.xLimit] = String(l.limit);
-      headers[l.xRemaining] = String(remaining);
-    }
-    headers['RateLimit-Limit'] = String(limits[best].limit);
-    headers['RateLimit-Remaining'] = String(bestRemaining);
-    headers['RateLimit-Reset'] = String(reset);
-  }
+  const list = s.hideClientHeaders ? null : clientHeaders(s.limits, s.names, now, starts, used, stop);
   if (stop >= 0) {
-    if (headers) headers['Retry-After'] = String(reset);
-    ctx.error(s.errorCode, s.errorMessage, headers ?? undefined);
+    let headers: Record<string, string> | undefined;
+    if (list !== null) {
+      headers = {};
+      for (let i = 0; i < list.length; i += 2) headers[list[i]] = list[i + 1];
+      headers['Retry-After'] = list[list.length - 1];
+    }
+    ctx.error(s.errorCode, s.errorMessage, headers);
     return false;
   }
-  if (headers) ctx.shared.set(HEADERS_SLOT, headers);
+  if (list !== null) ctx.shared.set(HEADERS_SLOT, list);
   return true;
 }
 
@@ -183,20 +201,21 @@ function redisOptions(redis: Record<string, unknown>): RedisOptions {
   };
 }
 
-function configure(config: Record<string, unknown>, plugin: Plugin | undefined, logger: PluginLogger, counters: NodeCounters, now: () => number): RateLimitingState {
-  const limits: Limit[] = [];
-  PERIODS.forEach((period, slot) => {
-    const limit = config[period];
-    if (typeof limit === 'number')
-      limits.push({ period, slot, limit, expiration: EXPIRATION[period], xLimit: `X-RateLimit-Limit-${title(period)}`, xRemaining: `X-RateLimit-Remaining-${title(period)}` });
-  });
+function configure(config: Record<string, unknown>, plugin: Plugin | undefined, logger: PluginLogger, counters: NodeCounters, clock: () => number): RateLimitingState {
+  const limits = limitsOf(config);
+  const names = headerNames(limits);
   const headerName = config.header_name as string | null;
   return {
     limits,
+    periods: limits.map((l) => l.period),
     slots: limits.map((l) => l.slot),
     maxima: limits.map((l) => l.limit),
     expirations: limits.map((l) => l.expiration),
-    limitBy: config.limit_by as string,
+    names,
+    windows: NO_WINDOWS,
+    keys: new Map(),
+    used: limits.map(() => 0),
+    limitBy: LIMIT_BY[config.limit_by as string] ?? LimitBy.Ip,
     headerName: headerName ? headerName.toLowerCase() : null,
     path: (config.path as string | null) ?? null,
     scope: `${plugin?.route?.id ?? EMPTY_UUID}:${plugin?.service?.id ?? EMPTY_UUID}`,
@@ -207,13 +226,14 @@ function configure(config: Record<string, unknown>, plugin: Plugin | undefined, 
     errorCode: config.error_code as number,
     errorMessage: config.error_message as string,
     logger,
-    now,
+    clock,
     failures: { loggedAt: -Infinity, suppressed: 0 },
   };
 }
 
-async function accessRedis(ctx: PluginContext, s: RateLimitingState, lease: RedisLease, id: string, now: number, starts: number[]): Promise<void> {
-  const keys = s.limits.map((l, i) => redisKey(s.scope, id, starts[i], l.period));
+async function accessRedis(ctx: PluginContext, s: RateLimitingState, lease: RedisLease, key: string, now: number, w: Windows): Promise<void> {
+  const keys = new Array<string>(w.redisTails.length);
+  for (let i = 0; i < keys.length; i++) keys[i] = key + w.redisTails[i];
   let used: number[];
   try {
     used = await countInRedis(lease.client, keys, s.expirations);
@@ -221,12 +241,12 @@ async function accessRedis(ctx: PluginContext, s: RateLimitingState, lease: Redi
     return policyFailed(ctx, s, err);
   }
   // Redis counted this request already (Kong's realtime mode counts rejected requests too)
-  decide(ctx, s, now, starts, used);
+  decide(ctx, s, now, w.starts, used);
 }
 
 /** The local policy: counts this request in the node's counters unless a window is used up, then decides. */
-function accessLocal(ctx: PluginContext, s: RateLimitingState, id: string, now: number, starts: number[]): void | Promise<void> {
-  const used = s.counters.take(`${s.scope}:${id}`, s.slots, starts, s.maxima);
+function accessLocal(ctx: PluginContext, s: RateLimitingState, key: string, now: number, starts: readonly number[]): void | Promise<void> {
+  const used = s.counters.take(key, s.slots, starts, s.maxima, s.used);
   if (Array.isArray(used)) {
     decide(ctx, s, now, starts, used);
     return;
@@ -235,7 +255,7 @@ function accessLocal(ctx: PluginContext, s: RateLimitingState, id: string, now: 
 }
 
 /** The node's counters are in the primary process (several proxy workers): the counts come over IPC. */
-async function decideWhenCounted(ctx: PluginContext, s: RateLimitingState, now: number, starts: number[], counting: Promise<number[]>): Promise<void> {
+async function decideWhenCounted(ctx: PluginContext, s: RateLimitingState, now: number, starts: readonly number[], counting: Promise<number[]>): Promise<void> {
   let used: number[];
   try {
     used = await counting;
@@ -253,34 +273,25 @@ export interface RateLimitingOptions {
 }
 
 export function createRateLimitingHandler(opts: RateLimitingOptions = {}): PluginHandler<RateLimitingState> {
+  // Kong reads the clock in whole seconds; every window starts on a whole second, so the windows and
+  // RateLimit-Reset come out the same from the milliseconds
   const clock = opts.clock ?? Date.now;
-  const now = (): number => {
-    const ms = clock();
-    return ms - (ms % 1000);
-  };
   return {
     name: rateLimitingSchema.name,
     priority: rateLimitingSchema.priority,
     version: rateLimitingSchema.version,
-    configure: (config, env, plugin) => configure(config, plugin, env.logger, opts.counters ?? env.node?.counters ?? PROCESS_COUNTERS, now),
+    configure: (config, env, plugin) => configure(config, plugin, env.logger, opts.counters ?? env.node?.counters ?? PROCESS_COUNTERS, clock),
     access(ctx, s) {
-      const t = s.now();
-      const id = identifierOf(ctx, s);
-      const limits = s.limits;
-      const starts = limits.map((l) => windowStart(l.period, t));
-      if (s.redis) return accessRedis(ctx, s, s.redis, id, t, starts);
-      return accessLocal(ctx, s, id, t, starts);
+      const now = s.clock();
+      const w = currentWindows(s, now);
+      const key = counterKey(s, identifierOf(ctx, s));
+      if (s.redis !== null) return accessRedis(ctx, s, s.redis, key, now, w);
+      return accessLocal(ctx, s, key, now, w.starts);
     },
     headerFilter(ctx) {
-      const headers = ctx.shared.get(HEADERS_SLOT) as Record<string, string> | undefined;
-      if (!headers) return;
-      const out = ctx.responseHeaders;
-      for (const name in headers) {
-        // the upstream's own rate-limit headers give way to the gateway's, whatever their case
-        const lower = LOWER[name];
-        if (out[lower] !== undefined) delete out[lower];
-        out[name] = headers[name];
-      }
+      const list = ctx.shared.get(HEADERS_SLOT) as string[] | undefined;
+      if (list === undefined) return;
+      setClientHeaders(ctx.responseHeaders, list);
     },
     dispose(s) {
       s.redis?.release();

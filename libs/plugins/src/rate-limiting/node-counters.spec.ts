@@ -22,9 +22,20 @@ class RemoteCounters implements NodeCounters {
   }
 }
 
+/**
+ * Counters that read their arguments only when they answer, a turn later, as the IPC counters do
+ * (a worker's takes of one turn go to the primary in one message).
+ */
+class LateReadingCounters implements NodeCounters {
+  readonly inner = new LocalCounters();
+  take(key: string, series: readonly number[], starts: readonly number[], limits: readonly number[]): Promise<number[]> {
+    return new Promise((resolve) => setImmediate(() => resolve(this.inner.take(key, series, starts, limits))));
+  }
+}
+
 /** The bundled way in: the handler takes the node's counters from the configure env. */
-function limiterOnNode(config: Record<string, unknown>, node: RemoteCounters) {
-  const handler = createRateLimitingHandler({ clock: () => T0 }) as unknown as PluginHandler;
+function limiterOnNode(config: Record<string, unknown>, node: NodeCounters, clock: () => number = () => T0) {
+  const handler = createRateLimitingHandler({ clock }) as unknown as PluginHandler;
   const set = { services: [service], routes: [route], plugins: [pluginInstance('rate-limiting', config)] } as unknown as ConfigSet;
   const chain = compileChains({ config: set, handlers: new Map([['rate-limiting', handler]]), node: { counters: node } }).forRoute(route);
   return () => runChain(chain, {}, { status: 200 });
@@ -63,6 +74,19 @@ describe('rate-limiting on the node counters', () => {
   });
 });
 
+describe('rate-limiting windows while the node counters answer', () => {
+  it('counts a request in the windows it arrived in when the next window starts before the counts come back', async () => {
+    const node = new LateReadingCounters();
+    const clock = { now: Date.UTC(2024, 2, 15, 10, 20, 59, 500) };
+    const send = limiterOnNode({ minute: 5 }, node, () => clock.now);
+    const late = send(); // arrives at 10:20:59, counted after the clock has moved on
+    clock.now = Date.UTC(2024, 2, 15, 10, 21, 0, 100);
+    const next = send();
+    expect((await late).ctx.responseHeaders).toMatchObject({ 'RateLimit-Reset': '1', 'RateLimit-Remaining': '4' });
+    expect((await next).ctx.responseHeaders).toMatchObject({ 'RateLimit-Reset': '60', 'RateLimit-Remaining': '4' });
+  });
+});
+
 describe('LocalCounters.take', () => {
   it('counts a hit in every window only when none is used up, and returns the counts before it', () => {
     const c = new LocalCounters();
@@ -73,5 +97,22 @@ describe('LocalCounters.take', () => {
     expect(c.take('k', ...args)).toEqual([2, 2]);
     expect(c.take('k', ...args)).toEqual([2, 2]);
     expect(c.get(0, T0, 'k')).toBe(2);
+  });
+
+  it('fills and returns the array it is given', () => {
+    const c = new LocalCounters();
+    const into = [7, 7];
+    expect(c.take('k', [0, 1], [T0, T0 - 30_000], [5, 5], into)).toBe(into);
+    expect(into).toEqual([0, 0]);
+  });
+
+  it('evicts the oldest key of a full window for a new key, never for a counted one', () => {
+    const c = new LocalCounters(2);
+    c.take('a', [0], [1000], [9]);
+    c.take('b', [0], [1000], [9]);
+    c.take('a', [0], [1000], [9]);
+    expect(c.size('second')).toBe(2);
+    c.take('c', [0], [1000], [9]);
+    expect([c.get(0, 1000, 'a'), c.get(0, 1000, 'b'), c.get(0, 1000, 'c')]).toEqual([0, 1, 1]);
   });
 });

@@ -55,3 +55,46 @@ export function windowStart(period: Period, nowMs: number): number {
 export function secondsToReset(period: Period, nowMs: number, start: number): number {
   return Math.max(1, EXPIRATION[period] - Math.floor((nowMs - start) / 1000));
 }
+
+/** The start (epoch ms, UTC) of the window of `period` after the one starting at `start`. */
+export function windowEnd(period: Period, start: number): number {
+  if (period === 'month' || period === 'year') {
+    const d = new Date(start);
+    return period === 'month' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) : Date.UTC(d.getUTCFullYear() + 1, 0, 1);
+  }
+  return start + EXPIRATION[period] * 1000;
+}
+
+/**
+ * The configured periods' current windows at some instant: valid, unchanged, for every instant in
+ * [from, until). Replaced (never changed) when the clock leaves that range, so a request still
+ * waiting on its counts keeps the windows it counted in.
+ */
+export interface Windows {
+  starts: readonly number[];
+  /** the latest window start (the shortest period's) */
+  from: number;
+  /** the earliest window end */
+  until: number;
+  /** per period, the redis key's tail `:<start>:<period>` */
+  redisTails: readonly string[];
+}
+
+/** No windows yet: the first request computes them. */
+export const NO_WINDOWS: Windows = { starts: [], from: Infinity, until: -Infinity, redisTails: [] };
+
+/** The windows `now` (epoch ms) falls in, for each of `periods`. */
+export function windowsAt(periods: readonly Period[], now: number): Windows {
+  const starts: number[] = [];
+  const redisTails: string[] = [];
+  let from = -Infinity;
+  let until = Infinity;
+  for (const period of periods) {
+    const start = windowStart(period, now);
+    starts.push(start);
+    redisTails.push(`:${start}:${period}`);
+    from = Math.max(from, start);
+    until = Math.min(until, windowEnd(period, start));
+  }
+  return { starts, from, until, redisTails };
+}

@@ -43,17 +43,25 @@ export class LocalCounters implements NodeCounters {
 
   /**
    * Counts `key` in every window (`periods[i]` starting at `starts[i]`) if each is below `limits[i]`;
-   * returns the counts before (Kong's local policy: a refused request is not counted).
+   * returns the counts before (Kong's local policy: a refused request is not counted), in `into` when
+   * given. One map read per window, and one write per window when the request is counted.
    */
-  take(key: string, periods: readonly number[], starts: readonly number[], limits: readonly number[]): number[] {
+  take(key: string, periods: readonly number[], starts: readonly number[], limits: readonly number[], into?: number[]): number[] {
     const n = periods.length;
-    const used = new Array<number>(n);
+    const used = into ?? new Array<number>(n);
     let admit = true;
     for (let i = 0; i < n; i++) {
-      used[i] = this.get(periods[i], starts[i], key);
-      if (used[i] >= limits[i]) admit = false;
+      const count = this.#current(periods[i], starts[i]).counts.get(key) ?? 0;
+      used[i] = count;
+      if (count >= limits[i]) admit = false;
     }
-    if (admit) for (let i = 0; i < n; i++) this.increment(periods[i], starts[i], key);
+    if (!admit) return used;
+    for (let i = 0; i < n; i++) {
+      const counts = this.#current(periods[i], starts[i]).counts;
+      // a key is never held at 0: 0 means absent, so a new key may evict the oldest
+      if (used[i] === 0 && counts.size >= this.#maxKeys) counts.delete(counts.keys().next().value as string);
+      counts.set(key, used[i] + 1);
+    }
     return used;
   }
 
