@@ -9,10 +9,11 @@
 //        BENCH_SYNC_PROCS=4 (child processes the N data planes are spread over)
 const http = require('node:http');
 const { rmSync } = require('node:fs');
-const { freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, machine, writeSection } = require('./lib');
+const { join } = require('node:path');
+const { ROOT, freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, machine, writeSection } = require('./lib');
 const fx = require('./fixtures');
-const { readFileSync } = require('node:fs');
 const { Fleet } = require('./sync-fleet');
+const { readSnapshotFile } = require(join(ROOT, 'dist', 'apps', 'data-plane', 'src', 'snapshot-file.js'));
 const { applyBreakdown, latencyDuringApply } = require('./sync-measures');
 
 const WRITES = Number(process.env.BENCH_SYNC_WRITES || 100);
@@ -157,7 +158,7 @@ async function main() {
     const large = await phase(ctx, LARGE, LARGE, LARGE_WRITES, [...FLEETS].reverse());
     // the big snapshot as a data plane cached it (the last one it applied), for the step-by-step costs
     const cacheFile = await ctx.fleet.cacheFile();
-    const bigSnapshot = cacheFile ? JSON.parse(readFileSync(cacheFile, 'utf8')) : null;
+    const bigSnapshot = cacheFile ? await readSnapshotFile(cacheFile) : null;
     await ctx.fleet.shrink(0);
     const breakdown = await applyBreakdown(bigSnapshot, 3);
     const during = await latencyDuringApply(ctx, call, 3, { label: 'single' });

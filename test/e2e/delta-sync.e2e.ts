@@ -2,6 +2,8 @@
 // snapshot, each Admin API write reaches the data plane as a delta (counted on its /metrics by kind and
 // bytes), which it serves; restarted from its disk cache with the control plane gone, it serves the
 // config of the last delta it applied.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { adminClient, type AdminCall } from '../../apps/control-plane/src/testing/admin-client';
 import { createTestDatabase, type TestDatabase } from '../../apps/control-plane/src/testing/test-database';
 import { eventually, freePort, role, scratchDirs, type RoleProcess } from '../support/processes';
@@ -93,10 +95,16 @@ describe('deltas from a control plane on Postgres', () => {
   });
 
   it('restarted from its disk cache with the control plane gone, serves the config of the last delta', async () => {
+    const cacheDir = join(dpEnv.ARCHWAY_PREFIX, 'dp-cache');
+    // the cache holds the config so far (written a second after an apply, coalesced) before the last write
+    await eventually('the disk cache', async () => (await readdir(cacheDir).catch((): string[] => [])).includes('snapshot.json'), 20_000, all());
     expect((await adminCall('POST', '/services/echo/routes', 'name=last&paths[]=/last')).status).toBe(201);
     await serves('/last');
     await cp.stop();
     await dp.stop();
+    // the deltas were cached as lines of changes beside the whole snapshot, not as whole snapshots
+    const journal = await readFile(join(cacheDir, 'snapshot.json.deltas'), 'utf8');
+    expect(journal.split('\n').filter(Boolean).length).toBeGreaterThan(0);
     dp = role('dp', 'data-plane', dpEnv).start();
     await serves('/last');
     await serves('/one-moved');

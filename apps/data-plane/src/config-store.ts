@@ -2,7 +2,6 @@
 // one reference (requests in flight keep the object they started with), then persist the snapshot as
 // the last-known-good disk cache. Checking and compiling run in time slices (time-slices.ts): requests
 // keep being served on the old config while a large snapshot is prepared.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runSteps, type Snapshot, type Steps } from '@archway/schema';
 import { RouteMatcherCache } from '@archway/router';
@@ -11,7 +10,7 @@ import { balancersReady, closeBalancers, type BalancingOptions } from './balance
 import { ProxyMetrics } from './proxy-metrics';
 import { BUNDLED_PLUGIN_SET, compileRuntimeSteps, type PluginSet, type RuntimeConfig } from './runtime-config';
 import { checkSnapshotSteps } from './snapshot-check';
-import { CoalescedSnapshotWriter, writeSnapshotFile } from './snapshot-file';
+import { CoalescedSnapshotWriter, readSnapshotFile, SnapshotFileWriter } from './snapshot-file';
 import { runInSlices } from './time-slices';
 import { UpstreamPools } from './upstream-pools';
 
@@ -34,6 +33,8 @@ export interface ConfigStoreOptions {
   cacheDelayMs?: number;
 }
 
+const CORRUPT_CACHE = 'ignoring a corrupt or invalid configuration cache; waiting for the control plane';
+
 export function cacheFilePath(prefix: string): string {
   return join(prefix, 'dp-cache', 'snapshot.json');
 }
@@ -45,6 +46,8 @@ export class ConfigStore {
   /** plugin disposals still under way (a replaced config's http-log queue sending what it held) */
   readonly #disposing = new Set<Promise<void>>();
   readonly #file: string;
+  /** the disk cache: the whole snapshot, or a journal line when a delta changed a few entities */
+  readonly #cacheWriter: SnapshotFileWriter;
   readonly #logger: Logger;
   readonly #balancing: BalancingOptions;
   readonly #persistApplied: boolean;
@@ -58,12 +61,13 @@ export class ConfigStore {
 
   constructor(opts: ConfigStoreOptions) {
     this.#file = cacheFilePath(opts.prefix);
+    this.#cacheWriter = new SnapshotFileWriter(this.#file);
     this.#persistApplied = opts.persist ?? true;
     this.#plugins = opts.plugins ?? BUNDLED_PLUGIN_SET;
     this.#logger = opts.logger;
     const delay = opts.cacheDelayMs ?? 0;
     this.#laterWrites =
-      delay > 0 ? new CoalescedSnapshotWriter(this.#file, delay, (err) => this.#logger.warn('cannot write the configuration cache', { file: this.#file, err })) : null;
+      delay > 0 ? new CoalescedSnapshotWriter(this.#cacheWriter, delay, (err) => this.#logger.warn('cannot write the configuration cache', { file: this.#file, err })) : null;
     const metrics = (this.metrics = opts.metrics ?? new ProxyMetrics());
     const onCircuitChange = opts.balancing?.onCircuitChange;
     this.#balancing = {
@@ -110,25 +114,22 @@ export class ConfigStore {
 
   /** Serves the cached snapshot if there is a valid one; a missing, corrupt or invalid cache is logged and ignored. */
   async loadCache(): Promise<boolean> {
-    let text: string;
+    let snapshot: Snapshot | null;
     try {
-      text = await readFile(this.#file, 'utf8');
+      snapshot = await readSnapshotFile(this.#file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.#logger.warn('cannot read the configuration cache; starting without it', { file: this.#file, err });
+      if (err instanceof SyntaxError) this.#logger.warn(CORRUPT_CACHE, { file: this.#file, err });
+      else this.#logger.warn('cannot read the configuration cache; starting without it', { file: this.#file, err });
       return false;
     }
+    if (snapshot === null) return false;
     try {
-      const snapshot = JSON.parse(text) as Snapshot;
       // nothing is served yet: checked and compiled at once (the cache is checked like any snapshot)
       this.#swap(await this.#compile(snapshot, false));
       this.#logger.info('configuration loaded from cache', { file: this.#file, config_version: snapshot.version });
       return true;
     } catch (err) {
-      this.#logger.warn('ignoring a corrupt or invalid configuration cache; waiting for the control plane', {
-        file: this.#file,
-        err,
-      });
+      this.#logger.warn(CORRUPT_CACHE, { file: this.#file, err });
       return false;
     }
   }
@@ -221,7 +222,7 @@ export class ConfigStore {
     const write = this.#writes.then(async () => {
       if (this.#runtime?.hash !== snapshot.hash || this.#runtime.version !== snapshot.version) return;
       try {
-        await writeSnapshotFile(this.#file, snapshot);
+        await this.#cacheWriter.write(snapshot);
       } catch (err) {
         // the config is live; only restart-without-control-plane is at risk, so say so and carry on
         this.#logger.warn('cannot write the configuration cache', { file: this.#file, err });

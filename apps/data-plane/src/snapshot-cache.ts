@@ -1,16 +1,19 @@
 // The primary's last-known-good cache (ARCHWAY_WORKERS > 1): the same file ConfigStore keeps in a
 // single process, checked (hash and schema: snapshot-check.ts) without compiling anything, since the
 // workers compile.
-import { readFile } from 'node:fs/promises';
 import type { Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import { cacheFilePath } from './config-store';
 import { checkSnapshot, type CheckedSnapshot } from './snapshot-check';
-import { CoalescedSnapshotWriter, writeSnapshotFile } from './snapshot-file';
+import { CoalescedSnapshotWriter, readSnapshotFile, SnapshotFileWriter } from './snapshot-file';
+
+const CORRUPT_CACHE = 'ignoring a corrupt or invalid configuration cache; waiting for the control plane';
 
 export class SnapshotCache {
   readonly #file: string;
   readonly #log: Logger;
+  /** the whole snapshot, or a journal line when a delta changed a few entities (snapshot-file.ts) */
+  readonly #writer: SnapshotFileWriter;
   #writes: Promise<void> = Promise.resolve();
   readonly #later: CoalescedSnapshotWriter;
 
@@ -18,7 +21,8 @@ export class SnapshotCache {
   constructor(prefix: string, logger: Logger, delayMs = 1000) {
     this.#file = cacheFilePath(prefix);
     this.#log = logger;
-    this.#later = new CoalescedSnapshotWriter(this.#file, delayMs, (err) => this.#log.warn('cannot write the configuration cache', { file: this.#file, err }));
+    this.#writer = new SnapshotFileWriter(this.#file);
+    this.#later = new CoalescedSnapshotWriter(this.#writer, delayMs, (err) => this.#log.warn('cannot write the configuration cache', { file: this.#file, err }));
   }
 
   /** Writes `snapshot` later, off the apply's path, unless a newer one comes first (see CoalescedSnapshotWriter). */
@@ -28,20 +32,21 @@ export class SnapshotCache {
 
   /** The cached snapshot if there is a valid one; a missing, corrupt or invalid cache is logged and ignored. */
   async read(): Promise<CheckedSnapshot | null> {
-    let text: string;
+    let cached: Snapshot | null;
     try {
-      text = await readFile(this.#file, 'utf8');
+      cached = await readSnapshotFile(this.#file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.#log.warn('cannot read the configuration cache; starting without it', { file: this.#file, err });
+      if (err instanceof SyntaxError) this.#log.warn(CORRUPT_CACHE, { file: this.#file, err });
+      else this.#log.warn('cannot read the configuration cache; starting without it', { file: this.#file, err });
       return null;
     }
+    if (cached === null) return null;
     try {
-      const snapshot = checkSnapshot(JSON.parse(text) as Snapshot);
+      const snapshot = checkSnapshot(cached);
       this.#log.info('configuration loaded from cache', { file: this.#file, config_version: snapshot.version });
       return snapshot;
     } catch (err) {
-      this.#log.warn('ignoring a corrupt or invalid configuration cache; waiting for the control plane', { file: this.#file, err });
+      this.#log.warn(CORRUPT_CACHE, { file: this.#file, err });
       return null;
     }
   }
@@ -50,7 +55,7 @@ export class SnapshotCache {
   write(snapshot: Snapshot): Promise<void> {
     const write = this.#writes.then(async () => {
       try {
-        await writeSnapshotFile(this.#file, snapshot);
+        await this.#writer.write(snapshot);
       } catch (err) {
         this.#log.warn('cannot write the configuration cache', { file: this.#file, err });
       }
