@@ -3,9 +3,9 @@
 // pool. Nothing here runs per request; a snapshot that fails any step throws (the sync client NACKs it).
 // The work is a Steps generator, one route or plugin per step, so the config store can run it in time
 // slices between requests (time-slices.ts).
-import { compileChainsSteps, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
+import { compileChainsSteps, ConfigIndexCache, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
-import { compileRouterSteps, type RouteMatcherCache, type Router } from '@archway/router';
+import { compileRouterSteps, RouteMatcherCache, type Router } from '@archway/router';
 import { runSteps, type ConfigSet, type PluginLookup, type Service, type Snapshot, type Steps } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
@@ -79,6 +79,18 @@ export interface PluginSet {
 export const BUNDLED_PLUGIN_SET: PluginSet = { handlers: BUNDLED_HANDLERS, schemas: pluginSchema };
 
 export { ConfigRejectedError };
+
+/**
+ * What one compile keeps for the next (a data plane passes the same one to every compile): after a
+ * delta the unchanged entities and collections are the same objects, and what was compiled from them
+ * is reused instead of compiled again.
+ */
+export class CompileCache {
+  /** matchers by route object */
+  readonly routes = new RouteMatcherCache();
+  /** plugins' config-derived indexes (consumers, credentials) by the collections they were built from */
+  readonly indexes = new ConfigIndexCache();
+}
 
 /** Protocols the proxy can speak to today; services with others get 503 until supported. */
 const PROXIED_PROTOCOLS = new Set(['http', 'https', 'ws', 'wss']);
@@ -161,12 +173,12 @@ export function* compileRuntimeSteps(
   balancing: RuntimeBalancing = {},
   plugins: PluginSet = BUNDLED_PLUGIN_SET,
   metrics: ProxyMetrics = new ProxyMetrics(),
-  /** compiled route matchers kept across compiles: unchanged route objects are not compiled again */
-  routeCache?: RouteMatcherCache,
+  /** what the previous compiles left to reuse: unchanged route objects are not compiled again, ... */
+  cache?: CompileCache,
 ): Steps<RuntimeConfig> {
   const config = snapshot.config;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
-  const router = yield* compileRouterSteps(config.routes, config.services, routeCache);
+  const router = yield* compileRouterSteps(config.routes, config.services, cache?.routes);
   let tls: TlsRuntime;
   try {
     tls = { certificates: compileSniCertificates(config), httpsOnly: compileHttpsOnly(config.routes) };
@@ -177,7 +189,7 @@ export function* compileRuntimeSteps(
   const routeMetrics = metrics.routes(config);
   let chains: ChainSet;
   try {
-    chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node });
+    chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node, indexes: cache?.indexes });
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
