@@ -66,17 +66,42 @@ export class RouteSeries {
   }
 }
 
+/** Routes added (new objects) and removed since the previous config, as CompileCache.routeChanges tells them. */
+export interface RouteChanges {
+  readonly added: readonly Route[];
+  readonly removed: readonly Route[];
+}
+
 /** Every route of one runtime config, by id. */
 export class RouteMetrics {
-  readonly #byId = new Map<string, RouteSeries>();
+  readonly #byId: Map<string, RouteSeries>;
+  /** the services the labels were resolved with */
+  readonly #services: ConfigSet['services'];
 
+  /**
+   * With `previous` (the series of the config before) and the route `changes` since: when the services
+   * are the same array, the series of unchanged routes are taken over and only the changed ones made.
+   */
   constructor(
     readonly metrics: ProxyMetrics,
     config: Pick<ConfigSet, 'routes' | 'services'>,
+    previous?: RouteMetrics | null,
+    changes?: RouteChanges | null,
   ) {
+    this.#services = config.services;
     const serviceLabel = new Map<string, string>();
-    for (const s of config.services) serviceLabel.set(s.id, s.name ?? s.host);
-    for (const r of config.routes) this.#byId.set(r.id, new RouteSeries(metrics, serviceLabel.get(r.service?.id ?? '') ?? '', r.name ?? r.id));
+    const labelOf = (r: Route) => {
+      if (serviceLabel.size === 0) for (const s of config.services) serviceLabel.set(s.id, s.name ?? s.host);
+      return serviceLabel.get(r.service?.id ?? '') ?? '';
+    };
+    if (previous && changes && previous.metrics === metrics && previous.#services === config.services) {
+      this.#byId = new Map(previous.#byId);
+      for (const r of changes.removed) this.#byId.delete(r.id);
+      for (const r of changes.added) this.#byId.set(r.id, new RouteSeries(metrics, labelOf(r), r.name ?? r.id));
+      return;
+    }
+    this.#byId = new Map();
+    for (const r of config.routes) this.#byId.set(r.id, new RouteSeries(metrics, labelOf(r), r.name ?? r.id));
   }
 
   /** The series of a route the router matched (every one was compiled with the snapshot). */

@@ -6,14 +6,14 @@
 import { compileChainsSteps, ConfigIndexCache, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
 import { compileRouterSteps, RouteMatcherCache, type Router } from '@archway/router';
-import { runSteps, type ConfigSet, type PluginLookup, type Service, type Snapshot, type Steps } from '@archway/schema';
+import { runSteps, type ConfigSet, type PluginLookup, type Route, type Service, type Snapshot, type Steps } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
 import { closeBalancers, compileBalancers, ServiceBalancer, upstreamsByName, type Balancers, type BalancingOptions } from './balancers';
-import { compileHttpsOnly } from './https-redirect';
+import { compileHttpsOnly, updateHttpsOnly } from './https-redirect';
 import { compileSniCertificates, type SniCertificates } from './sni-certificates';
 import { ProxyMetrics } from './proxy-metrics';
-import type { RouteMetrics } from './route-metrics';
+import type { RouteChanges, RouteMetrics } from './route-metrics';
 import { checkSnapshotSteps, ConfigRejectedError, type CheckedSnapshot } from './snapshot-check';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
 import { upstreamTlsResolver, type UpstreamTls } from './upstream-tls';
@@ -90,6 +90,41 @@ export class CompileCache {
   readonly routes = new RouteMatcherCache();
   /** plugins' config-derived indexes (consumers, credentials) by the collections they were built from */
   readonly indexes = new ConfigIndexCache();
+  /** the routes of the last compile (route object -> the generation that last saw it) */
+  readonly #routes = new Map<Route, { seen: number }>();
+  #generation = 0;
+  /** what the last compile built per route, for the next to change rather than build again */
+  last: { httpsOnly: ReadonlyMap<string, number>; routeMetrics: RouteMetrics } | null = null;
+
+  /**
+   * The routes added (objects the last compile did not have) and removed since the last compile, or
+   * null after none. Nothing is remembered until `commit` (the compile succeeded) is called.
+   */
+  routeChanges(routes: readonly Route[]): { changes: RouteChanges | null; commit(last: NonNullable<CompileCache['last']>): void } {
+    const seen = ++this.#generation;
+    const known = this.#routes;
+    const added: Route[] = [];
+    let kept = 0;
+    for (const r of routes) {
+      const e = known.get(r);
+      if (e === undefined) added.push(r);
+      else {
+        e.seen = seen;
+        kept++;
+      }
+    }
+    const removed: Route[] = [];
+    if (kept !== known.size) for (const [r, e] of known) if (e.seen !== seen) removed.push(r);
+    const first = this.last === null;
+    return {
+      changes: first ? null : { added, removed },
+      commit: (last) => {
+        for (const r of removed) known.delete(r);
+        for (const r of added) known.set(r, { seen });
+        this.last = last;
+      },
+    };
+  }
 }
 
 /** Protocols the proxy can speak to today; services with others get 503 until supported. */
@@ -177,16 +212,20 @@ export function* compileRuntimeSteps(
   cache?: CompileCache,
 ): Steps<RuntimeConfig> {
   const config = snapshot.config;
+  // routes added and removed since the last compile: what is kept per route is changed, not built again
+  const tracked = cache?.routeChanges(config.routes) ?? null;
+  const changes = tracked?.changes ?? null;
+  const last = cache?.last ?? null;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
   const router = yield* compileRouterSteps(config.routes, config.services, cache?.routes);
   let tls: TlsRuntime;
   try {
-    tls = { certificates: compileSniCertificates(config), httpsOnly: compileHttpsOnly(config.routes) };
+    tls = { certificates: compileSniCertificates(config), httpsOnly: last && changes ? updateHttpsOnly(last.httpsOnly, changes) : compileHttpsOnly(config.routes) };
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
   yield;
-  const routeMetrics = metrics.routes(config);
+  const routeMetrics = metrics.routes(config, last?.routeMetrics, changes);
   let chains: ChainSet;
   try {
     chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node, indexes: cache?.indexes });
@@ -197,6 +236,7 @@ export function* compileRuntimeSteps(
   const balancers = compileBalancers(config, balancing.previous?.balancers ?? null, balancing);
   try {
     const { upstreams, poolKeys } = buildUpstreams(config, pools, upstreamTlsResolver(config), balancers);
+    tracked?.commit({ httpsOnly: tls.httpsOnly, routeMetrics });
     return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools, tls, balancers, routeMetrics };
   } catch (err) {
     closeBalancers(balancers);
