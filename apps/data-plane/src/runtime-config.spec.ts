@@ -85,17 +85,17 @@ describe('compileRuntimeSteps with a CompileCache (what a delta keeps)', () => {
     const metrics = new ProxyMetrics();
     const compile = (version: number, c?: CompileCache) =>
       runSteps(compileRuntimeSteps(trustCheckedSnapshot({ version, hash: `h${version}`, config: { ...emptyConfig(), services, routes } }), pools, undefined, {}, undefined, metrics, c));
-    const view = (rt: RuntimeConfig) => ({
+    const view = (rt: RuntimeConfig, rs = routes) => ({
       httpsOnly: [...rt.tls.httpsOnly].sort(),
-      labels: routes.map((r) => {
+      labels: rs.map((r) => {
         const s = rt.routeMetrics.forRoute(r);
         return [r.id, s.service, s.route];
       }),
-      matched: routes.map((r) => rt.router.match({ method: 'GET', host: undefined, path: `${r.paths?.[0]}/x`, headers: {} })?.route.name ?? null),
+      matched: rs.map((r) => rt.router.match({ method: 'GET', host: undefined, path: `${r.paths?.[0]}/x`, headers: {} })?.route.name ?? null),
       gone: rt.routeMetrics.forRoute(makeRoute(svc, { paths: ['/gone'] })) === metrics.unmatched,
     });
     let version = 1;
-    compile(version, cache);
+    let serving = compile(version, cache);
     const steps: (() => void)[] = [
       // an https-only route added, one removed, one changed to https-only, one renamed
       () => (routes = [...routes, makeRoute(svc, { name: 'added', paths: ['/added'], protocols: ['https'], https_redirect_status_code: 308 })]),
@@ -107,9 +107,15 @@ describe('compileRuntimeSteps with a CompileCache (what a delta keeps)', () => {
       () => (routes = [routes[3], ...routes.slice(6)]),
     ];
     for (const step of steps) {
+      // the config still serving answers as it did while (and after) the next one is compiled
+      const before = routes;
+      const servingView = view(serving, before);
       step();
       version++;
-      expect(view(compile(version, cache))).toEqual(view(compile(version)));
+      const next = compile(version, cache);
+      expect(view(next)).toEqual(view(compile(version)));
+      expect(view(serving, before)).toEqual(servingView);
+      serving = next;
     }
     expect(cache.last?.httpsOnly.size).toBeGreaterThan(0);
   });
