@@ -93,6 +93,8 @@ export class CompileCache {
   /** the routes of the last compile (route object -> the generation that last saw it) */
   readonly #routes = new Map<Route, { seen: number }>();
   #generation = 0;
+  /** the routes array of the last compile */
+  #from: readonly Route[] | null = null;
   /** what the last compile built per route, for the next to change rather than build again */
   last: { httpsOnly: ReadonlyMap<string, number>; routeMetrics: RouteMetrics } | null = null;
 
@@ -100,7 +102,7 @@ export class CompileCache {
    * The routes added (objects the last compile did not have) and removed since the last compile, or
    * null after none. Nothing is remembered until `commit` (the compile succeeded) is called.
    */
-  routeChanges(routes: readonly Route[]): { changes: RouteChanges | null; commit(last: NonNullable<CompileCache['last']>): void } {
+  routeChanges(routes: readonly Route[]): { changes: (RouteChanges & { from: readonly Route[] }) | null; commit(last: NonNullable<CompileCache['last']>): void } {
     const seen = ++this.#generation;
     const known = this.#routes;
     const added: Route[] = [];
@@ -117,8 +119,9 @@ export class CompileCache {
     if (kept !== known.size) for (const [r, e] of known) if (e.seen !== seen) removed.push(r);
     const first = this.last === null;
     return {
-      changes: first ? null : { added, removed },
+      changes: first || this.#from === null ? null : { from: this.#from, added, removed },
       commit: (last) => {
+        this.#from = routes;
         for (const r of removed) known.delete(r);
         for (const r of added) known.set(r, { seen });
         this.last = last;
@@ -217,7 +220,7 @@ export function* compileRuntimeSteps(
   const changes = tracked?.changes ?? null;
   const last = cache?.last ?? null;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
-  const router = yield* compileRouterSteps(config.routes, config.services, cache?.routes);
+  const router = yield* compileRouterSteps(config.routes, config.services, cache?.routes, changes);
   let tls: TlsRuntime;
   try {
     tls = { certificates: compileSniCertificates(config), httpsOnly: last && changes ? updateHttpsOnly(last.httpsOnly, changes) : compileHttpsOnly(config.routes) };

@@ -122,6 +122,7 @@ describe('a router updated by deltas picks what a router compiled from scratch p
     const serving = [runSteps(compileRouterSteps(routes, services, cache))];
     let incremental = 0;
     for (let d = 0; d < 30; d++) {
+      const previous = routes;
       routes = routes.slice();
       const changes = 1 + Math.floor(rand() * 6);
       for (let c = 0; c < changes; c++) {
@@ -141,7 +142,11 @@ describe('a router updated by deltas picks what a router compiled from scratch p
       // the router still serving keeps its own answers while the next one is built
       const before = serving[serving.length - 1];
       const beforeAnswers = Array.from({ length: 20 }, () => randomRequest(rand)).map((req) => [req, named(before.match(req))] as const);
-      const updated = runSteps(compileRouterSteps(routes, services, cache));
+      // every other delta tells the router which route objects were added and removed, as a data plane does
+      const now = new Set(routes);
+      const then = new Set(previous);
+      const delta = { from: previous, added: routes.filter((r) => !then.has(r)), removed: previous.filter((r) => !now.has(r)) };
+      const updated = runSteps(compileRouterSteps(routes, services, cache, d % 2 === 0 ? delta : null));
       if (cache.incremental) incremental++;
       const fresh = compileRouter(routes, services);
       expect(updated.size).toBe(fresh.size);

@@ -240,6 +240,18 @@ interface LastBuild {
   /** every matcher of that build, in rank order */
   ranked: Matcher[];
   index: RouteIndex;
+  /** the arrays it was built from */
+  from: { routes: readonly Route[]; services: readonly Service[] };
+}
+
+/**
+ * How `routes` differ from the routes array `from` (objects added, objects removed), when the caller
+ * knows it already (a data plane tracks it per compile): the router then skips looking at every route.
+ */
+export interface RouteChangesSince {
+  from: readonly Route[];
+  added: readonly Route[];
+  removed: readonly Route[];
 }
 
 /**
@@ -275,13 +287,15 @@ export class RouteMatcherCache {
 }
 
 /** compileRouter, one route per step (see @archway/schema's steps.ts); `cache` carries compiled routes across compiles. */
-export function* compileRouterSteps(routes: Route[], services: Service[], cache?: RouteMatcherCache): Steps<Router> {
+export function* compileRouterSteps(routes: Route[], services: Service[], cache?: RouteMatcherCache, changes?: RouteChangesSince | null): Steps<Router> {
   const servicesById = new Map(services.map((s) => [s.id, s]));
   if (cache) {
     cache.compiled = cache.reused = 0;
     cache.incremental = false;
     if (cache.last !== null) {
-      const router = yield* updateRouterSteps(routes, servicesById, cache, cache.last);
+      const last = cache.last;
+      const known = changes && last.from.routes === changes.from && last.from.services === services ? changes : null;
+      const router = yield* updateRouterSteps(routes, services, servicesById, cache, last, known);
       if (router !== null) return router;
       cache.compiled = cache.reused = 0;
     }
@@ -308,7 +322,7 @@ export function* compileRouterSteps(routes: Route[], services: Service[], cache?
     yield;
   }
   index.freeze();
-  if (cache && live) cache.last = { routes: live, generation: 0, ranked, index };
+  if (cache && live) cache.last = { routes: live, generation: 0, ranked, index, from: { routes, services } };
   return new CompiledRouter(index, size);
 }
 
@@ -351,9 +365,11 @@ function positionOf(ranked: readonly Matcher[], m: Matcher): number {
  */
 function* updateRouterSteps(
   routes: readonly Route[],
+  services: readonly Service[],
   servicesById: ReadonlyMap<string, Service>,
   cache: RouteMatcherCache,
   last: LastBuild,
+  known: RouteChangesSince | null,
 ): Steps<Router | null> {
   const added: { route: Route; service: Service; matchers: Matcher[] }[] = [];
   const limit = Math.max(64, last.ranked.length * INCREMENTAL_SHARE);
@@ -361,28 +377,49 @@ function* updateRouterSteps(
   let addedCount = 0;
   let kept = 0;
   let size = 0;
-  for (let i = 0; i < routes.length; i++) {
-    const route = routes[i];
-    const prev = last.routes.get(route);
-    if (prev !== undefined && prev.service === servicesById.get(prev.service.id)) {
-      // the same route object and the same service object: the same matchers, ranked as they were
-      prev.mark = mark;
-      kept++;
-      size++;
-    } else {
-      const service = routeService(route, servicesById);
-      if (service !== null) {
-        const matchers = cache.matchersOf(route, service);
-        added.push({ route, service, matchers });
-        addedCount += matchers.length;
-        size++;
-        if (addedCount > limit) return null;
-      }
-    }
-    if (i % 256 === 255) yield;
-  }
   const removed: Matcher[] = [];
-  if (kept !== last.routes.size) for (const entry of last.routes.values()) if (entry.mark !== mark) for (const m of entry.matchers) removed.push(m);
+  if (known !== null) {
+    // the services are the same objects and the route changes are known: only those are looked at
+    if (known.added.length + known.removed.length > limit) return null;
+    let gone = 0;
+    for (const route of known.removed) {
+      const entry = last.routes.get(route);
+      if (entry === undefined) continue;
+      gone++;
+      for (const m of entry.matchers) removed.push(m);
+    }
+    for (const route of known.added) {
+      const service = routeService(route, servicesById);
+      if (service === null) continue;
+      const matchers = cache.matchersOf(route, service);
+      added.push({ route, service, matchers });
+      addedCount += matchers.length;
+    }
+    kept = last.routes.size - gone;
+    size = kept + added.length;
+  } else {
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i];
+      const prev = last.routes.get(route);
+      if (prev !== undefined && prev.service === servicesById.get(prev.service.id)) {
+        // the same route object and the same service object: the same matchers, ranked as they were
+        prev.mark = mark;
+        kept++;
+        size++;
+      } else {
+        const service = routeService(route, servicesById);
+        if (service !== null) {
+          const matchers = cache.matchersOf(route, service);
+          added.push({ route, service, matchers });
+          addedCount += matchers.length;
+          size++;
+          if (addedCount > limit) return null;
+        }
+      }
+      if (i % 256 === 255) yield;
+    }
+    if (kept !== last.routes.size) for (const entry of last.routes.values()) if (entry.mark !== mark) for (const m of entry.matchers) removed.push(m);
+  }
   if (removed.length + addedCount > limit) return null;
   yield;
   // the ranking without the removed matchers, then each new one between its neighbours
@@ -405,6 +442,7 @@ function* updateRouterSteps(
   for (const a of added) last.routes.set(a.route, { service: a.service, matchers: a.matchers, mark });
   last.ranked = ranked;
   last.index = index;
+  last.from = { routes, services };
   cache.reused += kept;
   cache.incremental = true;
   return new CompiledRouter(index, size);
