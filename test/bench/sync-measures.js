@@ -126,6 +126,8 @@ async function deltaBreakdown(snapshot, rounds) {
   const svc = base0.config.services[0];
   let bytes = 0;
   let reused = 0;
+  let incremental = true;
+  let indexesBuilt = 0;
   for (let i = 0; i < rounds; i++) {
     const base = checker.base;
     const config = { ...base.config, routes: [...base.config.routes, fx.route(svc, { name: `delta-${i}`, paths: [`/delta-${i}/`] })] };
@@ -144,10 +146,13 @@ async function deltaBreakdown(snapshot, rounds) {
       })(),
     );
     steps.check.push(cpuSince(t));
+    const built = cache.indexes.built;
     t = process.cpuUsage();
     const rt = fx.schema.runSteps(compileRuntimeSteps(checked, undefined, undefined, {}, undefined, metrics, cache));
     steps.compile.push(cpuSince(t));
     reused = cache.routes.reused;
+    incremental &&= cache.routes.incremental;
+    indexesBuilt += cache.indexes.built - built;
     dispose(rt);
     // the same once more as the data plane runs it (a fresh delta against the new base), in slices
     const base2 = checker.base;
@@ -169,7 +174,7 @@ async function deltaBreakdown(snapshot, rounds) {
     steps.longest.push(all.longest);
     dispose(all.value);
   }
-  return { bytes, reused, steps };
+  return { bytes, reused, incremental, indexesBuilt, steps };
 }
 
 function dispose(rt) {
