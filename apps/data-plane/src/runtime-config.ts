@@ -90,9 +90,8 @@ export class CompileCache {
   readonly routes = new RouteMatcherCache();
   /** plugins' config-derived indexes (consumers, credentials) by the collections they were built from */
   readonly indexes = new ConfigIndexCache();
-  /** the routes of the last compile (route object -> the generation that last saw it) */
-  readonly #routes = new Map<Route, { seen: number }>();
-  #generation = 0;
+  /** the route objects of the last compile */
+  readonly #routes = new Set<Route>();
   /** the routes array of the last compile */
   #from: readonly Route[] | null = null;
   /** what the last compile built per route, for the next to change rather than build again */
@@ -103,27 +102,22 @@ export class CompileCache {
    * null after none. Nothing is remembered until `commit` (the compile succeeded) is called.
    */
   routeChanges(routes: readonly Route[]): { changes: (RouteChanges & { from: readonly Route[] }) | null; commit(last: NonNullable<CompileCache['last']>): void } {
-    const seen = ++this.#generation;
     const known = this.#routes;
     const added: Route[] = [];
-    let kept = 0;
-    for (const r of routes) {
-      const e = known.get(r);
-      if (e === undefined) added.push(r);
-      else {
-        e.seen = seen;
-        kept++;
-      }
-    }
+    for (const r of routes) if (!known.has(r)) added.push(r);
     const removed: Route[] = [];
-    if (kept !== known.size) for (const [r, e] of known) if (e.seen !== seen) removed.push(r);
+    // routes are distinct objects: some are gone exactly when fewer than all known ones are still here
+    if (routes.length - added.length !== known.size) {
+      const now = new Set(routes);
+      for (const r of known) if (!now.has(r)) removed.push(r);
+    }
     const first = this.last === null;
     return {
       changes: first || this.#from === null ? null : { from: this.#from, added, removed },
       commit: (last) => {
         this.#from = routes;
         for (const r of removed) known.delete(r);
-        for (const r of added) known.set(r, { seen });
+        for (const r of added) known.add(r);
         this.last = last;
       },
     };
