@@ -12,9 +12,9 @@ const { encodeResponse, decodeResponse, sync } = require('./wire');
 const { decodeRawSyncResponse, snapshotFromBytesSteps } = sync;
 
 const dist = (...p) => require(join(ROOT, 'dist', ...p));
-const { compileRuntimeSteps } = dist('apps', 'data-plane', 'src', 'runtime-config.js');
+const { compileRuntimeSteps, CompileCache } = dist('apps', 'data-plane', 'src', 'runtime-config.js');
 const { checkSnapshotSteps, trustCheckedSnapshot, SnapshotChecker } = dist('apps', 'data-plane', 'src', 'snapshot-check.js');
-const { compileRouter, RouteMatcherCache } = dist('libs', 'router', 'src', 'index.js');
+const { compileRouter } = dist('libs', 'router', 'src', 'index.js');
 const { ProxyMetrics } = dist('apps', 'data-plane', 'src', 'proxy-metrics.js');
 const { pluginSchema } = dist('libs', 'plugins', 'src', 'index.js');
 
@@ -119,13 +119,15 @@ async function deltaBreakdown(snapshot, rounds) {
   const steps = { diff: [], check: [], compile: [], sliced: [], slices: [], longest: [] };
   const checker = new SnapshotChecker(pluginSchema);
   const base0 = fx.schema.runSteps(checker.checkSteps(decodeResponse(encodeResponse(snapshot))));
-  const cache = new RouteMatcherCache();
+  const cache = new CompileCache();
   const metrics = new ProxyMetrics();
   dispose(fx.schema.runSteps(compileRuntimeSteps(base0, undefined, undefined, {}, undefined, metrics, cache)));
   const digests = new fx.schema.EntityDigests();
   const svc = base0.config.services[0];
   let bytes = 0;
   let reused = 0;
+  let incremental = true;
+  let indexesBuilt = 0;
   for (let i = 0; i < rounds; i++) {
     const base = checker.base;
     const config = { ...base.config, routes: [...base.config.routes, fx.route(svc, { name: `delta-${i}`, paths: [`/delta-${i}/`] })] };
@@ -144,10 +146,13 @@ async function deltaBreakdown(snapshot, rounds) {
       })(),
     );
     steps.check.push(cpuSince(t));
+    const built = cache.indexes.built;
     t = process.cpuUsage();
     const rt = fx.schema.runSteps(compileRuntimeSteps(checked, undefined, undefined, {}, undefined, metrics, cache));
     steps.compile.push(cpuSince(t));
-    reused = cache.reused;
+    reused = cache.routes.reused;
+    incremental &&= cache.routes.incremental;
+    indexesBuilt += cache.indexes.built - built;
     dispose(rt);
     // the same once more as the data plane runs it (a fresh delta against the new base), in slices
     const base2 = checker.base;
@@ -169,7 +174,7 @@ async function deltaBreakdown(snapshot, rounds) {
     steps.longest.push(all.longest);
     dispose(all.value);
   }
-  return { bytes, reused, steps };
+  return { bytes, reused, incremental, indexesBuilt, steps };
 }
 
 function dispose(rt) {

@@ -79,7 +79,7 @@ function deltaTable(b) {
 |---|---|---|
 | control plane: diff against the previous snapshot + encode the delta (once per snapshot, shared by all streams) | ${s('diff')} |
 | data plane: decode the delta + check it (base, hash from the changed digests, the changed entities, their references and keys) | ${s('check')} |
-| data plane: compile the new config, unchanged routes' matchers kept (${d.reused.toLocaleString('en')} reused), chains shared | ${s('compile')} |
+| data plane: compile the new config from what the last compile kept (${d.reused.toLocaleString('en')} routes' matchers; router index ${d.incremental ? 'updated in the sections the new route is filed under' : 'rebuilt'}; ${d.indexesBuilt ? `${d.indexesBuilt} plugin indexes rebuilt` : "key-auth's key and consumer indexes kept"}; route metric series and https-only map changed for the new route) | ${s('compile')} |
 | **data plane: all of it as it runs, in 4 ms slices on an idle event loop (wall time)** | ${s('sliced')} |
 | … number of slices | ${s('slices')} |
 | … longest slice | ${s('longest')} |`;

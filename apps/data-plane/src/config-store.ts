@@ -4,11 +4,10 @@
 // keep being served on the old config while a large snapshot is prepared.
 import { join } from 'node:path';
 import { runSteps, type Snapshot, type Steps } from '@archway/schema';
-import { RouteMatcherCache } from '@archway/router';
 import type { Logger } from '@archway/telemetry';
 import { balancersReady, closeBalancers, type BalancingOptions } from './balancers';
 import { ProxyMetrics } from './proxy-metrics';
-import { BUNDLED_PLUGIN_SET, compileRuntimeSteps, type PluginSet, type RuntimeConfig } from './runtime-config';
+import { BUNDLED_PLUGIN_SET, CompileCache, compileRuntimeSteps, type PluginSet, type RuntimeConfig } from './runtime-config';
 import { checkSnapshotSteps } from './snapshot-check';
 import { CoalescedSnapshotWriter, readSnapshotFile, SnapshotFileWriter } from './snapshot-file';
 import { runInSlices } from './time-slices';
@@ -54,8 +53,8 @@ export class ConfigStore {
   readonly #plugins: PluginSet;
   /** the coalesced disk-cache writer (cacheDelayMs > 0), else null: apply() writes before resolving */
   readonly #laterWrites: CoalescedSnapshotWriter | null;
-  /** route matchers by route object: a delta's unchanged routes (the same validated objects) are not compiled again */
-  readonly routeCache = new RouteMatcherCache();
+  /** what a compile reuses from the previous ones: a delta's unchanged routes (the same validated objects) are not compiled again, ... */
+  readonly compileCache = new CompileCache();
   /** the proxy's metrics: route series are compiled with each snapshot, circuit changes counted */
   readonly metrics: ProxyMetrics;
 
@@ -182,7 +181,7 @@ export class ConfigStore {
   *#compileSteps(snapshot: Snapshot): Steps<RuntimeConfig> {
     const checked = yield* checkSnapshotSteps(snapshot, this.#plugins.schemas);
     // the balancers adopt the state of the runtime served when they are built (applies run one at a time)
-    return yield* compileRuntimeSteps(checked, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins, this.metrics, this.routeCache);
+    return yield* compileRuntimeSteps(checked, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins, this.metrics, this.compileCache);
   }
 
   /** Pools the runtime uses: the services' direct pools and the balanced services' peer pools. */

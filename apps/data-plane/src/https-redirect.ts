@@ -11,7 +11,24 @@ import { sendExit } from './gateway-response';
  */
 export function compileHttpsOnly(routes: readonly Route[]): ReadonlyMap<string, number> {
   const out = new Map<string, number>();
-  for (const r of routes) if (r.protocols.includes('https') && !r.protocols.includes('http')) out.set(r.id, r.https_redirect_status_code);
+  for (const r of routes) if (httpsOnly(r)) out.set(r.id, r.https_redirect_status_code);
+  return out;
+}
+
+const httpsOnly = (r: Route) => r.protocols.includes('https') && !r.protocols.includes('http');
+
+/**
+ * compileHttpsOnly for routes that differ from those `previous` was compiled from by `changes` (routes
+ * removed, routes added): `previous` itself when no https-only route is among them, else a changed copy.
+ */
+export function updateHttpsOnly(
+  previous: ReadonlyMap<string, number>,
+  changes: { readonly added: readonly Route[]; readonly removed: readonly Route[] },
+): ReadonlyMap<string, number> {
+  if (!changes.added.some(httpsOnly) && !changes.removed.some(httpsOnly)) return previous;
+  const out = new Map(previous);
+  for (const r of changes.removed) out.delete(r.id);
+  for (const r of changes.added) if (httpsOnly(r)) out.set(r.id, r.https_redirect_status_code);
   return out;
 }
 

@@ -7,7 +7,7 @@ import type { Phase } from '@archway/pipeline';
 import type { ConfigSet } from '@archway/schema';
 import { MetricsRegistry, type Counter, type Gauge, type Histogram } from '@archway/telemetry';
 import type { Balancers } from './balancers';
-import { RouteMetrics, RouteSeries } from './route-metrics';
+import { RouteMetrics, RouteSeries, type RouteChanges } from './route-metrics';
 
 /** Kong's KONG_LATENCY_BUCKETS (ms): the gateway's own share of a request. */
 export const ARCHWAY_LATENCY_BUCKETS = [1, 2, 5, 7, 10, 15, 20, 30, 50, 75, 100, 200, 500, 750, 1000];
@@ -87,9 +87,9 @@ export class ProxyMetrics {
     this.unmatched = new RouteSeries(this, '', '');
   }
 
-  /** The per-route series of a snapshot (runtime-config.ts, at apply). */
-  routes(config: Pick<ConfigSet, 'routes' | 'services'>): RouteMetrics {
-    return new RouteMetrics(this, config);
+  /** The per-route series of a snapshot (runtime-config.ts, at apply); those of `previous` kept for the routes `changes` leaves alone. */
+  routes(config: Pick<ConfigSet, 'routes' | 'services'>, previous?: RouteMetrics | null, changes?: RouteChanges | null): RouteMetrics {
+    return new RouteMetrics(this, config, previous, changes);
   }
 
   /** A plugin threw (PluginError's plugin and phase). Rare: the series is looked up here. */

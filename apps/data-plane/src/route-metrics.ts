@@ -66,17 +66,62 @@ export class RouteSeries {
   }
 }
 
+/** Routes added (new objects) and removed since the previous config, as CompileCache.routeChanges tells them. */
+export interface RouteChanges {
+  readonly added: readonly Route[];
+  readonly removed: readonly Route[];
+}
+
 /** Every route of one runtime config, by id. */
 export class RouteMetrics {
-  readonly #byId = new Map<string, RouteSeries>();
+  /**
+   * May be shared with the RouteMetrics of earlier configs (see the constructor): holds every route of
+   * this config, and may hold ids of routes this config does not have (`#stale` of them), which its
+   * router never matches.
+   */
+  readonly #byId: Map<string, RouteSeries>;
+  /** the services the labels were resolved with */
+  readonly #services: ConfigSet['services'];
+  readonly #stale: number;
 
+  /**
+   * With `previous` (the series of the config before) and the route `changes` since, when the services
+   * are the same array: the series of unchanged routes are kept, and only those of added routes made.
+   * As long as no kept id changes its labels, the map is shared with `previous` and added to in place
+   * (the previous config never looks up an id it does not have, and finds its own as they were); ids
+   * of removed routes stay in it until they are a quarter of it. Otherwise it is copied.
+   */
   constructor(
     readonly metrics: ProxyMetrics,
     config: Pick<ConfigSet, 'routes' | 'services'>,
+    previous?: RouteMetrics | null,
+    changes?: RouteChanges | null,
   ) {
+    this.#services = config.services;
     const serviceLabel = new Map<string, string>();
-    for (const s of config.services) serviceLabel.set(s.id, s.name ?? s.host);
-    for (const r of config.routes) this.#byId.set(r.id, new RouteSeries(metrics, serviceLabel.get(r.service?.id ?? '') ?? '', r.name ?? r.id));
+    const labelOf = (r: Route) => {
+      if (serviceLabel.size === 0) for (const s of config.services) serviceLabel.set(s.id, s.name ?? s.host);
+      return serviceLabel.get(r.service?.id ?? '') ?? '';
+    };
+    if (previous && changes && previous.metrics === metrics && previous.#services === config.services) {
+      const byId = previous.#byId;
+      let relabelled = false;
+      for (const r of changes.added) {
+        const old = byId.get(r.id);
+        if (old !== undefined && (old.service !== labelOf(r) || old.route !== (r.name ?? r.id))) relabelled = true;
+      }
+      const addedIds = new Set(changes.added.map((r) => r.id));
+      const stale = previous.#stale + changes.removed.filter((r) => !addedIds.has(r.id)).length;
+      if (!relabelled && stale <= byId.size / 4) {
+        for (const r of changes.added) if (!byId.has(r.id)) byId.set(r.id, new RouteSeries(metrics, labelOf(r), r.name ?? r.id));
+        this.#byId = byId;
+        this.#stale = stale;
+        return;
+      }
+    }
+    this.#byId = new Map();
+    this.#stale = 0;
+    for (const r of config.routes) this.#byId.set(r.id, new RouteSeries(metrics, labelOf(r), r.name ?? r.id));
   }
 
   /** The series of a route the router matched (every one was compiled with the snapshot). */

@@ -1,6 +1,8 @@
 import { pluginSchema } from '@archway/plugins';
-import { configHash, consumerSchema, emptyConfig, keyAuthSchema, makeSnapshot, validateEntity, validatePlugin, type Consumer, type KeyAuthCredential } from '@archway/schema';
-import { compileRuntime, ConfigRejectedError } from './runtime-config';
+import { configHash, consumerSchema, emptyConfig, keyAuthSchema, makeSnapshot, runSteps, validateEntity, validatePlugin, type Consumer, type KeyAuthCredential } from '@archway/schema';
+import { ProxyMetrics } from './proxy-metrics';
+import { CompileCache, compileRuntime, compileRuntimeSteps, ConfigRejectedError, type RuntimeConfig } from './runtime-config';
+import { trustCheckedSnapshot } from './snapshot-check';
 import { makeRoute, makeService, snapshotOf } from './testing/fixtures';
 import { UpstreamPools } from './upstream-pools';
 
@@ -67,5 +69,54 @@ describe('compileRuntime', () => {
     expect(() => compileRuntime(makeSnapshot(5, { ...config, plugins: [badConfig] }), pools)).toThrow(/plugins .*config.key_names/);
     const unknown = { ...plugin, name: 'no-such-plugin' };
     expect(() => compileRuntime(makeSnapshot(6, { ...config, plugins: [unknown] }), pools)).toThrow(/plugin 'no-such-plugin' not enabled/);
+  });
+});
+
+describe('compileRuntimeSteps with a CompileCache (what a delta keeps)', () => {
+  const pools = new UpstreamPools();
+  afterAll(() => pools.closeAll(0));
+
+  it('compiles after each change what a compile from scratch does: router, https-only routes, route metric labels', () => {
+    const svc = makeService({ name: 'svc', host: 'a.internal' });
+    const other = makeService({ host: 'b.internal' });
+    let routes = Array.from({ length: 30 }, (_, i) => makeRoute(i % 3 ? svc : other, { name: `r${i}`, paths: [`/r${i}`], protocols: i % 5 ? ['http', 'https'] : ['https'] }));
+    let services = [svc, other];
+    const cache = new CompileCache();
+    const metrics = new ProxyMetrics();
+    const compile = (version: number, c?: CompileCache) =>
+      runSteps(compileRuntimeSteps(trustCheckedSnapshot({ version, hash: `h${version}`, config: { ...emptyConfig(), services, routes } }), pools, undefined, {}, undefined, metrics, c));
+    const view = (rt: RuntimeConfig, rs = routes) => ({
+      httpsOnly: [...rt.tls.httpsOnly].sort(),
+      labels: rs.map((r) => {
+        const s = rt.routeMetrics.forRoute(r);
+        return [r.id, s.service, s.route];
+      }),
+      matched: rs.map((r) => rt.router.match({ method: 'GET', host: undefined, path: `${r.paths?.[0]}/x`, headers: {} })?.route.name ?? null),
+      gone: rt.routeMetrics.forRoute(makeRoute(svc, { paths: ['/gone'] })) === metrics.unmatched,
+    });
+    let version = 1;
+    let serving = compile(version, cache);
+    const steps: (() => void)[] = [
+      // an https-only route added, one removed, one changed to https-only, one renamed
+      () => (routes = [...routes, makeRoute(svc, { name: 'added', paths: ['/added'], protocols: ['https'], https_redirect_status_code: 308 })]),
+      () => (routes = routes.filter((_, i) => i !== 5)),
+      () => (routes = routes.map((r, i) => (i === 1 ? { ...r, protocols: ['https'] } : i === 2 ? { ...r, name: 'renamed' } : r))),
+      () => (routes = routes.map((r, i) => (i === 0 ? { ...r, protocols: ['http', 'https'] } : r))),
+      // a service renamed: every label of its routes changes
+      () => (services = [{ ...svc, name: 'svc-renamed' }, other]),
+      () => (routes = [routes[3], ...routes.slice(6)]),
+    ];
+    for (const step of steps) {
+      // the config still serving answers as it did while (and after) the next one is compiled
+      const before = routes;
+      const servingView = view(serving, before);
+      step();
+      version++;
+      const next = compile(version, cache);
+      expect(view(next)).toEqual(view(compile(version)));
+      expect(view(serving, before)).toEqual(servingView);
+      serving = next;
+    }
+    expect(cache.last?.httpsOnly.size).toBeGreaterThan(0);
   });
 });

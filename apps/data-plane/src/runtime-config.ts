@@ -3,17 +3,17 @@
 // pool. Nothing here runs per request; a snapshot that fails any step throws (the sync client NACKs it).
 // The work is a Steps generator, one route or plugin per step, so the config store can run it in time
 // slices between requests (time-slices.ts).
-import { compileChainsSteps, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
+import { compileChainsSteps, ConfigIndexCache, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
-import { compileRouterSteps, type RouteMatcherCache, type Router } from '@archway/router';
-import { runSteps, type ConfigSet, type PluginLookup, type Service, type Snapshot, type Steps } from '@archway/schema';
+import { compileRouterSteps, RouteMatcherCache, type Router } from '@archway/router';
+import { runSteps, type ConfigSet, type PluginLookup, type Route, type Service, type Snapshot, type Steps } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
 import { closeBalancers, compileBalancers, ServiceBalancer, upstreamsByName, type Balancers, type BalancingOptions } from './balancers';
-import { compileHttpsOnly } from './https-redirect';
+import { compileHttpsOnly, updateHttpsOnly } from './https-redirect';
 import { compileSniCertificates, type SniCertificates } from './sni-certificates';
 import { ProxyMetrics } from './proxy-metrics';
-import type { RouteMetrics } from './route-metrics';
+import type { RouteChanges, RouteMetrics } from './route-metrics';
 import { checkSnapshotSteps, ConfigRejectedError, type CheckedSnapshot } from './snapshot-check';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
 import { upstreamTlsResolver, type UpstreamTls } from './upstream-tls';
@@ -79,6 +79,50 @@ export interface PluginSet {
 export const BUNDLED_PLUGIN_SET: PluginSet = { handlers: BUNDLED_HANDLERS, schemas: pluginSchema };
 
 export { ConfigRejectedError };
+
+/**
+ * What one compile keeps for the next (a data plane passes the same one to every compile): after a
+ * delta the unchanged entities and collections are the same objects, and what was compiled from them
+ * is reused instead of compiled again.
+ */
+export class CompileCache {
+  /** matchers by route object */
+  readonly routes = new RouteMatcherCache();
+  /** plugins' config-derived indexes (consumers, credentials) by the collections they were built from */
+  readonly indexes = new ConfigIndexCache();
+  /** the route objects of the last compile */
+  readonly #routes = new Set<Route>();
+  /** the routes array of the last compile */
+  #from: readonly Route[] | null = null;
+  /** what the last compile built per route, for the next to change rather than build again */
+  last: { httpsOnly: ReadonlyMap<string, number>; routeMetrics: RouteMetrics } | null = null;
+
+  /**
+   * The routes added (objects the last compile did not have) and removed since the last compile, or
+   * null after none. Nothing is remembered until `commit` (the compile succeeded) is called.
+   */
+  routeChanges(routes: readonly Route[]): { changes: (RouteChanges & { from: readonly Route[] }) | null; commit(last: NonNullable<CompileCache['last']>): void } {
+    const known = this.#routes;
+    const added: Route[] = [];
+    for (const r of routes) if (!known.has(r)) added.push(r);
+    const removed: Route[] = [];
+    // routes are distinct objects: some are gone exactly when fewer than all known ones are still here
+    if (routes.length - added.length !== known.size) {
+      const now = new Set(routes);
+      for (const r of known) if (!now.has(r)) removed.push(r);
+    }
+    const first = this.last === null;
+    return {
+      changes: first || this.#from === null ? null : { from: this.#from, added, removed },
+      commit: (last) => {
+        this.#from = routes;
+        for (const r of removed) known.delete(r);
+        for (const r of added) known.add(r);
+        this.last = last;
+      },
+    };
+  }
+}
 
 /** Protocols the proxy can speak to today; services with others get 503 until supported. */
 const PROXIED_PROTOCOLS = new Set(['http', 'https', 'ws', 'wss']);
@@ -161,23 +205,27 @@ export function* compileRuntimeSteps(
   balancing: RuntimeBalancing = {},
   plugins: PluginSet = BUNDLED_PLUGIN_SET,
   metrics: ProxyMetrics = new ProxyMetrics(),
-  /** compiled route matchers kept across compiles: unchanged route objects are not compiled again */
-  routeCache?: RouteMatcherCache,
+  /** what the previous compiles left to reuse: unchanged route objects are not compiled again, ... */
+  cache?: CompileCache,
 ): Steps<RuntimeConfig> {
   const config = snapshot.config;
+  // routes added and removed since the last compile: what is kept per route is changed, not built again
+  const tracked = cache?.routeChanges(config.routes) ?? null;
+  const changes = tracked?.changes ?? null;
+  const last = cache?.last ?? null;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
-  const router = yield* compileRouterSteps(config.routes, config.services, routeCache);
+  const router = yield* compileRouterSteps(config.routes, config.services, cache?.routes, changes);
   let tls: TlsRuntime;
   try {
-    tls = { certificates: compileSniCertificates(config), httpsOnly: compileHttpsOnly(config.routes) };
+    tls = { certificates: compileSniCertificates(config), httpsOnly: last && changes ? updateHttpsOnly(last.httpsOnly, changes) : compileHttpsOnly(config.routes) };
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
   yield;
-  const routeMetrics = metrics.routes(config);
+  const routeMetrics = metrics.routes(config, last?.routeMetrics, changes);
   let chains: ChainSet;
   try {
-    chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node });
+    chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node, indexes: cache?.indexes });
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
@@ -185,6 +233,7 @@ export function* compileRuntimeSteps(
   const balancers = compileBalancers(config, balancing.previous?.balancers ?? null, balancing);
   try {
     const { upstreams, poolKeys } = buildUpstreams(config, pools, upstreamTlsResolver(config), balancers);
+    tracked?.commit({ httpsOnly: tls.httpsOnly, routeMetrics });
     return { version: snapshot.version, hash: snapshot.hash, config, router, chains, upstreams, poolKeys, pools, tls, balancers, routeMetrics };
   } catch (err) {
     closeBalancers(balancers);

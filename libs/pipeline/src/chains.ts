@@ -104,20 +104,63 @@ export interface CompileChainsInput {
   logger?: PluginLogger;
   /** handed to configure (env.node): the node's shared state when it runs several processes */
   node?: NodeState | null;
+  /** `env.index` values kept from the previous compiles (a data plane passes the same cache to each) */
+  indexes?: ConfigIndexCache;
+}
+
+/**
+ * Values built by `env.index`, kept from one compile to the next with the config collections their
+ * build read: one is built again only when one of those collections is a different array.
+ */
+export class ConfigIndexCache {
+  readonly #entries = new Map<string, { reads: Map<string | symbol, unknown>; value: unknown }>();
+  /** indexes built / reused by the compiles since the last reset (for benches and specs) */
+  built = 0;
+  reused = 0;
+
+  get<T>(key: string, config: ConfigSet, build: (config: ConfigSet) => T): T {
+    const hit = this.#entries.get(key);
+    if (hit !== undefined) {
+      let same = true;
+      for (const [k, v] of hit.reads) if ((config as unknown as Record<string | symbol, unknown>)[k] !== v) same = false;
+      if (same) {
+        this.reused++;
+        return hit.value as T;
+      }
+    }
+    const reads = new Map<string | symbol, unknown>();
+    const tracked = new Proxy(config, {
+      get(target, prop, receiver) {
+        const v: unknown = Reflect.get(target, prop, receiver);
+        reads.set(prop, v);
+        return v;
+      },
+    });
+    const value = build(tracked);
+    this.built++;
+    this.#entries.set(key, { reads, value });
+    return value;
+  }
 }
 
 const noop = (): void => undefined;
 const SILENT: PluginLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
-function makeEnv(config: ConfigSet, logger: PluginLogger = SILENT, node: NodeState | null = null): ConfigureEnv {
+function makeEnv(config: ConfigSet, logger: PluginLogger = SILENT, node: NodeState | null = null, indexes?: ConfigIndexCache): ConfigureEnv {
   const cache = new Map<string, unknown>();
+  const shared = <T>(k: string, build: (c: ConfigSet) => T): T => {
+    if (!cache.has(k)) cache.set(k, build(config));
+    return cache.get(k) as T;
+  };
   return {
     config,
     logger,
     node,
-    shared<T>(k: string, build: (c: ConfigSet) => T): T {
-      if (!cache.has(k)) cache.set(k, build(config));
-      return cache.get(k) as T;
+    shared,
+    index<T>(k: string, build: (c: ConfigSet) => T): T {
+      if (!indexes) return shared(`index ${k}`, build);
+      if (!cache.has(`index ${k}`)) cache.set(`index ${k}`, indexes.get(k, config, build));
+      return cache.get(`index ${k}`) as T;
     },
   };
 }
@@ -142,8 +185,8 @@ export function compileChains(input: CompileChainsInput): ChainSet {
 }
 
 /** compileChains, one plugin instance or one route per step (see @archway/schema's steps.ts). */
-export function* compileChainsSteps({ config, handlers, logger, node }: CompileChainsInput): Steps<ChainSet> {
-  const env = makeEnv(config, logger, node);
+export function* compileChainsSteps({ config, handlers, logger, node, indexes }: CompileChainsInput): Steps<ChainSet> {
+  const env = makeEnv(config, logger, node, indexes);
   // name -> scope key -> configured instance
   const instances = new Map<string, Map<Key, Step>>();
   const consumerScoped = new Set<string>();

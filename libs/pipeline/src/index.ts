@@ -3,5 +3,5 @@
 export { PHASES, type Phase, type PluginHandler, type ConfigureEnv, type PhaseResult, type PluginLogger } from './plugin-handler';
 export type { NodeCounters, NodeState } from './node-state';
 export { PluginContext, type ConsumerRef, type CredentialRef, type ExitResponse, type UpstreamOverride, type UpstreamTry } from './plugin-context';
-export { compileChains, compileChainsSteps, PluginUnavailableError, type Chain, type ChainSet, type Step, type CompileChainsInput } from './chains';
+export { compileChains, compileChainsSteps, ConfigIndexCache, PluginUnavailableError, type Chain, type ChainSet, type Step, type CompileChainsInput } from './chains';
 export { runRequestPhases, runRequestPhasesEager, runHeaderFilter, runHeaderFilterEager, runBodyFilter, runLog, PluginError } from './run-phases';

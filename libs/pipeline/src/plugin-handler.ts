@@ -24,6 +24,13 @@ export interface ConfigureEnv {
   /** builds `key`'s value once per snapshot (e.g. key-auth's key -> credential map) and shares it */
   shared<T>(key: string, build: (config: ConfigSet) => T): T;
   /**
+   * Like `shared`, for a value computed from the config alone (a lookup map; nothing to dispose, never
+   * changed once built): the data plane keeps it across snapshots and builds it again only when a
+   * collection `build` read (config.consumers, config.keyauth_credentials, ...) is not the same array
+   * any more. After a delta, the collections it did not touch are the same arrays.
+   */
+  index<T>(key: string, build: (config: ConfigSet) => T): T;
+  /**
    * state shared by every process of this data-plane node (its proxy workers), or null when this
    * process is the whole node: a plugin then keeps that state in its own memory
    */

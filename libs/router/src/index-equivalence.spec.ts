@@ -1,7 +1,8 @@
 import type { Route } from '@archway/schema';
 import { type Matcher, compareMatchers, compileRoute } from './matcher';
 import { escapePath, normalizePath } from './normalize-path';
-import { type RouterRequest, compileRouter } from './router';
+import { type RouterRequest, RouteMatcherCache, compileRouter, compileRouterSteps } from './router';
+import { runSteps, type Service } from '@archway/schema';
 import { makeRoute, makeService } from './testing/fixtures';
 import { upstreamPathV0 } from './upstream-path';
 
@@ -99,5 +100,64 @@ describe('the indexed router picks what a scan of every route in priority order 
       const want = expected(matchers, req);
       expect([req, got && { name: got.route.name, upstreamPath: got.upstreamPath }]).toEqual([req, want]);
     }
+  });
+});
+
+describe('a router updated by deltas picks what a router compiled from scratch picks', () => {
+  const other = makeService({ path: '/o' });
+  const randomRequest = (rand: () => number): RouterRequest => ({
+    method: rand() < 0.7 ? 'GET' : 'POST',
+    host: pick(rand, REQUEST_HOSTS),
+    path: pick(rand, REQUEST_PATHS),
+    headers: pick(rand, REQUEST_HEADERS),
+  });
+  const named = (m: { route: Route; upstreamPath: string; service: Service } | null) => m && { name: m.route.name, upstreamPath: m.upstreamPath, service: m.service.id };
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('random route set %i: 600 routes, 30 deltas of added, removed and changed routes, 200 requests after each', (seed) => {
+    const rand = prng(seed * 7919);
+    let next = 0;
+    let routes = Array.from({ length: 600 }, () => randomRoute(rand, next++));
+    let services: Service[] = [svc, other];
+    const cache = new RouteMatcherCache();
+    const serving = [runSteps(compileRouterSteps(routes, services, cache))];
+    let incremental = 0;
+    for (let d = 0; d < 30; d++) {
+      const previous = routes;
+      routes = routes.slice();
+      const changes = 1 + Math.floor(rand() * 6);
+      for (let c = 0; c < changes; c++) {
+        const what = rand();
+        const at = Math.floor(rand() * routes.length);
+        if (what < 0.4) routes.splice(at, 0, randomRoute(rand, next++));
+        else if (what < 0.7) routes.splice(at, 1);
+        // a changed route: a new object with the same id (and name), other fields
+        else routes[at] = { ...randomRoute(rand, next++), id: routes[at].id, name: routes[at].name };
+      }
+      // now and then a route moves to the other service, or the other service is disabled and enabled
+      if (rand() < 0.2) {
+        const at = Math.floor(rand() * routes.length);
+        routes[at] = { ...routes[at], service: { id: routes[at].service?.id === svc.id ? other.id : svc.id } };
+      }
+      if (rand() < 0.1) services = [svc, { ...services[1], enabled: !services[1].enabled }];
+      // the router still serving keeps its own answers while the next one is built
+      const before = serving[serving.length - 1];
+      const beforeAnswers = Array.from({ length: 20 }, () => randomRequest(rand)).map((req) => [req, named(before.match(req))] as const);
+      // every other delta tells the router which route objects were added and removed, as a data plane does
+      const now = new Set(routes);
+      const then = new Set(previous);
+      const delta = { from: previous, added: routes.filter((r) => !then.has(r)), removed: previous.filter((r) => !now.has(r)) };
+      const updated = runSteps(compileRouterSteps(routes, services, cache, d % 2 === 0 ? delta : null));
+      if (cache.incremental) incremental++;
+      const fresh = compileRouter(routes, services);
+      expect(updated.size).toBe(fresh.size);
+      for (let i = 0; i < 200; i++) {
+        const req = randomRequest(rand);
+        expect([req, named(updated.match(req))]).toEqual([req, named(fresh.match(req))]);
+      }
+      for (const [req, answer] of beforeAnswers) expect([req, named(before.match(req))]).toEqual([req, answer]);
+      serving.push(updated);
+    }
+    // most of these deltas are small enough to update the last router rather than build one
+    expect(incremental).toBeGreaterThan(15);
   });
 });

@@ -7,7 +7,7 @@
 // candidate, so where a matcher is filed never changes which route wins, only how fast it is found.
 import { EMPTY_TRIE, PackedTrie } from './packed-trie';
 import { type HeaderCondition, HostKind, type Matcher } from './matcher';
-import { Section } from './section';
+import { Section, updatedSection } from './section';
 
 export interface HeaderSections {
   /** lower-case header name, as node:http keys headers */
@@ -32,8 +32,43 @@ function indexableHeader(m: Matcher): HeaderCondition | null {
   return null;
 }
 
+/** Where a matcher is filed: a table of the index and the key in it. */
+const enum Table {
+  Host,
+  Suffix,
+  Prefix,
+  Header,
+  Any,
+}
+
+interface Place {
+  table: Table;
+  /** the header's name (Table.Header), else '' */
+  header: string;
+  /** the exact host, the reversed suffix, the prefix, the header value; '' for the any-host section */
+  key: string;
+}
+
+/** The places `m` is filed under, each once however many of its hosts or values lead there. */
+function placesOf(m: Matcher): Place[] {
+  const places: Place[] = [];
+  if (m.hosts !== null)
+    for (const h of m.hosts) {
+      if (h.kind === HostKind.Exact) places.push({ table: Table.Host, header: '', key: h.value });
+      // a suffix is reversed by code unit, as the lookup reads the host from its end
+      else if (h.kind === HostKind.Suffix) places.push({ table: Table.Suffix, header: '', key: h.value.split('').reverse().join('') });
+      else places.push({ table: Table.Prefix, header: '', key: h.value });
+    }
+  else {
+    const header = indexableHeader(m);
+    if (header !== null) for (const v of header.values as string[]) places.push({ table: Table.Header, header: header.name, key: v });
+    else places.push({ table: Table.Any, header: '', key: '' });
+  }
+  return places.filter((p, i) => places.findIndex((q) => q.table === p.table && q.header === p.header && q.key === p.key) === i);
+}
+
 export class RouteIndex {
-  readonly byHost = new Map<string, Section>();
+  byHost = new Map<string, Section>();
   /**
    * Wildcard hosts, set by `freeze`: from `suffixRoot` keyed by the reversed suffix of `*.example.com`
    * (`.example.com`), from `prefixRoot` keyed by the prefix of `example.*` (`example.`).
@@ -41,11 +76,11 @@ export class RouteIndex {
   wildcards: PackedTrie<Section> = EMPTY_TRIE;
   suffixRoot = 0;
   prefixRoot = 0;
-  readonly byHeader: HeaderSections[] = [];
-  readonly anyHost = new Section();
-  /** by reversed suffix / by prefix, until `freeze` packs them */
-  readonly #suffixes = new Map<string, Section>();
-  readonly #prefixes = new Map<string, Section>();
+  byHeader: HeaderSections[] = [];
+  anyHost = new Section();
+  /** by reversed suffix / by prefix (packed into `wildcards` by `freeze`) */
+  #suffixes = new Map<string, Section>();
+  #prefixes = new Map<string, Section>();
   readonly #sections: Section[] = [this.anyHost];
 
   /** Packs every trie; call once every matcher is added. */
@@ -54,36 +89,41 @@ export class RouteIndex {
     this.#sections.forEach((s, i) => {
       s.trie = paths;
       s.root = paths.roots[i];
-      s.byKey.clear();
     });
+    this.#packWildcards();
+  }
+
+  #packWildcards(): void {
     this.wildcards = new PackedTrie([this.#suffixes, this.#prefixes]);
     [this.suffixRoot, this.prefixRoot] = this.wildcards.roots;
   }
 
   /** Matchers must be added in rank order. */
   add(m: Matcher): void {
-    const sections: Section[] = [];
-    if (m.hosts !== null) for (const h of m.hosts) sections.push(this.#hostSection(h.kind, h.value));
-    else {
-      const header = indexableHeader(m);
-      if (header !== null) for (const v of header.values as string[]) sections.push(this.#headerSection(header.name, v));
-      else sections.push(this.anyHost);
-    }
-    // a matcher goes once into a section, however many of its hosts or values lead there
-    sections.forEach((s, i) => sections.indexOf(s) === i && s.add(m));
+    for (const p of placesOf(m)) this.#section(p).add(m);
   }
 
-  #hostSection(kind: HostKind, value: string): Section {
-    if (kind === HostKind.Exact) {
-      let section = this.byHost.get(value);
-      if (section === undefined) this.byHost.set(value, (section = this.#newSection(true)));
-      return section;
+  #section(p: Place): Section {
+    switch (p.table) {
+      case Table.Host:
+        return this.#hostSection(p.key);
+      case Table.Suffix:
+      case Table.Prefix: {
+        const map = p.table === Table.Suffix ? this.#suffixes : this.#prefixes;
+        let section = map.get(p.key);
+        if (section === undefined) map.set(p.key, (section = this.#newSection()));
+        return section;
+      }
+      case Table.Header:
+        return this.#headerSection(p.header, p.key);
+      default:
+        return this.anyHost;
     }
-    // a suffix is reversed by code unit, as the lookup reads the host from its end
-    const map = kind === HostKind.Suffix ? this.#suffixes : this.#prefixes;
-    const key = kind === HostKind.Suffix ? value.split('').reverse().join('') : value;
-    let section = map.get(key);
-    if (section === undefined) map.set(key, (section = this.#newSection()));
+  }
+
+  #hostSection(value: string): Section {
+    let section = this.byHost.get(value);
+    if (section === undefined) this.byHost.set(value, (section = this.#newSection(true)));
     return section;
   }
 
@@ -99,5 +139,78 @@ export class RouteIndex {
     const section = new Section(exactHost);
     this.#sections.push(section);
     return section;
+  }
+
+  /**
+   * A new index: this one with `removed` taken out and `added` (ranked, ranks between those of the
+   * matchers kept) put in. Only the sections they are filed under are built again, each into a trie of
+   * its own; the others are shared with this index, which is not changed (the router serving reads it).
+   */
+  updated(removed: readonly Matcher[], added: readonly Matcher[]): RouteIndex {
+    const changes = new Map<string, { place: Place; removed: Matcher[]; added: Matcher[] }>();
+    const note = (m: Matcher, which: 'removed' | 'added') => {
+      for (const place of placesOf(m)) {
+        const k = `${place.table}|${place.header}|${place.key}`;
+        let c = changes.get(k);
+        if (c === undefined) changes.set(k, (c = { place, removed: [], added: [] }));
+        c[which].push(m);
+      }
+    };
+    for (const m of removed) note(m, 'removed');
+    for (const m of added) note(m, 'added');
+    const next = new RouteIndex();
+    next.byHost = this.byHost;
+    next.byHeader = this.byHeader;
+    next.anyHost = this.anyHost;
+    next.#suffixes = this.#suffixes;
+    next.#prefixes = this.#prefixes;
+    next.wildcards = this.wildcards;
+    next.suffixRoot = this.suffixRoot;
+    next.prefixRoot = this.prefixRoot;
+    let wildcardsChanged = false;
+    const copied = new Set<unknown>();
+    const own = <M>(m: M, copy: (m: M) => M): M => {
+      if (copied.has(m)) return m;
+      const c = copy(m);
+      copied.add(c);
+      return c;
+    };
+    const copyMap = (m: Map<string, Section>) => new Map(m);
+    for (const { place, removed: out, added: into } of changes.values()) {
+      // the maps and lists holding a changed section are copied once, then changed
+      const set = (map: Map<string, Section>, exactHost: boolean): Map<string, Section> => {
+        const old = map.get(place.key) ?? null;
+        const section = updatedSection(old, exactHost, out, into);
+        if (section.byKey.size === 0) map.delete(place.key);
+        else map.set(place.key, section);
+        return map;
+      };
+      switch (place.table) {
+        case Table.Host:
+          next.byHost = set(own(next.byHost, copyMap), true);
+          break;
+        case Table.Suffix:
+          next.#suffixes = set(own(next.#suffixes, copyMap), false);
+          wildcardsChanged = true;
+          break;
+        case Table.Prefix:
+          next.#prefixes = set(own(next.#prefixes, copyMap), false);
+          wildcardsChanged = true;
+          break;
+        case Table.Header: {
+          next.byHeader = own(next.byHeader, (list) => list.slice());
+          let i = next.byHeader.findIndex((e) => e.name === place.header);
+          if (i < 0) i = next.byHeader.push({ name: place.header, byValue: new Map() }) - 1;
+          const entry = (next.byHeader[i] = own(next.byHeader[i], (e) => ({ name: e.name, byValue: copyMap(e.byValue) })));
+          set(entry.byValue, false);
+          if (entry.byValue.size === 0) next.byHeader.splice(i, 1);
+          break;
+        }
+        default:
+          next.anyHost = updatedSection(next.anyHost, false, out, into);
+      }
+    }
+    if (wildcardsChanged) next.#packWildcards();
+    return next;
   }
 }

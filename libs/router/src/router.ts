@@ -226,17 +226,52 @@ export function compileRouter(routes: Route[], services: Service[]): Router {
   return runSteps(compileRouterSteps(routes, services));
 }
 
+/** Ranks of a full compile are this far apart, so a delta's new matchers fit between them. */
+const RANK_GAP = 1024;
+
+/** A delta is applied to the previous router when it changes at most this share of its matchers. */
+const INCREMENTAL_SHARE = 1 / 8;
+
+/** What the last compile with a cache built, for the next one to start from. */
+interface LastBuild {
+  /** route object -> its service and its matchers in that build (ranked); `mark`: seen by the compile of that generation */
+  routes: Map<Route, { service: Service; matchers: Matcher[]; mark: number }>;
+  generation: number;
+  /** every matcher of that build, in rank order */
+  ranked: Matcher[];
+  index: RouteIndex;
+  /** the arrays it was built from */
+  from: { routes: readonly Route[]; services: readonly Service[] };
+}
+
 /**
- * The matchers compiled for each route object, kept from one compile to the next (a data plane passes
- * the same cache to every compile): a route object compiled before with the same service object is not
- * compiled again (its regexes, hosts, headers are reused; see Matcher.copy). Keyed weakly by the route
- * object: a config whose routes are gone takes its entries with it.
+ * How `routes` differ from the routes array `from` (objects added, objects removed), when the caller
+ * knows it already (a data plane tracks it per compile): the router then skips looking at every route.
+ */
+export interface RouteChangesSince {
+  from: readonly Route[];
+  added: readonly Route[];
+  removed: readonly Route[];
+}
+
+/**
+ * What one compile leaves for the next (a data plane passes the same cache to every compile): the
+ * matchers compiled for each route object, and the last router built. A route object compiled before
+ * with the same service object is not compiled again (its regexes, hosts, headers are reused; see
+ * Matcher.copy). When the routes changed little since the last build (a delta: the unchanged routes
+ * are the same objects), that build's ranking and index are updated instead of built again: matchers of
+ * kept routes keep their rank (ranks are spaced apart, a new matcher takes one between its neighbours'),
+ * and only the index sections the changed matchers are filed under are packed again.
  */
 export class RouteMatcherCache {
   readonly #byRoute = new WeakMap<Route, { service: Service; matchers: Matcher[] }>();
+  /** set at the end of each compile; null until the first */
+  last: LastBuild | null = null;
   /** routes compiled / reused by the last compile (for benches and specs) */
   compiled = 0;
   reused = 0;
+  /** whether the last compile updated the previous router instead of building one */
+  incremental = false;
 
   matchersOf(route: Route, service: Service): Matcher[] {
     const hit = this.#byRoute.get(route);
@@ -252,18 +287,29 @@ export class RouteMatcherCache {
 }
 
 /** compileRouter, one route per step (see @archway/schema's steps.ts); `cache` carries compiled routes across compiles. */
-export function* compileRouterSteps(routes: Route[], services: Service[], cache?: RouteMatcherCache): Steps<Router> {
+export function* compileRouterSteps(routes: Route[], services: Service[], cache?: RouteMatcherCache, changes?: RouteChangesSince | null): Steps<Router> {
   const servicesById = new Map(services.map((s) => [s.id, s]));
+  if (cache) {
+    cache.compiled = cache.reused = 0;
+    cache.incremental = false;
+    if (cache.last !== null) {
+      const last = cache.last;
+      const known = changes && last.from.routes === changes.from && last.from.services === services ? changes : null;
+      const router = yield* updateRouterSteps(routes, services, servicesById, cache, last, known);
+      if (router !== null) return router;
+      cache.compiled = cache.reused = 0;
+    }
+  }
   const matchers: Matcher[] = [];
+  const live = cache ? new Map<Route, { service: Service; matchers: Matcher[]; mark: number }>() : null;
   let size = 0;
-  if (cache) cache.compiled = cache.reused = 0;
   for (const route of routes) {
-    if (!servedHere(route) || route.service === null) continue;
-    const service = servicesById.get(route.service.id);
-    if (service === undefined) throw foreignKeyViolation('service', { id: route.service.id }, 'services');
-    if (service.enabled === false) continue;
+    const service = routeService(route, servicesById);
+    if (service === null) continue;
     const reused = cache?.reused ?? 0;
-    for (const m of cache ? cache.matchersOf(route, service) : compileRoute(route, service)) matchers.push(m);
+    const compiled = cache ? cache.matchersOf(route, service) : compileRoute(route, service);
+    for (const m of compiled) matchers.push(m);
+    live?.set(route, { service, matchers: compiled, mark: 0 });
     size++;
     // a compiled route is a step; a reused one costs a copy: one step per 64 of those
     if (!cache || cache.reused === reused || cache.reused % 64 === 0) yield;
@@ -271,10 +317,133 @@ export function* compileRouterSteps(routes: Route[], services: Service[], cache?
   const ranked = yield* sortSteps(matchers, compareMatchers);
   const index = new RouteIndex();
   for (let rank = 0; rank < ranked.length; rank++) {
-    ranked[rank].rank = rank;
+    ranked[rank].rank = rank * RANK_GAP;
     index.add(ranked[rank]);
     yield;
   }
   index.freeze();
+  if (cache && live) cache.last = { routes: live, generation: 0, ranked, index, from: { routes, services } };
+  return new CompiledRouter(index, size);
+}
+
+/** The service `route` is served with here, or null when the router leaves it out (see compileRouter). */
+function routeService(route: Route, servicesById: ReadonlyMap<string, Service>): Service | null {
+  if (!servedHere(route) || route.service === null) return null;
+  const service = servicesById.get(route.service.id);
+  if (service === undefined) throw foreignKeyViolation('service', { id: route.service.id }, 'services');
+  return service.enabled === false ? null : service;
+}
+
+/** Index in `ranked` (rank order) where `m` goes. */
+function insertionPoint(ranked: readonly Matcher[], m: Matcher): number {
+  let lo = 0;
+  let hi = ranked.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareMatchers(ranked[mid], m) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of `m` in `ranked` (rank order), found by its rank. */
+function positionOf(ranked: readonly Matcher[], m: Matcher): number {
+  let lo = 0;
+  let hi = ranked.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranked[mid].rank < m.rank) lo = mid + 1;
+    else hi = mid;
+  }
+  return ranked[lo] === m ? lo : ranked.indexOf(m);
+}
+
+/**
+ * The router for `routes` made from `last` by taking out the matchers of the routes gone or changed and
+ * putting in those of the new ones; null (nothing changed in `cache`) when too much changed for that to
+ * pay, or a new matcher finds no free rank between its neighbours: the caller then builds it anew.
+ */
+function* updateRouterSteps(
+  routes: readonly Route[],
+  services: readonly Service[],
+  servicesById: ReadonlyMap<string, Service>,
+  cache: RouteMatcherCache,
+  last: LastBuild,
+  known: RouteChangesSince | null,
+): Steps<Router | null> {
+  const added: { route: Route; service: Service; matchers: Matcher[] }[] = [];
+  const limit = Math.max(64, last.ranked.length * INCREMENTAL_SHARE);
+  const mark = ++last.generation;
+  let addedCount = 0;
+  let kept = 0;
+  let size = 0;
+  const removed: Matcher[] = [];
+  if (known !== null) {
+    // the services are the same objects and the route changes are known: only those are looked at
+    if (known.added.length + known.removed.length > limit) return null;
+    let gone = 0;
+    for (const route of known.removed) {
+      const entry = last.routes.get(route);
+      if (entry === undefined) continue;
+      gone++;
+      for (const m of entry.matchers) removed.push(m);
+    }
+    for (const route of known.added) {
+      const service = routeService(route, servicesById);
+      if (service === null) continue;
+      const matchers = cache.matchersOf(route, service);
+      added.push({ route, service, matchers });
+      addedCount += matchers.length;
+    }
+    kept = last.routes.size - gone;
+    size = kept + added.length;
+  } else {
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i];
+      const prev = last.routes.get(route);
+      if (prev !== undefined && prev.service === servicesById.get(prev.service.id)) {
+        // the same route object and the same service object: the same matchers, ranked as they were
+        prev.mark = mark;
+        kept++;
+        size++;
+      } else {
+        const service = routeService(route, servicesById);
+        if (service !== null) {
+          const matchers = cache.matchersOf(route, service);
+          added.push({ route, service, matchers });
+          addedCount += matchers.length;
+          size++;
+          if (addedCount > limit) return null;
+        }
+      }
+      if (i % 256 === 255) yield;
+    }
+    if (kept !== last.routes.size) for (const entry of last.routes.values()) if (entry.mark !== mark) for (const m of entry.matchers) removed.push(m);
+  }
+  if (removed.length + addedCount > limit) return null;
+  yield;
+  // the ranking without the removed matchers, then each new one between its neighbours
+  const ranked = last.ranked.slice();
+  for (const m of removed) ranked.splice(positionOf(ranked, m), 1);
+  const fresh = added.flatMap((a) => a.matchers).sort(compareMatchers);
+  for (const m of fresh) {
+    const at = insertionPoint(ranked, m);
+    const before = at > 0 ? ranked[at - 1].rank : -RANK_GAP;
+    const after = at < ranked.length ? ranked[at].rank : (before + 2 * RANK_GAP);
+    const rank = before + (after - before) / 2;
+    if (!(rank > before && rank < after)) return null;
+    m.rank = rank;
+    ranked.splice(at, 0, m);
+  }
+  yield;
+  const index = last.index.updated(removed, fresh);
+  // nothing above changed `last`: now it becomes this build
+  for (const m of removed) last.routes.delete(m.route);
+  for (const a of added) last.routes.set(a.route, { service: a.service, matchers: a.matchers, mark });
+  last.ranked = ranked;
+  last.index = index;
+  last.from = { routes, services };
+  cache.reused += kept;
+  cache.incremental = true;
   return new CompiledRouter(index, size);
 }

@@ -11,8 +11,11 @@ export class Section {
   /** @param exactHost whether the section holds the matchers of one exact host (the request's, when searched) */
   constructor(readonly exactHost = false) {}
 
-  /** path key → matchers, until `RouteIndex.freeze` packs them into `trie` */
-  readonly byKey = new Map<string, Matcher[]>();
+  /**
+   * path key → matchers (in rank order), packed into `trie` by `RouteIndex.freeze`; kept so a delta can
+   * build the section again without the others (`updated`). Never changed once packed.
+   */
+  byKey = new Map<string, Matcher[]>();
   /** the packed trie this section's root lives in (shared with other sections), and that root */
   trie: PackedTrie<Matcher[]> = EMPTY_TRIE;
   root = 0;
@@ -26,4 +29,47 @@ export class Section {
     if (list === undefined) this.byKey.set(m.pathKey, [m]);
     else list.push(m);
   }
+}
+
+/** Index of the first matcher of `list` (rank order) ranked after `rank`. */
+function after(list: readonly Matcher[], rank: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].rank < rank) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A new section: `old`'s matchers (none when null) without `removed` and with `added` (ranked), packed
+ * into a trie of its own. `old` and its lists are not changed (the router serving still reads them).
+ */
+export function updatedSection(old: Section | null, exactHost: boolean, removed: readonly Matcher[], added: readonly Matcher[]): Section {
+  const section = new Section(exactHost);
+  const byKey = (section.byKey = old ? new Map(old.byKey) : new Map<string, Matcher[]>());
+  const copied = new Set<Matcher[]>();
+  const own = (key: string): Matcher[] => {
+    let list = byKey.get(key);
+    if (list === undefined) byKey.set(key, (list = []));
+    else if (!copied.has(list)) byKey.set(key, (list = list.slice()));
+    copied.add(list);
+    return list;
+  };
+  for (const m of removed) {
+    const list = own(m.pathKey);
+    const i = list.indexOf(m);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) byKey.delete(m.pathKey);
+  }
+  for (const m of added) {
+    const list = own(m.pathKey);
+    list.splice(after(list, m.rank), 0, m);
+  }
+  for (const list of byKey.values()) if (list[0].rank < section.minRank) section.minRank = list[0].rank;
+  section.trie = new PackedTrie([byKey]);
+  section.root = section.trie.roots[0];
+  return section;
 }

@@ -6,13 +6,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emptyConfig, makeSnapshot, type ConfigSet, type Route, type Service, type Snapshot } from '@archway/schema';
+import { emptyConfig, makeSnapshot, validatePlugin, type ConfigSet, type Route, type Service, type Snapshot } from '@archway/schema';
+import { pluginSchema } from '@archway/plugins';
 import { silentLogger } from '@archway/telemetry';
 // Test only: the real server end of the protocol, so both planes are checked together.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { SyncServer } from '../../../control-plane/src/clustering/sync-server';
 import { ConfigStore } from '../config-store';
-import { makeRoute, makeService, memoryLogger } from '../testing/fixtures';
+import { makeRoute, makeService, memoryLogger, send } from '../testing/fixtures';
+import { keyAuth, makeConsumer, startPluginProxy } from '../testing/plugin-proxy';
 import { SyncClient, type SyncClientOptions } from './sync-client';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,6 +94,50 @@ describe('SyncClient deltas with SyncServer', () => {
     expect(serves(store, '/r0-moved')).toBe(true);
     expect(serves(store, '/r1')).toBe(false);
     expect(store.current()?.hash).toBe(server.latest()?.hash);
+  });
+
+  it('authenticates with key-auth through the real proxy as deltas add and remove credentials (the key index is rebuilt only when credentials change)', async () => {
+    const px = await startPluginProxy();
+    try {
+      const keyAuthPlugin = validatePlugin({ name: 'key-auth' }, 'create', pluginSchema);
+      const alice = makeConsumer('alice');
+      const bob = makeConsumer('bob');
+      const aliceKey = keyAuth(alice, 'alice-key');
+      const bobKey = keyAuth(bob, 'bob-key');
+      const base = { ...emptyConfig(), services: [px.service], routes: [px.route], plugins: [keyAuthPlugin], consumers: [alice, bob] };
+      const status = async (key: string, path = '/p') => (await send(px.port, { path, headers: { apikey: key } })).status;
+      server.publish(makeSnapshot(1, { ...base, keyauth_credentials: [aliceKey] }));
+      const { client } = start({ store: px.store });
+      await acked(1);
+      expect(await status('alice-key')).toBe(200);
+      expect(await status('bob-key')).toBe(401);
+      const indexes = px.store.compileCache.indexes;
+      // bob's key arrives in a delta: the key index is rebuilt, the consumers' is not
+      const built = indexes.built;
+      server.publish(makeSnapshot(2, { ...base, keyauth_credentials: [aliceKey, bobKey] }));
+      await acked(2);
+      expect(indexes.built).toBe(built + 1);
+      expect(await status('bob-key')).toBe(200);
+      expect(await status('alice-key')).toBe(200);
+      // a route-only delta reuses both indexes, and the keys still work on the new route
+      const extra = makeRoute(px.service, { name: 'extra', paths: ['/extra'] });
+      server.publish(makeSnapshot(3, { ...base, routes: [px.route, extra], keyauth_credentials: [aliceKey, bobKey] }));
+      await acked(3);
+      expect(indexes.built).toBe(built + 1);
+      expect(await status('bob-key', '/extra')).toBe(200);
+      expect(await status('nobody', '/extra')).toBe(401);
+      // alice's key removed, and a consumer renamed: both indexes rebuilt
+      const renamed = { ...bob, username: 'robert' };
+      server.publish(makeSnapshot(4, { ...base, routes: [px.route, extra], consumers: [alice, renamed], keyauth_credentials: [bobKey] }));
+      await acked(4);
+      expect(indexes.built).toBe(built + 3);
+      expect(await status('alice-key')).toBe(401);
+      expect(await status('bob-key')).toBe(200);
+      expect(px.upstream.seen.at(-1)?.headers['x-consumer-username']).toBe('robert');
+      expect(client.received).toMatchObject({ snapshots: 1, deltas: 3 });
+    } finally {
+      await px.close();
+    }
   });
 
   it('gives a data plane that does not announce the capability whole snapshots only', async () => {

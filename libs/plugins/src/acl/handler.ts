@@ -30,7 +30,7 @@ interface AclState {
 }
 
 function groupIndex(env: ConfigureEnv): ReadonlyMap<string, ConsumerGroups> {
-  return env.shared('acl:groups', (config) => {
+  return env.index('acl:groups', (config) => {
     const lists = new Map<string, string[]>();
     for (const acl of (config as { acls?: Acl[] }).acls ?? []) {
       const list = lists.get(acl.consumer.id);

@@ -22,7 +22,7 @@ interface BasicAuthState {
 }
 
 function credentialIndex(env: ConfigureEnv): ReadonlyMap<string, BasicAuthCredential> {
-  return env.shared('basic-auth:usernames', (config) => {
+  return env.index('basic-auth:usernames', (config) => {
     const byUsername = new Map<string, BasicAuthCredential>();
     for (const c of (config as { basicauth_credentials?: BasicAuthCredential[] }).basicauth_credentials ?? []) byUsername.set(c.username, c);
     return byUsername;

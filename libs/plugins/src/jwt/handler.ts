@@ -55,7 +55,7 @@ function verifyKey(secret: JwtSecret, base64: boolean): VerifyKey | null {
 
 /** jwt_secrets by key, with their verification keys; `secret_is_base64` instances share the decoded variant. */
 function secretIndex(env: ConfigureEnv, base64: boolean): ReadonlyMap<string, SecretEntry> {
-  return env.shared(base64 ? 'jwt:secrets:base64' : 'jwt:secrets', (config) => {
+  return env.index(base64 ? 'jwt:secrets:base64' : 'jwt:secrets', (config) => {
     const byKey = new Map<string, SecretEntry>();
     for (const secret of (config as { jwt_secrets?: JwtSecret[] }).jwt_secrets ?? []) byKey.set(secret.key, { secret, key: verifyKey(secret, base64) });
     return byKey;

@@ -29,7 +29,7 @@ interface KeyAuthState {
 }
 
 function keyIndex(env: ConfigureEnv): ReadonlyMap<string, KeyEntry> {
-  return env.shared('key-auth:keys', (config) => {
+  return env.index('key-auth:keys', (config) => {
     const keys = new Map<string, KeyEntry>();
     for (const c of ((config as { keyauth_credentials?: KeyAuthCredential[] }).keyauth_credentials ?? []))
       keys.set(c.key, { credential: c, expiresAt: c.ttl ? c.created_at + c.ttl : Infinity });

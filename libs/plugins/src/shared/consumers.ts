@@ -19,7 +19,7 @@ export interface ConsumerIndex {
 
 /** Consumers by id and by username, shared by every auth plugin instance of a snapshot. */
 export function consumerIndex(env: ConfigureEnv): ConsumerIndex {
-  return env.shared('consumers', (config) => {
+  return env.index('consumers', (config) => {
     const byId = new Map<string, ConsumerRef>();
     const byUsername = new Map<string, ConsumerRef>();
     for (const c of ((config as { consumers?: Consumer[] }).consumers ?? [])) {
