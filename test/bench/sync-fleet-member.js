@@ -85,6 +85,9 @@ process.on('message', async (msg) => {
       for (const m of members.values()) for (const [k, v] of Object.entries(m.client.received)) sum[k] += v;
       return send({ type: 'received', sum });
     }
+    case 'flush-caches':
+      await Promise.all([...members.values()].map((m) => m.store.flushCache()));
+      return send({ type: 'caches-flushed' });
     case 'cache-file':
       await Promise.all([...members.values()].map((m) => m.store.flushCache()));
       return send({ type: 'cache-file', file: members.size ? join([...members.values()][0].prefix, 'dp-cache', 'snapshot.json') : null });

@@ -45,6 +45,7 @@ class Fleet {
     } else if (msg.type === 'removed') this.removed.get(msg.index)?.();
     else if (msg.type === 'cache-file') this.cacheFileAnswer?.(msg.file);
     else if (msg.type === 'received') this.receivedAnswers?.push(msg.sum);
+    else if (msg.type === 'caches-flushed') this.flushedAnswers++;
   }
 
   /** Adds data planes until there are `n` (members i go to child i mod procs). */
@@ -98,6 +99,13 @@ class Fleet {
     while (this.receivedAnswers.length < this.children.length) await new Promise((r) => setTimeout(r, 5));
     for (const part of this.receivedAnswers) for (const k of Object.keys(sum)) sum[k] += part[k];
     return sum;
+  }
+
+  /** Resolves once every member's disk cache holds the config it serves (no write left pending). */
+  async flushCaches() {
+    this.flushedAnswers = 0;
+    for (const c of this.children) c.send({ type: 'flush-caches' });
+    while (this.flushedAnswers < this.children.length) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** The disk cache of one member: the last snapshot it applied, as a file. */

@@ -100,12 +100,14 @@ on the machine stretches every wall-clock figure below; CPU-bound rows stretch t
 One control-plane process (default snapshot scheduling: a lone write builds at once), one real data-plane process
 (\`ARCHWAY_WORKERS=1\`), and N = 1, 10, 50 data planes spread round-robin over ${procs} child processes of
 the bench (\`test/bench/sync-fleet.js\`): each a real \`SyncClient\` on its own gRPC stream applying into
-its own real \`ConfigStore\`, the full work of a single-process data plane before its ACK (decode, hash
-and validation once, compile in 4 ms slices, swap, disk-cache write). ACK times are taken in those
+its own real \`ConfigStore\`, the full work of a single-process data plane (decode, hash and validation
+once, compile in 4 ms slices, swap, then the ACK; the disk cache written a second later, coalesced: a
+journal line for a delta). ACK times are taken in those
 apply callbacks (hrtime, comparable across the processes), never by polling the Admin API. The config
 is loaded in one \`POST /config\` (${small.routes} routes: ${(small.loadMs / 1000).toFixed(1)} s;
 ${large.routes.toLocaleString('en')} routes + ${large.consumers.toLocaleString('en')} consumers with key-auth credentials and a global key-auth
-plugin: ${(large.loadMs / 1000).toFixed(1)} s), then each write adds one route (\`POST /services/bench/routes\`), sequentially.
+plugin: ${(large.loadMs / 1000).toFixed(1)} s); once every data plane serves it and has written its disk cache (a
+whole snapshot each, once after the load), each write adds one route (\`POST /services/bench/routes\`), sequentially.
 The real data plane is polled on its proxy port (every 2 ms) until it serves the new route.
 
 **What the N = 10 and 50 rows measure:** N data planes applying on the **2 cores** of one machine that

@@ -118,6 +118,9 @@ async function phase(ctx, routes, consumers, writes, fleets) {
     // everyone on the loaded config before the clock starts
     await ctx.fleet.waitRouteName(`r${routes - 1}`);
     await waitFor('the real data plane to serve the loaded config', async () => (await fx.get(ctx.proxyPort, last.path, lastProbe)) === 200, 300_000);
+    // the disk caches written (a whole snapshot each, once after the load): the writes measure steady
+    // state, not N data planes on one machine writing the load's cache at the same moment
+    await ctx.fleet.flushCaches();
     const buildsBefore = ctx.builds.length;
     const wireBefore = await ctx.fleet.received();
     const r = await measureWrites(ctx, `${routes}-${n}`, writes);
@@ -165,14 +168,17 @@ async function main() {
     // the same with ARCHWAY_WORKERS=2: the primary decodes and checks, the workers only compile
     await stopChild(dp);
     ctx.proxyPort = await freePort();
+    const workersStatusPort = await freePort();
     dp = spawnRole('data-plane', {
       ARCHWAY_PROXY_LISTEN: `127.0.0.1:${ctx.proxyPort}`,
       ARCHWAY_PROXY_SSL_LISTEN: 'off',
-      ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+      ARCHWAY_STATUS_LISTEN: `127.0.0.1:${workersStatusPort}`,
       ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${ports.cluster}`,
       ARCHWAY_PREFIX: prefixes[2],
       ARCHWAY_WORKERS: '2',
     });
+    // ready once every worker applied the config (a request answered 200 may come from the first one alone)
+    await waitFor('the 2-worker data plane to be ready', async () => (await fx.get(workersStatusPort, '/status/ready')) === 200, 300_000);
     await waitFor('the 2-worker data plane to serve the config', async () => (await fx.get(ctx.proxyPort, ctx.loadPath, ctx.loadHeaders)) === 200, 300_000);
     const duringWorkers = await latencyDuringApply(ctx, call, 3, { label: 'workers' });
     const md = require('./sync-report').render({ small, large, breakdown, during, duringWorkers, WRITES, LARGE_WRITES, procs: ctx.fleet.procs, machine: machine() });

@@ -3,7 +3,7 @@
 import { configHash, makeSnapshot } from '@archway/schema';
 import { checkSnapshot, ConfigRejectedError, isChecked, SnapshotChecker } from './snapshot-check';
 import { makeRoute, makeService, snapshotOf } from './testing/fixtures';
-import { runSteps } from '@archway/schema';
+import { emptyConfig, emptyRemoved, runSteps, type ConfigDelta } from '@archway/schema';
 
 describe('SnapshotChecker', () => {
   const svc = makeService({ port: 9400 });
@@ -37,5 +37,42 @@ describe('SnapshotChecker', () => {
     expect(second.config.services[0]).toBe(first.config.services[0]);
     expect(second.config.routes.find((r) => r.id === route.id)).toBe(first.config.routes[0]);
     expect(second.config.routes.find((r) => r.id === added.id)).toEqual(added);
+  });
+});
+
+describe('SnapshotChecker.prepareDeltaSteps', () => {
+  const svc = makeService({ port: 9500 });
+  const routes = Array.from({ length: 2000 }, (_, i) => makeRoute(svc, { paths: [`/p${i}`] }));
+  const added = makeRoute(svc, { paths: ['/added'] });
+  const delta = (): ConfigDelta => {
+    const base = snapshotOf(1, [svc], routes);
+    const next = snapshotOf(2, [svc], [...routes, added]);
+    return { baseVersion: 1, baseHash: base.hash, version: 2, hash: next.hash, upserted: { ...emptyConfig(), routes: [added] }, removed: emptyRemoved() };
+  };
+  /** How many steps (units of work between which requests are served) a generator takes. */
+  const stepsOf = (gen: Generator<unknown, unknown>) => {
+    let n = 0;
+    while (!gen.next().done) n++;
+    return n;
+  };
+
+  it('builds the lookups a delta needs ahead of it, so the first delta after a whole snapshot checks only what changed', () => {
+    const cold = new SnapshotChecker();
+    runSteps(cold.checkSteps(snapshotOf(1, [svc], routes)));
+    const warm = new SnapshotChecker();
+    const base = runSteps(warm.checkSteps(snapshotOf(1, [svc], routes)));
+    const prepared = stepsOf(warm.prepareDeltaSteps());
+    expect(prepared).toBeGreaterThan(0);
+    const served = { version: base.version, hash: base.hash };
+    const coldSteps = stepsOf(cold.checkDeltaSteps(delta(), served));
+    const warmGen = warm.checkDeltaSteps(delta(), served);
+    let result: IteratorResult<unknown, unknown>;
+    let warmSteps = 0;
+    while (!(result = warmGen.next()).done) warmSteps++;
+    // the cold checker builds those lookups inside the delta's check: that much more work in it
+    expect(coldSteps - warmSteps).toBe(prepared);
+    expect((result.value as { config: { routes: unknown[] } }).config.routes).toHaveLength(routes.length + 1);
+    // nothing left to prepare for the config that passed
+    expect(stepsOf(warm.prepareDeltaSteps())).toBe(0);
   });
 });

@@ -113,6 +113,17 @@ export class SnapshotChecker {
   }
 
   /**
+   * Builds what the next delta needs (the lookups of the last snapshot that passed) ahead of it: run
+   * once a whole snapshot is applied and ACKed, so the first delta after it does not pay for it.
+   */
+  *prepareDeltaSteps(): Steps<void> {
+    const base = this.#base;
+    if (!base || this.#index) return;
+    const index = yield* ConfigIndex.buildSteps(base.config);
+    if (this.#base === base && this.#index === null) this.#index = index;
+  }
+
+  /**
    * Applies a delta to the last snapshot that passed, which must be the one `served` (the data plane
    * serves) and the delta's base: the hash is updated from the changed entities' digests and must be
    * the announced one; only the changed entities are validated, with the references and unique keys

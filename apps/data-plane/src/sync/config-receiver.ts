@@ -48,6 +48,11 @@ export class ConfigReceiver {
     return { kind: 'snapshot', bytes };
   }
 
+  /** Prepares for a delta against the config that passed last (see SnapshotChecker.prepareDeltaSteps). */
+  prepareDeltaSteps(): Steps<void> {
+    return this.#checker.prepareDeltaSteps();
+  }
+
   /** Decodes and checks the response's snapshot or delta; null when it gives the config `served` already (nothing to apply). */
   *receiveSteps(response: RawSyncResponse, served: () => Served): Steps<CheckedSnapshot | null> {
     if (response.delta) {

@@ -279,6 +279,9 @@ export class SyncClient extends EventEmitter {
     }
     this.#log.debug('configuration acknowledged', { version: response.version_info, kind: kind.kind });
     this.#reply(attempt, response.nonce, null, kind, applied ?? undefined);
+    // after the ACK, before the next response: what the first delta on this config would otherwise build
+    if (applied && kind.kind === 'snapshot')
+      await runInSlices(this.#receiver.prepareDeltaSteps()).catch((err: unknown) => this.#log.warn('cannot prepare for deltas', { err }));
   }
 
   #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, received: ReceivedConfig, applied?: Snapshot): void {
