@@ -72,8 +72,9 @@ afterAll(async () => {
 describe('deltas from a control plane on Postgres', () => {
   it('sends the first config whole, then each one-route write as a delta that the data plane serves', async () => {
     expect((await adminCall('POST', '/services', `name=echo&url=http://127.0.0.1:${upstream.port}`)).status).toBe(201);
-    for (let i = 0; i < 30; i++) expect((await adminCall('POST', '/services/echo/routes', `name=base-${i}&paths[]=/base-${i}`)).status).toBe(201);
-    await serves('/base-29');
+    for (let i = 0; i < 30; i++) expect((await adminCall('POST', '/services/echo/routes', `name=base-${i}&paths[]=/base-${i}/`)).status).toBe(201);
+    // (a trailing slash: Kong's prefix match would let /base-2 answer /base-29 before base-29 arrived)
+    await serves('/base-29/');
     const before = await received();
     expect(before.snapshot).toBeGreaterThanOrEqual(1);
     expect((await adminCall('POST', '/services/echo/routes', 'name=one&paths[]=/one')).status).toBe(201);
@@ -89,9 +90,9 @@ describe('deltas from a control plane on Postgres', () => {
     await serves('/one-moved');
     await serves('/one', 404);
     expect((await adminCall('DELETE', '/routes/base-0')).status).toBe(204);
-    await serves('/base-0', 404);
+    await serves('/base-0/', 404);
     expect((await received()).snapshot).toBe(before.snapshot);
-    expect(await statusOf('/base-1')).toBe(200);
+    expect(await statusOf('/base-1/')).toBe(200);
   });
 
   it('restarted from its disk cache with the control plane gone, serves the config of the last delta', async () => {
@@ -108,7 +109,7 @@ describe('deltas from a control plane on Postgres', () => {
     dp = role('dp', 'data-plane', dpEnv).start();
     await serves('/last');
     await serves('/one-moved');
-    await serves('/base-0', 404);
+    await serves('/base-0/', 404);
     const dpStatus = (await (await fetch(status + '/status')).json()) as { control_plane: { state: string } };
     expect(dpStatus.control_plane.state).not.toBe('connected');
   });
