@@ -22,6 +22,29 @@ export function deltaSize(delta: Pick<ConfigDelta, 'upserted' | 'removed'>): num
   return n;
 }
 
+/**
+ * One collection's changes from `before` to `after`: the entities added or changed (an entity under the
+ * same id counts as changed unless `same(old, new)`) and the ids removed.
+ */
+function diffList(
+  before: readonly StoredEntity[],
+  after: readonly StoredEntity[],
+  same: (old: StoredEntity, next: StoredEntity) => boolean,
+): { upserted: StoredEntity[]; removed: string[] } {
+  const gone = new Map<string, StoredEntity>();
+  for (const e of before) gone.set(e.id, e);
+  const upserted: StoredEntity[] = [];
+  for (const e of after) {
+    const old = gone.get(e.id);
+    if (old === undefined) upserted.push(e);
+    else {
+      gone.delete(e.id);
+      if (old !== e && !same(old, e)) upserted.push(e);
+    }
+  }
+  return { upserted, removed: [...gone.keys()] };
+}
+
 /** The entities `next` adds or changes and the ids it removes, against `prev` (by id, then content). */
 export function diffConfigs(prev: ConfigSet, next: ConfigSet, digests: EntityDigests): Pick<ConfigDelta, 'upserted' | 'removed'> {
   const upserted = emptyConfig() as unknown as Record<ConfigCollection, StoredEntity[]>;
@@ -30,17 +53,9 @@ export function diffConfigs(prev: ConfigSet, next: ConfigSet, digests: EntityDig
     const before = entities(prev, kind);
     const after = entities(next, kind);
     if (before === after) continue;
-    const byId = new Map<string, StoredEntity>();
-    for (const e of before) byId.set(e.id, e);
-    for (const e of after) {
-      const old = byId.get(e.id);
-      if (old === undefined) upserted[kind].push(e);
-      else {
-        byId.delete(e.id);
-        if (old !== e && digests.of(kind, old) !== digests.of(kind, e)) upserted[kind].push(e);
-      }
-    }
-    for (const id of byId.keys()) removed[kind].push(id);
+    const changes = diffList(before, after, (old, e) => digests.of(kind, old) === digests.of(kind, e));
+    upserted[kind] = changes.upserted;
+    removed[kind] = changes.removed;
   }
   return { upserted: upserted as unknown as ConfigSet, removed };
 }
@@ -101,18 +116,11 @@ export function diffByIdentity(prev: ConfigSet, next: ConfigSet, limit: number):
     const before = entities(prev, kind);
     const after = entities(next, kind);
     if (before === after) continue;
-    const byId = new Map<string, StoredEntity>();
-    for (const e of before) byId.set(e.id, e);
-    const ups: StoredEntity[] = [];
-    for (const e of after) {
-      const old = byId.get(e.id);
-      byId.delete(e.id);
-      if (old !== e) ups.push(e);
-    }
-    changes += ups.length + byId.size;
+    const list = diffList(before, after, () => false);
+    changes += list.upserted.length + list.removed.length;
     if (changes >= limit) return null;
-    if (ups.length) upserted[kind] = ups;
-    if (byId.size) removed[kind] = [...byId.keys()];
+    if (list.upserted.length) upserted[kind] = list.upserted;
+    if (list.removed.length) removed[kind] = list.removed;
   }
   return { upserted, removed };
 }
