@@ -7,19 +7,10 @@ import { silentLogger } from '@archway/telemetry';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { SyncServer } from '../../../control-plane/src/clustering/sync-server';
 import { SyncClient } from './sync-client';
+import { sleep, waitUntil } from '../testing/fixtures';
 
 const U = '6f1c0a52-8d0e-4b1e-9a44-0c6f3d2b1a01';
 const T = '6f1c0a52-8d0e-4b1e-9a44-0c6f3d2b1a02';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** One upstream with one target at 10.0.0.1:80 whose address has the given health. */
 function report(health: 'HEALTHY' | 'UNHEALTHY', circuit = ''): HealthReport {
   const available = health === 'HEALTHY' ? 100 : 0;
@@ -81,7 +72,7 @@ describe('upstream health reported over the sync stream', () => {
     const dp = dataPlane('dp-1');
     dp.reportHealth(report('HEALTHY'));
     dp.start();
-    await until(() => health() === 'HEALTHY', 'the first report');
+    await waitUntil(() => health() === 'HEALTHY', 'the first report', 5_000);
     expect(server.targetHealth.healthOf(U, T)?.data).toEqual({
       host: '10.0.0.1',
       port: 80,
@@ -91,7 +82,7 @@ describe('upstream health reported over the sync stream', () => {
       addresses: [{ ip: '10.0.0.1', port: 80, weight: 100, health: 'HEALTHY' }],
     });
     dp.reportHealth(report('UNHEALTHY', 'open'));
-    await until(() => health() === 'UNHEALTHY', 'the newer report');
+    await waitUntil(() => health() === 'UNHEALTHY', 'the newer report', 5_000);
     expect(server.targetHealth.healthOf(U, T)?.data.addresses[0]).toMatchObject({ health: 'UNHEALTHY', circuit: 'open' });
     expect(server.targetHealth.balancerHealthOf(U)).toMatchObject({ health: 'UNHEALTHY', balancer_health: 'UNHEALTHY', id: U, details: { healthy: false } });
     expect(server.dataPlanes()[0]).toMatchObject({ id: 'dp-1', sync_status: 'unknown', connected: true });
@@ -103,16 +94,16 @@ describe('upstream health reported over the sync stream', () => {
     const bad = dataPlane('dp-bad');
     good.reportHealth(report('HEALTHY'));
     good.start();
-    await until(() => health() === 'HEALTHY', 'the healthy report');
+    await waitUntil(() => health() === 'HEALTHY', 'the healthy report', 5_000);
     bad.reportHealth(report('UNHEALTHY'));
     bad.start();
-    await until(() => health() === 'UNHEALTHY', 'the unhealthy report');
+    await waitUntil(() => health() === 'UNHEALTHY', 'the unhealthy report', 5_000);
     good.reportHealth(report('HEALTHY')); // more recent, but not as bad
     await sleep(50);
     expect(health()).toBe('UNHEALTHY');
     await bad.stop();
-    await until(() => health() === 'HEALTHY', 'the disconnected data plane to stop counting');
+    await waitUntil(() => health() === 'HEALTHY', 'the disconnected data plane to stop counting', 5_000);
     await good.stop();
-    await until(() => health() === null, 'no connected data plane');
+    await waitUntil(() => health() === null, 'no connected data plane', 5_000);
   });
 });

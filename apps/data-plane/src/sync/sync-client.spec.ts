@@ -8,6 +8,7 @@ import { createLogger, silentLogger, type Logger } from '@archway/telemetry';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { SyncServer } from '../../../control-plane/src/clustering/sync-server';
 import { SyncClient, type SyncClientOptions, type SyncState } from './sync-client';
+import { sleep, waitUntil } from '../testing/fixtures';
 
 const svc = (host: string): Service => ({
   id: '0b7f2a5e-8a4f-4f59-9d3e-4a1f5b2c9d01', created_at: 1, updated_at: 1, name: 'svc', protocol: 'http', host, port: 80,
@@ -16,16 +17,6 @@ const svc = (host: string): Service => ({
 });
 const config = (host: string): ConfigSet => ({ ...emptyConfig(), services: [svc(host)] });
 const snap = (version: number) => makeSnapshot(version, config(`v${version}.internal`));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (check()) return;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** A port nothing listens on. */
 async function deadPort(): Promise<number> {
   const srv = net.createServer();
@@ -94,7 +85,7 @@ describe('SyncClient with SyncServer', () => {
     server.publish(snap(4));
     const dp = new FakeDataPlane();
     const client = startClient(dp, [`127.0.0.1:${port}`]);
-    await until(() => statusOf(server)?.sync_status === 'normal', 'the ACK');
+    await waitUntil(() => statusOf(server)?.sync_status === 'normal', 'the ACK');
     expect(dp.applied.map((s) => s.version)).toEqual([4]);
     expect(dp.serving?.config).toEqual(snap(4).config);
     expect(client.state).toBe('connected');
@@ -108,7 +99,7 @@ describe('SyncClient with SyncServer', () => {
     const states: SyncState[] = [];
     const client = startClient(dp, [`127.0.0.1:${port}`]);
     client.on('state', (s) => states.push(s));
-    await until(() => client.state === 'connected' && statusOf(server)?.sync_status === 'normal', 'the connection');
+    await waitUntil(() => client.state === 'connected' && statusOf(server)?.sync_status === 'normal', 'the connection');
     await sleep(100);
     expect(dp.applied).toEqual([]);
     expect(statusOf(server)?.config_version).toBe(4);
@@ -121,14 +112,14 @@ describe('SyncClient with SyncServer', () => {
     let attempts = 0;
     dp.reject = (s) => (s.version === 2 ? (attempts++, 'routes r1: invalid regex') : null);
     startClient(dp, [`127.0.0.1:${port}`]);
-    await until(() => statusOf(server)?.config_version === 1, 'version 1');
+    await waitUntil(() => statusOf(server)?.config_version === 1, 'version 1');
     server.publish(snap(2));
-    await until(() => statusOf(server)?.sync_status === 'config_nack', 'the NACK');
+    await waitUntil(() => statusOf(server)?.sync_status === 'config_nack', 'the NACK');
     expect(statusOf(server)).toMatchObject({ config_version: 1, config_hash: snap(1).hash, last_error: { code: 3, message: 'routes r1: invalid regex', config_version: 2 } });
     await sleep(200);
     expect(attempts).toBe(1);
     server.publish(snap(3));
-    await until(() => statusOf(server)?.sync_status === 'normal', 'the ACK of 3');
+    await waitUntil(() => statusOf(server)?.sync_status === 'normal', 'the ACK of 3');
     expect(dp.applied.map((s) => s.version)).toEqual([1, 3]);
   });
 
@@ -137,7 +128,7 @@ describe('SyncClient with SyncServer', () => {
     server.publish({ ...snap(1), hash: 'f'.repeat(64) });
     const dp = new FakeDataPlane();
     startClient(dp, [`127.0.0.1:${port}`]);
-    await until(() => statusOf(server)?.sync_status === 'config_nack', 'the NACK');
+    await waitUntil(() => statusOf(server)?.sync_status === 'config_nack', 'the NACK');
     expect(statusOf(server)?.last_error?.message).toMatch(/config hash mismatch/);
     expect(dp.applied).toEqual([]);
   });
@@ -147,12 +138,12 @@ describe('SyncClient with SyncServer', () => {
     const dp = new FakeDataPlane();
     dp.delayMs = 15;
     startClient(dp, [`127.0.0.1:${port}`]);
-    await until(() => statusOf(server)?.connected === true, 'the connection');
+    await waitUntil(() => statusOf(server)?.connected === true, 'the connection');
     for (let v = 1; v <= 40; v++) {
       server.publish(snap(v));
       if (v % 5 === 0) await sleep(5);
     }
-    await until(() => statusOf(server)?.config_version === 40, 'version 40');
+    await waitUntil(() => statusOf(server)?.config_version === 40, 'version 40');
     const versions = dp.applied.map((s) => s.version);
     expect(versions[versions.length - 1]).toBe(40);
     expect(versions.length).toBeLessThan(40);
@@ -164,13 +155,13 @@ describe('SyncClient with SyncServer', () => {
     first.server.publish(snap(1));
     const dp = new FakeDataPlane();
     const client = startClient(dp, [`127.0.0.1:${first.port}`]);
-    await until(() => statusOf(first.server)?.config_version === 1, 'version 1');
+    await waitUntil(() => statusOf(first.server)?.config_version === 1, 'version 1');
     await first.server.close();
-    await until(() => client.state !== 'connected', 'the disconnect');
+    await waitUntil(() => client.state !== 'connected', 'the disconnect');
     await sleep(100); // a few failed attempts while nothing listens
     const second = await startServer(first.port);
     second.server.publish(snap(2));
-    await until(() => statusOf(second.server)?.config_version === 2, 'version 2 after the restart');
+    await waitUntil(() => statusOf(second.server)?.config_version === 2, 'version 2 after the restart');
     expect(client.state).toBe('connected');
     expect(dp.applied.map((s) => s.version)).toEqual([1, 2]);
   });
@@ -183,7 +174,7 @@ describe('SyncClient with SyncServer', () => {
     const logger = createLogger({ level: 'debug', write: (l) => lines.push(JSON.parse(l)) });
     const dp = new FakeDataPlane();
     startClient(dp, [`127.0.0.1:${dead}`, `127.0.0.1:${port}`], logger);
-    await until(() => statusOf(server)?.config_version === 1, 'version 1 from the second address');
+    await waitUntil(() => statusOf(server)?.config_version === 1, 'version 1 from the second address');
     const warn = lines.find((l) => l.level === 'warn');
     expect(warn).toMatchObject({ msg: 'cannot connect to control plane', address: `127.0.0.1:${dead}`, next_address: `127.0.0.1:${port}` });
     expect(typeof warn?.retry_in_ms).toBe('number');
@@ -194,7 +185,7 @@ describe('SyncClient with SyncServer', () => {
     const lines: Record<string, unknown>[] = [];
     const logger = createLogger({ level: 'warn', write: (l) => lines.push(JSON.parse(l)) });
     const client = startClient(new FakeDataPlane(), [`127.0.0.1:${dead}`], logger);
-    await until(() => lines.length >= 3, 'three failed attempts');
+    await waitUntil(() => lines.length >= 3, 'three failed attempts');
     await client.stop();
     const seen = lines.length;
     await sleep(300);

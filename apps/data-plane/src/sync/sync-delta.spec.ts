@@ -13,19 +13,9 @@ import { silentLogger } from '@archway/telemetry';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { SyncServer } from '../../../control-plane/src/clustering/sync-server';
 import { ConfigStore } from '../config-store';
-import { makeRoute, makeService, memoryLogger, send } from '../testing/fixtures';
+import { makeRoute, makeService, memoryLogger, send, waitUntil } from '../testing/fixtures';
 import { keyAuth, makeConsumer, startPluginProxy } from '../testing/plugin-proxy';
 import { SyncClient, type SyncClientOptions } from './sync-client';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (check()) return;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const svc = makeService({ name: 'svc', port: 9400 });
 const routes = Array.from({ length: 20 }, (_, i) => makeRoute(svc, { name: `r${i}`, paths: [`/r${i}`] }));
@@ -71,7 +61,7 @@ describe('SyncClient deltas with SyncServer', () => {
 
   const record = () => server.dataPlanes()[0];
   const serves = (store: ConfigStore, path: string) => store.runtime?.router.match({ method: 'GET', host: undefined, path, headers: {} }) != null;
-  const acked = (version: number) => until(() => record()?.config_version === version && record()?.sync_status === 'normal', `the ACK of ${version}`);
+  const acked = (version: number) => waitUntil(() => record()?.config_version === version && record()?.sync_status === 'normal', `the ACK of ${version}`);
 
   it('sends a one-route change as a delta, far smaller than the snapshot, and the data plane serves the new route', async () => {
     server.publish(makeSnapshot(1, configWith()));
@@ -158,7 +148,7 @@ describe('SyncClient deltas with SyncServer', () => {
     await acked(1);
     server.publish({ ...makeSnapshot(2, configWith([makeRoute(svc, { paths: ['/tampered'] })])), hash: 'f'.repeat(64) });
     // the delta is NACKed, then the whole snapshot of version 2 follows, and is NACKed as well
-    await until(() => client.received.snapshots === 2 && record()?.last_error?.config_version === 2, 'the NACKs of 2');
+    await waitUntil(() => client.received.snapshots === 2 && record()?.last_error?.config_version === 2, 'the NACKs of 2');
     const rejected = logger.lines.filter((l) => l.msg === 'configuration rejected; keeping the current one');
     expect(rejected.map((l) => l.kind)).toEqual(['delta', 'snapshot']);
     expect(String(rejected[0].error)).toMatch(/delta 1 -> 2: config hash mismatch after applying it/);
@@ -178,7 +168,7 @@ describe('SyncClient deltas with SyncServer', () => {
     await acked(1);
     const orphan = makeRoute(makeService({ name: 'gone', port: 9401 }), { paths: ['/orphan'] });
     server.publish(makeSnapshot(2, configWith([orphan])));
-    await until(() => record()?.last_error?.config_version === 2, 'the NACK of 2');
+    await waitUntil(() => record()?.last_error?.config_version === 2, 'the NACK of 2');
     expect(record()?.last_error?.message).toContain(`routes ${orphan.id}: service ${orphan.service?.id} does not exist`);
     expect(client.received.deltas).toBe(1);
     expect(serves(store, '/orphan')).toBe(false);

@@ -18,6 +18,17 @@ export function snapshotOf(version: number, services: Service[], routes: Route[]
   return makeSnapshot(version, { ...emptyConfig(), services, routes });
 }
 
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  for (let i = 0; i < timeoutMs / 10; i++) {
+    if (check()) return;
+    await sleep(10);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 /** A logger that keeps its lines, so specs can assert what was logged. */
 export function memoryLogger(): Logger & { lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
