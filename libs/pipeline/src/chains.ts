@@ -236,38 +236,43 @@ export function* compileChainsSteps({ config, handlers, logger, node, indexes }:
       [...globals],
     );
 
-  // Without consumer-specific plugins a chain depends only on the instances it runs: routes that resolve
-  // to the same ones (typically all those with global or service plugins only) share one chain.
+  // Without consumer-specific plugins a chain depends only on the instances it runs: routes and
+  // services that resolve to the same ones (typically all, with global or service plugins only) share one.
   const shared = consumerScoped.size === 0 ? new Map<string, Chain>() : null;
-  // a route no instance names resolves as its service does: once per service
+  const chainFor = (routeId: string | null, serviceId: string | null): Chain => {
+    if (!shared) return build(routeId, serviceId);
+    const steps = resolve(routeId, serviceId, null);
+    const k = steps.map((s) => s.plugin.id).join(',');
+    let chain = shared.get(k);
+    if (!chain) shared.set(k, (chain = new CompiledChain(steps, null, [...globals])));
+    return chain;
+  };
+  // A route no instance names resolves as its service does (its own scope keys match nothing): it runs
+  // its service's chain, so the compile costs one chain per service and per route some instance names,
+  // not one per route (10,000 routes on one service are one chain).
+  const byService = new Map<string, Chain>();
+  for (let i = 0; i < config.services.length; i++) {
+    byService.set(config.services[i].id, chainFor(null, config.services[i].id));
+    if (i % 64 === 63) yield;
+  }
   const routeScoped = new Set<string>();
   for (const byScope of instances.values()) for (const { plugin } of byScope.values()) if (plugin.route) routeScoped.add(plugin.route.id);
-  const byService = new Map<string | null, Chain>();
-  const chains = new Map<string, Chain>();
-  for (let i = 0; i < config.routes.length; i++) {
-    const route = config.routes[i];
-    const serviceId = route.service?.id ?? null;
-    if (shared) {
-      const serviceOnly = !routeScoped.has(route.id);
-      let chain = serviceOnly ? byService.get(serviceId) : undefined;
-      if (!chain) {
-        const steps = resolve(route.id, serviceId, null);
-        const k = steps.map((s) => s.plugin.id).join(',');
-        chain = shared.get(k);
-        if (!chain) shared.set(k, (chain = new CompiledChain(steps, null, [...globals])));
-        if (serviceOnly) byService.set(serviceId, chain);
-      }
-      chains.set(route.id, chain);
-      if (i % 64 === 0) yield;
-    } else {
-      chains.set(route.id, build(route.id, serviceId));
-      yield;
+  const byRoute = new Map<string, Chain>();
+  if (routeScoped.size > 0)
+    for (let i = 0; i < config.routes.length; i++) {
+      const route = config.routes[i];
+      if (routeScoped.has(route.id)) {
+        byRoute.set(route.id, chainFor(route.id, route.service?.id ?? null));
+        yield;
+      } else if (i % 1024 === 1023) yield;
     }
-  }
   const noRoute = build(null, null);
   let disposed: Promise<void> | null = null;
   return {
-    forRoute: (route) => (route ? (chains.get(route.id) ?? noRoute) : noRoute),
+    forRoute: (route) => {
+      if (route === null) return noRoute;
+      return byRoute.get(route.id) ?? (route.service === null ? undefined : byService.get(route.service.id)) ?? noRoute;
+    },
     dispose(onError) {
       return (disposed ??= disposeInstances(instances, onError));
     },
