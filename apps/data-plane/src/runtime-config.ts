@@ -99,16 +99,21 @@ export class CompileCache {
 
   /**
    * The routes added (objects the last compile did not have) and removed since the last compile, or
-   * null after none. Nothing is remembered until `commit` (the compile succeeded) is called.
+   * null after none; one step per few hundred routes. Nothing is remembered until `commit` (the compile
+   * succeeded) is called.
    */
-  routeChanges(routes: readonly Route[]): { changes: (RouteChanges & { from: readonly Route[] }) | null; commit(last: NonNullable<CompileCache['last']>): void } {
+  *routeChangesSteps(routes: readonly Route[]): Steps<{ changes: (RouteChanges & { from: readonly Route[] }) | null; commit(last: NonNullable<CompileCache['last']>): void }> {
     const known = this.#routes;
     const added: Route[] = [];
-    for (const r of routes) if (!known.has(r)) added.push(r);
+    for (let i = 0; i < routes.length; i++) {
+      if (!known.has(routes[i])) added.push(routes[i]);
+      if (i % ROUTES_PER_STEP === ROUTES_PER_STEP - 1) yield;
+    }
     const removed: Route[] = [];
     // routes are distinct objects: some are gone exactly when fewer than all known ones are still here
     if (routes.length - added.length !== known.size) {
       const now = new Set(routes);
+      yield;
       for (const r of known) if (!now.has(r)) removed.push(r);
     }
     const first = this.last === null;
@@ -123,6 +128,9 @@ export class CompileCache {
     };
   }
 }
+
+/** Routes looked at between two steps of routeChangesSteps (a pass over 10,000 is longer than a time slice). */
+const ROUTES_PER_STEP = 1024;
 
 /** Protocols the proxy can speak to today; services with others get 503 until supported. */
 const PROXIED_PROTOCOLS = new Set(['http', 'https', 'ws', 'wss']);
@@ -210,7 +218,7 @@ export function* compileRuntimeSteps(
 ): Steps<RuntimeConfig> {
   const config = snapshot.config;
   // routes added and removed since the last compile: what is kept per route is changed, not built again
-  const tracked = cache?.routeChanges(config.routes) ?? null;
+  const tracked = cache ? yield* cache.routeChangesSteps(config.routes) : null;
   const changes = tracked?.changes ?? null;
   const last = cache?.last ?? null;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)

@@ -8,7 +8,7 @@
 // same objects, so they are found by identity), and the worker's PartsReceiver, which keeps the last
 // snapshot it assembled, patches it. The worker gets back the whole snapshot either way, with the
 // unchanged entities as its own objects of before, so its compile reuses what it compiled for them.
-import { diffByIdentity, emptyConfig, patchConfig, type ConfigSet, type Snapshot } from '@archway/schema';
+import { diffByIdentity, emptyConfig, patchConfigSteps, runSteps, type ConfigSet, type Snapshot, type Steps } from '@archway/schema';
 import type { ToWorker } from './worker-messages';
 
 /** Entities per part: about 100-300 KB of JSON for typical entities. */
@@ -92,6 +92,15 @@ export class PartsReceiver {
 
   /** Throws a TransferError when a delta's base is not the last snapshot assembled (the primary and this worker disagree). */
   receive(raw: unknown): ToWorker | null {
+    return runSteps(this.receiveSteps(raw));
+  }
+
+  /**
+   * receive, in steps: patching a delta into the last snapshot walks its changed collections (10,000
+   * routes), which a worker does between requests (time-slices.ts). Messages must be received one at a
+   * time, in order.
+   */
+  *receiveSteps(raw: unknown): Steps<ToWorker | null> {
     const msg = raw as { type?: string; snapshot?: unknown };
     if (msg.type === 'snapshot-part') {
       const part = raw as SnapshotPart;
@@ -113,7 +122,7 @@ export class PartsReceiver {
       const last = this.#last;
       if (!last || last.hash !== ref.base)
         throw new TransferError(`the primary sent a change to configuration ${ref.base}, but this worker last received ${last?.hash ?? 'none'}`);
-      config = patchConfig(last.config, parts as unknown as Record<keyof ConfigSet, unknown[]>, ref.removed ?? {});
+      config = yield* patchConfigSteps(last.config, parts as unknown as Record<keyof ConfigSet, unknown[]>, ref.removed ?? {});
       for (const ids of Object.values(ref.removed ?? {})) entities += ids.length;
     }
     this.lastReceived = { delta: ref.base !== undefined, entities };

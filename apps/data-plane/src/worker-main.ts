@@ -16,6 +16,7 @@ import { BUNDLED_PLUGIN_SET } from './runtime-config';
 import { configureTrustedIps } from './trusted-ips';
 import { trustCheckedSnapshot } from './snapshot-check';
 import { PartsReceiver } from './snapshot-transfer';
+import { runInSlices } from './time-slices';
 import { findBalancer, upstreamHealthBody } from './upstream-health';
 import { keepTickObjectShape } from './tick-object-shape';
 import type { FromWorker, ToWorker } from './worker-messages';
@@ -168,10 +169,12 @@ function runWorker(): void {
   keepTickObjectShape(); // process-wide, before traffic (tick-object-shape.ts)
   const worker = new Worker(settings, logger);
   const parts = new PartsReceiver();
-  process.on('message', (raw: unknown) => {
+  // one message at a time, in the order sent: assembling a delta's snapshot runs in time slices
+  let received: Promise<void> = Promise.resolve();
+  const receive = async (raw: unknown): Promise<void> => {
     let msg: ToWorker | null;
     try {
-      msg = parts.receive(raw);
+      msg = await runInSlices(parts.receiveSteps(raw));
     } catch (err) {
       // a change against a snapshot this worker does not hold: the apply fails (the sync client NACKs, the whole snapshot follows)
       const seq = (raw as { seq?: unknown }).seq;
@@ -183,6 +186,9 @@ function runWorker(): void {
     if (msg.type === 'apply' || msg.type === 'start')
       logger.debug('configuration received from the primary', { config_version: msg.snapshot?.version ?? null, ...parts.lastReceived });
     worker.onMessage(msg);
+  };
+  process.on('message', (raw: unknown) => {
+    received = received.then(() => receive(raw));
   });
   // the primary died (or closed the channel): nothing will feed or drain this worker any more
   process.on('disconnect', () => {

@@ -1,5 +1,6 @@
 import type { Route } from '@archway/schema';
-import { compileRouter } from './router';
+import { runSteps } from '@archway/schema';
+import { compileRouter, compileRouterSteps, RouteMatcherCache } from './router';
 import { makeRoute, makeService, request } from './testing/fixtures';
 
 // 10,000 routes of the shapes a large install has: per-tenant hosts, many prefixes on a shared host, a
@@ -50,5 +51,30 @@ describe('a router with 10,000 routes', () => {
     router.match(request('/nothing'));
     expect(router.match(req)).toEqual(first);
     expect(first?.route.name).toBe('tenant-77');
+  });
+});
+
+// A data plane applies a one-route change to a large config in steps between requests: updating the
+// router packs again the index section the new route is filed under, which for a host-less route holds
+// thousands of paths; that section is copied and packed a few hundred keys per step, not in one.
+describe('a one-route change to 10,000 host-less routes', () => {
+  const svc = makeService();
+  const routes: Route[] = [];
+  for (let i = 0; i < 10_000; i++) routes.push(makeRoute(svc, { name: `p-${i}`, paths: [`/p/${i}/`] }));
+
+  it('updates the router in a step per few hundred paths of the section, and the new router matches the new route', () => {
+    const cache = new RouteMatcherCache();
+    runSteps(compileRouterSteps(routes, [svc], cache));
+    const added = makeRoute(svc, { name: 'added', paths: ['/added/'] });
+    const next = [...routes, added];
+    let steps = 0;
+    const run = compileRouterSteps(next, [svc], cache, { from: routes, added: [added], removed: [] });
+    let r = run.next();
+    for (; !r.done; r = run.next()) steps++;
+    expect(cache.incremental).toBe(true);
+    expect(r.value.match(request('/added/x'))?.route.name).toBe('added');
+    expect(r.value.match(request('/p/9999/x'))?.route.name).toBe('p-9999');
+    // the section holds 10,001 path keys: sorting and packing them is many steps of at most 512
+    expect(steps).toBeGreaterThanOrEqual(10_000 / 512);
   });
 });

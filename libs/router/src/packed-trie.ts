@@ -1,5 +1,14 @@
 // Character tries the router walks along the request's own text (path, or host for wildcard hosts), so a
 // lookup visits only the nodes of keys that are a prefix of that text, whatever the number of keys.
+import { runSteps, sortSteps, type Steps } from '@archway/schema';
+
+/** Nodes packed between two steps of PackedTrie.packSteps. */
+const NODES_PER_STEP = 512;
+
+/** Array.prototype.sort's default order for strings (UTF-16 code units), as a comparator. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 const STRIDE = 4;
 const LABEL_START = 0;
@@ -30,20 +39,26 @@ export class PackedTrie<T> {
   readonly roots: number[];
 
   /** Packs several tries, one per key set (key → what is stored under it); `roots[i]` is set i's root. */
-  constructor(sets: readonly ReadonlyMap<string, T>[]) {
+  static of<T>(sets: readonly ReadonlyMap<string, T>[]): PackedTrie<T> {
+    return runSteps(PackedTrie.packSteps(sets));
+  }
+
+  /** PackedTrie.of, one step per few hundred keys (a router's section can hold thousands). */
+  static *packSteps<T>(sets: readonly ReadonlyMap<string, T>[]): Steps<PackedTrie<T>> {
     const nodes: number[] = [];
     const chars: number[] = [];
     const keys: number[] = [];
-    this.values = [];
-    this.roots = [];
+    const values: (T | null)[] = [];
+    const roots: number[] = [];
     // Node `id` covers the keys sorted[lo..hi) (which share their first `depth` code units) and is reached
     // by code unit `key`. Breadth-first, so the children pushed for one node get consecutive ids; one set
     // after the other, so each trie's nodes sit together.
     const queue: { lo: number; hi: number; depth: number; key: number }[] = [];
     let id = 0;
     for (const entries of sets) {
-      const sorted = [...entries.keys()].sort(); // UTF-16 code-unit order: a key sorts before its extensions
-      this.roots.push(queue.length);
+      // UTF-16 code-unit order: a key sorts before its extensions
+      const sorted = yield* sortSteps([...entries.keys()], byCodeUnits);
+      roots.push(queue.length);
       queue.push({ lo: 0, hi: sorted.length, depth: 0, key: 0 });
       for (; id < queue.length; id++) {
         let { lo } = queue[id];
@@ -64,12 +79,20 @@ export class PackedTrie<T> {
         }
         nodes.push(chars.length - (end - depth), end - depth, firstChild, ((queue.length - firstChild) << 1) | (value === null ? 0 : 1));
         keys.push(key);
-        this.values.push(value);
+        values.push(value);
+        if (id % NODES_PER_STEP === NODES_PER_STEP - 1) yield;
       }
     }
-    this.#nodes = Int32Array.from(nodes);
-    this.#chars = Uint16Array.from(chars);
-    this.#keys = Uint16Array.from(keys);
+    yield;
+    return new PackedTrie(Int32Array.from(nodes), Uint16Array.from(chars), Uint16Array.from(keys), values, roots);
+  }
+
+  private constructor(nodes: Int32Array, chars: Uint16Array, keys: Uint16Array, values: (T | null)[], roots: number[]) {
+    this.#nodes = nodes;
+    this.#chars = chars;
+    this.#keys = keys;
+    this.values = values;
+    this.roots = roots;
   }
 
   /**
@@ -108,4 +131,5 @@ export class PackedTrie<T> {
 }
 
 /** One empty trie (root 0), shared by whatever has not been packed yet. */
-export const EMPTY_TRIE = new PackedTrie([new Map<string, never>()]);
+export const EMPTY_TRIE = PackedTrie.of([new Map<string, never>()]);
+

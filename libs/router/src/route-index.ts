@@ -5,9 +5,10 @@
 // a plain header condition (`x-version: v1, v2`) is filed under each value of that header. The rest sit
 // in the any-host section. Filing only narrows the candidates: every field is still checked on a
 // candidate, so where a matcher is filed never changes which route wins, only how fast it is found.
+import type { Steps } from '@archway/schema';
 import { EMPTY_TRIE, PackedTrie } from './packed-trie';
 import { type HeaderCondition, HostKind, type Matcher } from './matcher';
-import { Section, updatedSection } from './section';
+import { Section, updatedSectionSteps } from './section';
 
 export interface HeaderSections {
   /** lower-case header name, as node:http keys headers */
@@ -83,18 +84,18 @@ export class RouteIndex {
   #prefixes = new Map<string, Section>();
   readonly #sections: Section[] = [this.anyHost];
 
-  /** Packs every trie; call once every matcher is added. */
-  freeze(): void {
-    const paths = new PackedTrie(this.#sections.map((s) => s.byKey));
+  /** Packs every trie, in steps; call once every matcher is added. */
+  *freezeSteps(): Steps<void> {
+    const paths = yield* PackedTrie.packSteps(this.#sections.map((s) => s.byKey));
     this.#sections.forEach((s, i) => {
       s.trie = paths;
       s.root = paths.roots[i];
     });
-    this.#packWildcards();
+    yield* this.#packWildcardsSteps();
   }
 
-  #packWildcards(): void {
-    this.wildcards = new PackedTrie([this.#suffixes, this.#prefixes]);
+  *#packWildcardsSteps(): Steps<void> {
+    this.wildcards = yield* PackedTrie.packSteps([this.#suffixes, this.#prefixes]);
     [this.suffixRoot, this.prefixRoot] = this.wildcards.roots;
   }
 
@@ -146,7 +147,7 @@ export class RouteIndex {
    * matchers kept) put in. Only the sections they are filed under are built again, each into a trie of
    * its own; the others are shared with this index, which is not changed (the router serving reads it).
    */
-  updated(removed: readonly Matcher[], added: readonly Matcher[]): RouteIndex {
+  *updatedSteps(removed: readonly Matcher[], added: readonly Matcher[]): Steps<RouteIndex> {
     const changes = new Map<string, { place: Place; removed: Matcher[]; added: Matcher[] }>();
     const note = (m: Matcher, which: 'removed' | 'added') => {
       for (const place of placesOf(m)) {
@@ -178,23 +179,23 @@ export class RouteIndex {
     const copyMap = (m: Map<string, Section>) => new Map(m);
     for (const { place, removed: out, added: into } of changes.values()) {
       // the maps and lists holding a changed section are copied once, then changed
-      const set = (map: Map<string, Section>, exactHost: boolean): Map<string, Section> => {
+      const set = function* (map: Map<string, Section>, exactHost: boolean): Steps<Map<string, Section>> {
         const old = map.get(place.key) ?? null;
-        const section = updatedSection(old, exactHost, out, into);
+        const section = yield* updatedSectionSteps(old, exactHost, out, into);
         if (section.byKey.size === 0) map.delete(place.key);
         else map.set(place.key, section);
         return map;
       };
       switch (place.table) {
         case Table.Host:
-          next.byHost = set(own(next.byHost, copyMap), true);
+          next.byHost = yield* set(own(next.byHost, copyMap), true);
           break;
         case Table.Suffix:
-          next.#suffixes = set(own(next.#suffixes, copyMap), false);
+          next.#suffixes = yield* set(own(next.#suffixes, copyMap), false);
           wildcardsChanged = true;
           break;
         case Table.Prefix:
-          next.#prefixes = set(own(next.#prefixes, copyMap), false);
+          next.#prefixes = yield* set(own(next.#prefixes, copyMap), false);
           wildcardsChanged = true;
           break;
         case Table.Header: {
@@ -202,15 +203,15 @@ export class RouteIndex {
           let i = next.byHeader.findIndex((e) => e.name === place.header);
           if (i < 0) i = next.byHeader.push({ name: place.header, byValue: new Map() }) - 1;
           const entry = (next.byHeader[i] = own(next.byHeader[i], (e) => ({ name: e.name, byValue: copyMap(e.byValue) })));
-          set(entry.byValue, false);
+          yield* set(entry.byValue, false);
           if (entry.byValue.size === 0) next.byHeader.splice(i, 1);
           break;
         }
         default:
-          next.anyHost = updatedSection(next.anyHost, false, out, into);
+          next.anyHost = yield* updatedSectionSteps(next.anyHost, false, out, into);
       }
     }
-    if (wildcardsChanged) next.#packWildcards();
+    if (wildcardsChanged) yield* next.#packWildcardsSteps();
     return next;
   }
 }

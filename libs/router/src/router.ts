@@ -321,7 +321,7 @@ export function* compileRouterSteps(routes: Route[], services: Service[], cache?
     index.add(ranked[rank]);
     yield;
   }
-  index.freeze();
+  yield* index.freezeSteps();
   if (cache && live) cache.last = { routes: live, generation: 0, ranked, index, from: { routes, services } };
   return new CompiledRouter(index, size);
 }
@@ -436,7 +436,7 @@ function* updateRouterSteps(
     ranked.splice(at, 0, m);
   }
   yield;
-  const index = last.index.updated(removed, fresh);
+  const index = yield* last.index.updatedSteps(removed, fresh);
   // nothing above changed `last`: now it becomes this build
   for (const m of removed) last.routes.delete(m.route);
   for (const a of added) last.routes.set(a.route, { service: a.service, matchers: a.matchers, mark });

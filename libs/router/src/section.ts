@@ -4,6 +4,7 @@
 // every route; matchers with an empty key (no path, or a regex with no literal prefix such as `~.*foo`)
 // sit at the root and are tried on every path. Lists are filled in global rank order, so each one is
 // already sorted, and a node can mix prefix and regex matchers.
+import type { Steps } from '@archway/schema';
 import { EMPTY_TRIE, PackedTrie } from './packed-trie';
 import type { Matcher } from './matcher';
 
@@ -46,10 +47,17 @@ function after(list: readonly Matcher[], rank: number): number {
 /**
  * A new section: `old`'s matchers (none when null) without `removed` and with `added` (ranked), packed
  * into a trie of its own. `old` and its lists are not changed (the router serving still reads them).
+ * In steps: the any-host section of a large config holds thousands of path keys.
  */
-export function updatedSection(old: Section | null, exactHost: boolean, removed: readonly Matcher[], added: readonly Matcher[]): Section {
+export function* updatedSectionSteps(old: Section | null, exactHost: boolean, removed: readonly Matcher[], added: readonly Matcher[]): Steps<Section> {
   const section = new Section(exactHost);
-  const byKey = (section.byKey = old ? new Map(old.byKey) : new Map<string, Matcher[]>());
+  const byKey = (section.byKey = new Map<string, Matcher[]>());
+  // a copy of old's lists (a large config's any-host section holds thousands of keys)
+  let n = 0;
+  for (const [key, list] of old?.byKey ?? []) {
+    byKey.set(key, list);
+    if (++n % 1024 === 0) yield;
+  }
   const copied = new Set<Matcher[]>();
   const own = (key: string): Matcher[] => {
     let list = byKey.get(key);
@@ -68,8 +76,12 @@ export function updatedSection(old: Section | null, exactHost: boolean, removed:
     const list = own(m.pathKey);
     list.splice(after(list, m.rank), 0, m);
   }
-  for (const list of byKey.values()) if (list[0].rank < section.minRank) section.minRank = list[0].rank;
-  section.trie = new PackedTrie([byKey]);
+  n = 0;
+  for (const list of byKey.values()) {
+    if (list[0].rank < section.minRank) section.minRank = list[0].rank;
+    if (++n % 1024 === 0) yield;
+  }
+  section.trie = yield* PackedTrie.packSteps([byKey]);
   section.root = section.trie.roots[0];
   return section;
 }

@@ -3,7 +3,7 @@
 // its validated config, checking only what changed: the changed entities against their schemas, the
 // references from them and to removed entities, and the unique keys they hold. Pure: no I/O.
 import { CONFIG_COLLECTIONS, type ConfigCollection } from './canonical';
-import { applyToList, entities } from './config-diff';
+import { applyToListSteps, entities } from './config-diff';
 import { foreignFields, uniqueKey, uniqueSets, type StoredEntity, type UniqueSet } from './config-integrity';
 import type { PluginLookup } from './entities/plugin';
 import { ArchwayError } from './errors';
@@ -144,9 +144,11 @@ export function* applyDeltaSteps(
     for (const [referrer, field] of REFERRERS.get(kind) ?? []) {
       const ups = upsertIds.get(referrer) as Map<string, StoredEntity>;
       const gone = removedSets.get(referrer) as Set<string>;
+      let n = 0;
       for (const e of (index.byId.get(referrer) as Map<string, StoredEntity>).values()) {
         const ref = e[field] as { id: string } | null;
         if (ref && removed.has(ref.id) && !ups.has(e.id) && !gone.has(e.id)) problems.push(`${referrer} ${e.id}: ${field} ${ref.id} does not exist`);
+        if (++n % 512 === 0) yield;
       }
       yield;
     }
@@ -191,9 +193,8 @@ export function* applyDeltaSteps(
   for (const kind of CONFIG_COLLECTIONS) {
     const ups = upsertIds.get(kind) as Map<string, StoredEntity>;
     const removed = removedSets.get(kind) as Set<string>;
-    if (ups.size || removed.size) config[kind] = applyToList(entities(base, kind), [...ups.values()], removed);
+    if (ups.size || removed.size) config[kind] = yield* applyToListSteps(entities(base, kind), [...ups.values()], removed);
   }
-  yield;
   return {
     config: config as unknown as ConfigSet,
     validated,

@@ -5,6 +5,13 @@ import { CONFIG_COLLECTIONS, emptyConfig, type ConfigCollection, type EntityDige
 import type { StoredEntity } from './config-integrity';
 import type { ConfigSet } from './types';
 import type { ConfigDelta } from './config-delta';
+import { runSteps, type Steps } from './steps';
+
+/**
+ * Entities walked between two steps of the list work below: a data plane runs it in time slices on its
+ * proxy's event loop, and one pass over a 10,000-entity collection is a few ms, longer than a slice.
+ */
+const LIST_STEP = 512;
 
 export function emptyRemoved(): Record<ConfigCollection, string[]> {
   return Object.fromEntries(CONFIG_COLLECTIONS.map((k) => [k, []])) as unknown as Record<ConfigCollection, string[]>;
@@ -26,21 +33,26 @@ export function deltaSize(delta: Pick<ConfigDelta, 'upserted' | 'removed'>): num
  * One collection's changes from `before` to `after`: the entities added or changed (an entity under the
  * same id counts as changed unless `same(old, new)`) and the ids removed.
  */
-function diffList(
+function* diffListSteps(
   before: readonly StoredEntity[],
   after: readonly StoredEntity[],
   same: (old: StoredEntity, next: StoredEntity) => boolean,
-): { upserted: StoredEntity[]; removed: string[] } {
+): Steps<{ upserted: StoredEntity[]; removed: string[] }> {
   const gone = new Map<string, StoredEntity>();
-  for (const e of before) gone.set(e.id, e);
+  for (let i = 0; i < before.length; i++) {
+    gone.set(before[i].id, before[i]);
+    if (i % LIST_STEP === LIST_STEP - 1) yield;
+  }
   const upserted: StoredEntity[] = [];
-  for (const e of after) {
+  for (let i = 0; i < after.length; i++) {
+    const e = after[i];
     const old = gone.get(e.id);
     if (old === undefined) upserted.push(e);
     else {
       gone.delete(e.id);
       if (old !== e && !same(old, e)) upserted.push(e);
     }
+    if (i % LIST_STEP === LIST_STEP - 1) yield;
   }
   return { upserted, removed: [...gone.keys()] };
 }
@@ -53,7 +65,7 @@ export function diffConfigs(prev: ConfigSet, next: ConfigSet, digests: EntityDig
     const before = entities(prev, kind);
     const after = entities(next, kind);
     if (before === after) continue;
-    const changes = diffList(before, after, (old, e) => digests.of(kind, old) === digests.of(kind, e));
+    const changes = runSteps(diffListSteps(before, after, (old, e) => digests.of(kind, old) === digests.of(kind, e)));
     upserted[kind] = changes.upserted;
     removed[kind] = changes.removed;
   }
@@ -62,65 +74,99 @@ export function diffConfigs(prev: ConfigSet, next: ConfigSet, digests: EntityDig
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** `list` without `removed`, with `upserts` replacing their namesakes in place; new ones inserted in id order. */
-export function applyToList(list: readonly StoredEntity[], upserts: readonly StoredEntity[], removed: ReadonlySet<string>): StoredEntity[] {
+/**
+ * `list` without `removed`, with `upserts` replacing their namesakes in place; new ones inserted in id
+ * order. One step per few hundred entities.
+ */
+export function* applyToListSteps(list: readonly StoredEntity[], upserts: readonly StoredEntity[], removed: ReadonlySet<string>): Steps<StoredEntity[]> {
   const replace = new Map<string, StoredEntity>();
   for (const e of upserts) replace.set(e.id, e);
   const out: StoredEntity[] = [];
-  for (const e of list) {
+  // whether `out` is in id order, which the control plane sends and a delta keeps
+  let sorted = true;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (i % LIST_STEP === LIST_STEP - 1) yield;
     if (removed.has(e.id)) continue;
     const r = replace.get(e.id);
     if (r !== undefined) replace.delete(e.id);
-    out.push(r ?? e);
+    const next = r ?? e;
+    if (sorted && out.length > 0 && out[out.length - 1].id > next.id) sorted = false;
+    out.push(next);
   }
   if (replace.size === 0) return out;
   const added = [...replace.values()].sort(byId);
-  const sorted = out.every((e, i) => i === 0 || out[i - 1].id <= e.id);
   if (!sorted) return out.concat(added);
-  // merge: the control plane sends collections in id order, and a delta keeps them so
+  // merge the new ones in
   const merged: StoredEntity[] = [];
   let i = 0;
   for (const a of added) {
-    while (i < out.length && out[i].id < a.id) merged.push(out[i++]);
+    while (i < out.length && out[i].id < a.id) {
+      merged.push(out[i++]);
+      if (i % LIST_STEP === 0) yield;
+    }
     merged.push(a);
   }
-  while (i < out.length) merged.push(out[i++]);
+  while (i < out.length) {
+    merged.push(out[i++]);
+    if (i % LIST_STEP === 0) yield;
+  }
   return merged;
 }
 
 /**
  * `base` with `removed` taken out and `upserted` put in (in place of their namesakes; new ones in id
  * order), nothing checked: for a config checked elsewhere (a data plane's primary passing a change to
- * its workers). Unchanged collections are `base`'s own arrays.
+ * its workers, the disk cache's journal). Unchanged collections are `base`'s own arrays.
  */
-export function patchConfig(base: ConfigSet, upserted: Partial<Record<ConfigCollection, unknown[]>>, removed: Partial<Record<ConfigCollection, string[]>>): ConfigSet {
+export function* patchConfigSteps(
+  base: ConfigSet,
+  upserted: Partial<Record<ConfigCollection, unknown[]>>,
+  removed: Partial<Record<ConfigCollection, string[]>>,
+): Steps<ConfigSet> {
   const out = { ...base } as unknown as Record<ConfigCollection, StoredEntity[]>;
   for (const kind of CONFIG_COLLECTIONS) {
     const ups = (upserted[kind] ?? []) as StoredEntity[];
     const gone = removed[kind] ?? [];
-    if (ups.length || gone.length) out[kind] = applyToList(entities(base, kind), ups, new Set(gone));
+    if (ups.length || gone.length) out[kind] = yield* applyToListSteps(entities(base, kind), ups, new Set(gone));
   }
   return out as unknown as ConfigSet;
+}
+
+/** patchConfigSteps at once. */
+export function patchConfig(base: ConfigSet, upserted: Partial<Record<ConfigCollection, unknown[]>>, removed: Partial<Record<ConfigCollection, string[]>>): ConfigSet {
+  return runSteps(patchConfigSteps(base, upserted, removed));
+}
+
+/** What diffByIdentity finds: changed entities and removed ids, only the collections that have some. */
+export interface IdentityChanges {
+  upserted: Partial<Record<ConfigCollection, unknown[]>>;
+  removed: Partial<Record<ConfigCollection, string[]>>;
 }
 
 /**
  * What `next` adds or changes against `prev`, by object identity (an unchanged entity is the same object
  * in both: what a data plane's checker keeps), with the ids it removes; null when at least `limit`
- * entities changed.
+ * entities changed. One step per few hundred entities.
  */
-export function diffByIdentity(prev: ConfigSet, next: ConfigSet, limit: number): { upserted: Partial<Record<ConfigCollection, unknown[]>>; removed: Partial<Record<ConfigCollection, string[]>> } | null {
-  const upserted: Partial<Record<ConfigCollection, unknown[]>> = {};
-  const removed: Partial<Record<ConfigCollection, string[]>> = {};
+export function* diffByIdentitySteps(prev: ConfigSet, next: ConfigSet, limit: number): Steps<IdentityChanges | null> {
+  const upserted: IdentityChanges['upserted'] = {};
+  const removed: IdentityChanges['removed'] = {};
   let changes = 0;
   for (const kind of CONFIG_COLLECTIONS) {
     const before = entities(prev, kind);
     const after = entities(next, kind);
     if (before === after) continue;
-    const list = diffList(before, after, () => false);
+    const list = yield* diffListSteps(before, after, () => false);
     changes += list.upserted.length + list.removed.length;
     if (changes >= limit) return null;
     if (list.upserted.length) upserted[kind] = list.upserted;
     if (list.removed.length) removed[kind] = list.removed;
   }
   return { upserted, removed };
+}
+
+/** diffByIdentitySteps at once. */
+export function diffByIdentity(prev: ConfigSet, next: ConfigSet, limit: number): IdentityChanges | null {
+  return runSteps(diffByIdentitySteps(prev, next, limit));
 }

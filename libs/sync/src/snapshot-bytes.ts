@@ -57,7 +57,22 @@ function snapshotTypes(): SnapshotTypes {
     if (field.repeated && fromProto !== undefined && field.resolvedType instanceof protobuf.Type)
       entities.set(field.id, { collection: field.name as keyof ConfigSet, type: field.resolvedType, fromProto });
   }
+  // protobufjs generates each type's decoder and converter the first time it is used: all of it now,
+  // so that no later message (a data plane's first delta, its first certificate) pays for it on the
+  // proxy's event loop
+  const setUp = (ns: protobuf.NamespaceBase): void => {
+    for (const nested of ns.nestedArray) {
+      if (nested instanceof protobuf.Type) nested.setup();
+      if (nested instanceof protobuf.Namespace) setUp(nested);
+    }
+  };
+  setUp(root);
   return (types = { snapshot, removed: root.lookupType('archway.sync.v1.RemovedIds'), entities });
+}
+
+/** Loads the sync types and generates their decoders, once (a data plane calls it before it serves). */
+export function prepareSnapshotDecoding(): void {
+  snapshotTypes();
 }
 
 /** Reads a SyncResponse's top-level fields; the snapshot stays undecoded (a view of `bytes`). */

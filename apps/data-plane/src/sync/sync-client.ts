@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pluginSchema } from '@archway/plugins';
 import type { PluginLookup, Snapshot } from '@archway/schema';
 import {
-  Backoff, decodeRawSyncResponse, formatVersionInfo, openRawConfigStream,
+  Backoff, decodeRawSyncResponse, formatVersionInfo, openRawConfigStream, prepareSnapshotDecoding,
   type HealthReport, type RawConfigStream, type RawSyncResponse, type SyncRequest,
 } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
@@ -104,6 +104,8 @@ export class SyncClient extends EventEmitter {
     this.#backoff = new Backoff(opts.backoff);
     this.#queue = new LatestOnly((r) => this.#handle(r));
     this.#receiver = new ConfigReceiver(opts.plugins ?? pluginSchema);
+    // the decoders' code generated now, not inside the first snapshot or delta applied while serving
+    prepareSnapshotDecoding();
   }
 
   get state(): SyncState {
