@@ -1,9 +1,9 @@
 'use strict';
 // Two sync measurements beside write → ACK: what applying one big snapshot costs a data plane, step by
 // step, with its size on the wire; and a real proxy's latency while big snapshots are being applied.
-const http = require('node:http');
 const { join } = require('node:path');
-const { ROOT, summarize, sleep } = require('./lib');
+const { spawn } = require('node:child_process');
+const { ROOT, summarize, sleep, waitFor } = require('./lib');
 const fx = require('./fixtures');
 const { performance } = require('node:perf_hooks');
 const { MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
@@ -12,6 +12,8 @@ const { encodeResponse, decodeResponse, sync } = require('./wire');
 const { decodeRawSyncResponse, snapshotFromBytesSteps } = sync;
 
 const dist = (...p) => require(join(ROOT, 'dist', ...p));
+/** the data plane's slice length (apps/data-plane/src/time-slices.ts) */
+const { APPLY_SLICE_MS } = dist('apps', 'data-plane', 'src', 'time-slices.js');
 const { compileRuntimeSteps, CompileCache } = dist('apps', 'data-plane', 'src', 'runtime-config.js');
 const { checkSnapshotSteps, trustCheckedSnapshot, SnapshotChecker } = dist('apps', 'data-plane', 'src', 'snapshot-check.js');
 const { compileRouter } = dist('libs', 'router', 'src', 'index.js');
@@ -26,7 +28,7 @@ const cpuSince = (c0) => {
 };
 
 /** Runs `steps` in slices of `sliceMs` on this (otherwise idle) event loop: wall time, slices, longest slice. */
-function inSlices(steps, sliceMs = 4) {
+function inSlices(steps, sliceMs = APPLY_SLICE_MS) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     let slices = 0;
@@ -55,7 +57,7 @@ function inSlices(steps, sliceMs = 4) {
 
 /**
  * What one data plane does with one big snapshot, step by step (each step alone, `rounds` times), then
- * the whole pipeline as the data plane runs it: decode + check + compile in 4 ms slices. Bytes on the wire.
+ * the whole pipeline as the data plane runs it: decode + check + compile in the data plane's time slices. Bytes on the wire.
  */
 async function applyBreakdown(snapshot, rounds) {
   if (!snapshot) return null;
@@ -113,7 +115,7 @@ async function applyBreakdown(snapshot, rounds) {
 /**
  * A one-route change to the big config as a delta: the control plane's diff + encoding (once per
  * snapshot), and on the data plane decode + check of the delta, then the compile with the matchers of
- * the unchanged routes kept (what ConfigStore does), and all of it in 4 ms slices.
+ * the unchanged routes kept (what ConfigStore does), and all of it in the data plane's time slices.
  */
 async function deltaBreakdown(snapshot, rounds) {
   const steps = { diff: [], check: [], compile: [], sliced: [], slices: [], longest: [] };
@@ -183,51 +185,49 @@ function dispose(rt) {
 }
 
 /**
- * A fixed-rate load (open loop, `rate` requests/s over keep-alive) on the real data plane: `steadyMs`
- * without config changes, then `writes` route additions to the big config, each followed by a pause.
- * Requests sent between a write's response and the moment the proxy serves the new route count as
- * "during apply".
+ * A fixed-rate load (open loop, `rate` requests/s over keep-alive, from a process of its own:
+ * open-loop-load.js) on the real data plane: `steadyMs` without config changes, then `writes` route
+ * additions to the big config, each followed by a pause. Requests sent between a write's response and
+ * the moment the proxy serves the new route count as "during apply"; enough writes that their p99 is
+ * not merely the slowest of a few dozen.
  */
-async function latencyDuringApply(ctx, call, writes, { rate = 200, steadyMs = 5000, pauseMs = 1500, label = 'apply' } = {}) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const samples = [];
-  const send = () => {
-    const t0 = process.hrtime.bigint();
-    const req = http.request({ host: '127.0.0.1', port: ctx.proxyPort, path: ctx.loadPath, headers: ctx.loadHeaders, agent }, (res) => {
-      res.resume();
-      res.on('end', () => samples.push({ t0, ms: msSince(t0), status: res.statusCode }));
-    });
-    req.on('error', () => samples.push({ t0, ms: msSince(t0), status: 0 }));
-    req.end();
-  };
-  const timer = setInterval(send, 1000 / rate);
+async function latencyDuringApply(ctx, call, writes, { rate = 200, steadyMs = 5000, pauseMs = 700, label = 'apply' } = {}) {
+  const load = spawn(process.execPath, [join(__dirname, 'open-loop-load.js'), String(ctx.proxyPort), ctx.loadPath, JSON.stringify(ctx.loadHeaders), String(rate)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  load.stdout.setEncoding('utf8');
+  load.stdout.on('data', (c) => (out += c));
+  const exited = new Promise((resolve) => load.once('exit', resolve));
+  await waitFor('the load process', async () => out.startsWith('ready\n'), 10_000);
+  const now = () => performance.timeOrigin + performance.now();
   const windows = [];
-  const start = process.hrtime.bigint();
+  const start = now();
   try {
     await sleep(steadyMs);
     for (let i = 0; i < writes; i++) {
       const name = `w-${label}-${i}`;
       const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
       if (res.status !== 201) throw new Error(`write answered ${res.status}`);
-      const from = process.hrtime.bigint();
+      const from = now();
       while ((await fx.get(ctx.proxyPort, `/${name}/`, ctx.probeHeaders)) !== 200) await sleep(2);
-      windows.push([from, process.hrtime.bigint()]);
+      windows.push([from, now()]);
       await sleep(pauseMs);
     }
   } finally {
-    clearInterval(timer);
-    await sleep(1000);
-    agent.destroy();
+    load.stdin.end('stop\n');
+    await exited;
   }
-  const steadyEnd = start + BigInt(steadyMs) * 1_000_000n;
+  const samples = JSON.parse(out.slice('ready\n'.length)).map(([t0, ms, status]) => ({ t0, ms, status }));
+  const steadyEnd = start + steadyMs;
   const inWindow = (t) => windows.some(([a, b]) => t >= a && t <= b);
-  const steady = samples.filter((s) => s.t0 < steadyEnd).map((s) => s.ms);
+  const steady = samples.filter((s) => s.t0 >= start && s.t0 < steadyEnd).map((s) => s.ms);
   const during = samples.filter((s) => inWindow(s.t0)).map((s) => s.ms);
-  const applyMs = windows.map(([a, b]) => Number(b - a) / 1e6);
+  const applyMs = windows.map(([a, b]) => b - a);
   const failed = samples.filter((s) => s.status !== 200).length;
   const failedBy = {};
   for (const s of samples) if (s.status !== 200) failedBy[s.status] = (failedBy[s.status] ?? 0) + 1;
-  return { rate, steady: summarize(steady), during: summarize(during), applyMs: summarize(applyMs), failed, failedBy, total: samples.length };
+  return { rate, writes, steady: summarize(steady), during: summarize(during), applyMs: summarize(applyMs), failed, failedBy, total: samples.length };
 }
 
-module.exports = { applyBreakdown, latencyDuringApply };
+module.exports = { applyBreakdown, latencyDuringApply, APPLY_SLICE_MS };

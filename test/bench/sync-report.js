@@ -2,6 +2,7 @@
 // The sync benchmark's section of docs/benchmarks.md.
 const { cpus, loadavg } = require('node:os');
 const { summarize } = require('./lib');
+const { APPLY_SLICE_MS } = require('./sync-measures');
 
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const cell = (xs) => {
@@ -58,7 +59,7 @@ function breakdownTable(b) {
     `| data plane: validateConfig (once) | ${s('validate')} |`,
     `| data plane: compile the checked snapshot (router, plugin chains, pools; no hash, no validation) | ${s('compile')} |`,
     `| … of which: compileRouter | ${s('router')} |`,
-    `| **data plane: all of it as it runs, in 4 ms slices on an idle event loop (wall time)** | ${s('sliced')} |`,
+    `| **data plane: all of it as it runs, in ${APPLY_SLICE_MS} ms slices on an idle event loop (wall time)** | ${s('sliced')} |`,
     `| … number of slices (event-loop turns in between) | ${s('slices')} |`,
     `| … longest slice | ${s('longest')} |`,
     `| not taken: a worker_thread handing the validated config to the proxy's thread (structured-clone receive, one block) | ${s('clone')} |`,
@@ -80,7 +81,7 @@ function deltaTable(b) {
 | control plane: diff against the previous snapshot + encode the delta (once per snapshot, shared by all streams) | ${s('diff')} |
 | data plane: decode the delta + check it (base, hash from the changed digests, the changed entities, their references and keys) | ${s('check')} |
 | data plane: compile the new config from what the last compile kept (${d.reused.toLocaleString('en')} routes' matchers; router index ${d.incremental ? 'updated in the sections the new route is filed under' : 'rebuilt'}; ${d.indexesBuilt ? `${d.indexesBuilt} plugin indexes rebuilt` : "key-auth's key and consumer indexes kept"}; route metric series and https-only map changed for the new route) | ${s('compile')} |
-| **data plane: all of it as it runs, in 4 ms slices on an idle event loop (wall time)** | ${s('sliced')} |
+| **data plane: all of it as it runs, in ${APPLY_SLICE_MS} ms slices on an idle event loop (wall time)** | ${s('sliced')} |
 | … number of slices | ${s('slices')} |
 | … longest slice | ${s('longest')} |`;
 }
@@ -92,7 +93,7 @@ function render({ small, large, breakdown, during, duringWorkers, WRITES, LARGE_
   return `## Config propagation at scale (\`npm run bench sync\`)
 
 Command: \`npm run bench sync\` (builds, then \`node --max-old-space-size=12288 test/bench/sync.js\`; env
-BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES}), ${new Date().toISOString().slice(0, 10)}.
+BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES} BENCH_SYNC_APPLY_WRITES=${during.writes}), ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}. Database: ${process.env.ARCHWAY_DATABASE_URL ? 'the server at ARCHWAY_DATABASE_URL' : 'embedded Postgres'}.
 Load average when the run ended (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores — other work
 on the machine stretches every wall-clock figure below; CPU-bound rows stretch the most.
@@ -101,7 +102,7 @@ One control-plane process (default snapshot scheduling: a lone write builds at o
 (\`ARCHWAY_WORKERS=1\`), and N = 1, 10, 50 data planes spread round-robin over ${procs} child processes of
 the bench (\`test/bench/sync-fleet.js\`): each a real \`SyncClient\` on its own gRPC stream applying into
 its own real \`ConfigStore\`, the full work of a single-process data plane (decode, hash and validation
-once, compile in 4 ms slices, swap, then the ACK; the disk cache written a second later, coalesced: a
+once, compile in ${APPLY_SLICE_MS} ms slices, swap, then the ACK; the disk cache written a second later, coalesced: a
 journal line for a delta). ACK times are taken in those
 apply callbacks (hrtime, comparable across the processes), never by polling the Admin API. The config
 is loaded in one \`POST /config\` (${small.routes} routes: ${(small.loadMs / 1000).toFixed(1)} s;
@@ -133,16 +134,17 @@ Measured in the bench process, 3 rounds, each step alone, as CPU time (process.c
 all its threads, garbage collection included: steadier than wall time on a busy machine; the rows marked
 wall time are wall time). What a data plane runs before its ACK is
 decode + hash + validation + compile ≈ **${f1(applyTotal)} ms** of CPU, once each; the data plane runs it in
-slices of 4 ms with the event loop free in between (last three rows), so its proxy keeps answering.
+slices of ${APPLY_SLICE_MS} ms with the event loop free in between (last three rows), so its proxy keeps answering.
 
 ${breakdownTable(breakdown)}
 
 ${deltaTable(breakdown)}
 
 ### Proxy latency while big snapshots are applied
-A fixed ${during.rate} requests/s (open loop, keep-alive) to the real data plane holding the ${large.routes.toLocaleString('en')}-route
-config: 5 s steady, then 3 writes, each until the proxy serves it; requests sent between a write's 201
-and the moment the proxy serves the new route count as "during an apply". First the single-process
+A fixed ${during.rate} requests/s (open loop, keep-alive, from a process of its own: \`test/bench/open-loop-load.js\`) to the
+real data plane holding the ${large.routes.toLocaleString('en')}-route config: 5 s steady, then ${during.writes} writes, each until the proxy serves it,
+0.7 s apart; requests sent between a write's 201 and the moment the proxy serves the new route count as
+"during an apply" (the window also holds the control plane's work on the write, on the same 2 cores). First the single-process
 data plane (\`ARCHWAY_WORKERS=1\`), then a fresh one with \`ARCHWAY_WORKERS=2\` (the primary decodes and
 checks; each worker receives the snapshot in parts and only compiles).
 

@@ -6,6 +6,7 @@
 // real proxy's latency while big snapshots are applied.
 // Usage: node --max-old-space-size=12288 test/bench/sync.js
 //   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=10 (10,000-route config)
+//        BENCH_SYNC_APPLY_WRITES=20 (writes while the proxy's latency is measured, per data plane)
 //        BENCH_SYNC_PROCS=4 (child processes the N data planes are spread over)
 const http = require('node:http');
 const { rmSync } = require('node:fs');
@@ -19,6 +20,8 @@ const { applyBreakdown, latencyDuringApply } = require('./sync-measures');
 const WRITES = Number(process.env.BENCH_SYNC_WRITES || 100);
 const LARGE_WRITES = Number(process.env.BENCH_SYNC_LARGE_WRITES || 10);
 const FLEETS = (process.env.BENCH_SYNC_FLEETS || '1,10,50').split(',').map(Number);
+/** writes while the proxy's latency is measured, per data plane (enough for a p99 of a few hundred requests) */
+const APPLY_WRITES = Number(process.env.BENCH_SYNC_APPLY_WRITES || 20);
 const SMALL = 100;
 const LARGE = 10_000;
 
@@ -164,7 +167,7 @@ async function main() {
     const bigSnapshot = cacheFile ? await readSnapshotFile(cacheFile) : null;
     await ctx.fleet.shrink(0);
     const breakdown = await applyBreakdown(bigSnapshot, 3);
-    const during = await latencyDuringApply(ctx, call, 3, { label: 'single' });
+    const during = await latencyDuringApply(ctx, call, APPLY_WRITES, { label: 'single' });
     // the same with ARCHWAY_WORKERS=2: the primary decodes and checks, the workers only compile
     await stopChild(dp);
     ctx.proxyPort = await freePort();
@@ -180,7 +183,7 @@ async function main() {
     // ready once every worker applied the config (a request answered 200 may come from the first one alone)
     await waitFor('the 2-worker data plane to be ready', async () => (await fx.get(workersStatusPort, '/status/ready')) === 200, 300_000);
     await waitFor('the 2-worker data plane to serve the config', async () => (await fx.get(ctx.proxyPort, ctx.loadPath, ctx.loadHeaders)) === 200, 300_000);
-    const duringWorkers = await latencyDuringApply(ctx, call, 3, { label: 'workers' });
+    const duringWorkers = await latencyDuringApply(ctx, call, APPLY_WRITES, { label: 'workers' });
     const md = require('./sync-report').render({ small, large, breakdown, during, duringWorkers, WRITES, LARGE_WRITES, procs: ctx.fleet.procs, machine: machine() });
     process.stdout.write(`\n${md}\n`);
     writeSection('sync', md);

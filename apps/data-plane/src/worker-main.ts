@@ -188,7 +188,14 @@ function runWorker(): void {
     worker.onMessage(msg);
   };
   process.on('message', (raw: unknown) => {
-    received = received.then(() => receive(raw));
+    // a throw handling a message stays an uncaught exception, as when messages were handled at once
+    received = received
+      .then(() => receive(raw))
+      .catch((err: unknown) => {
+        setImmediate(() => {
+          throw err;
+        });
+      });
   });
   // the primary died (or closed the channel): nothing will feed or drain this worker any more
   process.on('disconnect', () => {
