@@ -1,7 +1,8 @@
 'use strict';
 // A one-route delta's compile on the data plane (compileRuntimeSteps with a CompileCache, as ConfigStore
 // runs it: the delta encoded, decoded and checked as the bench's deltaBreakdown does, then compiled) at
-// N routes (the bench's mixed set) + N consumers with key-auth credentials: CPU ms per compile, median.
+// N routes (the bench's mixed set) + N consumers with key-auth credentials: CPU ms per compile (and per
+// decode + check of the delta before it), median.
 // Given several built checkouts, it loads each (its own dist and node_modules/@archway) into this one
 // process and alternates between them, so a before/after comparison sees the same machine load (each
 // checkout needs its own node_modules/@archway links, pointing at its own libs and apps):
@@ -40,21 +41,30 @@ function setup(ROOT) {
     const field = sync.encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: next.version, hash: next.hash, ...changes });
     const wire = sync.encodeSyncResponse({ version_info: String(next.version), nonce: 'n', control_plane_version: '0' }, field);
     const served = { version: base.version, hash: base.hash };
+    const tc = process.cpuUsage();
     const checked = fx.schema.runSteps((function* () { return yield* checker.checkDeltaSteps(yield* sync.deltaFromBytesSteps(sync.decodeRawSyncResponse(wire).delta), served); })());
+    const c = process.cpuUsage(tc);
     const t = process.cpuUsage();
     const rt = fx.schema.runSteps(rc.compileRuntimeSteps(checked, undefined, undefined, { previous: prev }, undefined, metrics, cache));
     const d = process.cpuUsage(t);
     if (!rt.router.match({ method: 'GET', host: undefined, path: `/delta-${i}/x`, headers: {} })) throw new Error('delta route not served');
     dispose(prev); prev = rt; base = checked;
-    return (d.user + d.system) / 1000;
+    return [(c.user + c.system) / 1000, (d.user + d.system) / 1000];
   };
 }
 const roots = process.argv.length > 2 ? process.argv.slice(2).map((r) => resolve(r)) : [HERE];
 const runs = roots.map(setup);
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const res = roots.map(() => []);
+const checks = roots.map(() => []);
 for (let w = 0; w < 3; w++) runs.forEach((r) => r()); // warm-up
-for (let k = 0; k < ROUNDS; k++) runs.forEach((r, j) => res[j].push(r()));
+for (let k = 0; k < ROUNDS; k++)
+  runs.forEach((r, j) => {
+    const [check, compile] = r();
+    checks[j].push(check);
+    res[j].push(compile);
+  });
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
-roots.forEach((root, j) => console.log(root.padEnd(28), 'median', med(res[j]).toFixed(1), 'ms CPU  [', res[j].map((x) => x.toFixed(1)).join(' '), ']'));
-if (res.length > 1) console.log(`first / last: ${(med(res[0]) / med(res[res.length - 1])).toFixed(1)}x`);
+roots.forEach((root, j) => console.log(root.padEnd(28), 'compile median', med(res[j]).toFixed(1), 'ms CPU  [', res[j].map((x) => x.toFixed(1)).join(' '), ']'));
+roots.forEach((root, j) => console.log(root.padEnd(28), 'decode + check median', med(checks[j]).toFixed(2), 'ms CPU  [', checks[j].map((x) => x.toFixed(1)).join(' '), ']'));
+if (res.length > 1) console.log(`compile first / last: ${(med(res[0]) / med(res[res.length - 1])).toFixed(1)}x; decode + check first / last: ${(med(checks[0]) / med(checks[checks.length - 1])).toFixed(1)}x`);
