@@ -205,7 +205,7 @@ export class ProxyServer {
       sendGatewayError(res, 'unavailable', requestId, req.headers.accept, startedAt);
       return;
     }
-    const chain = rt.chains.forRoute(match.route);
+    const chain = rt.chains.forRoute(match.route, match.service);
     if (!chain.empty) {
       void this.#proxyWithPlugins(req, res, match, upstream, chain, requestId, startedAt, path, q === -1 ? '' : url.slice(q + 1));
       return;

@@ -84,6 +84,22 @@ describe('plugin chains (Kong precedence)', () => {
     expect(await tags(d)).toEqual(['limit:d']);
   });
 
+  it("gives a route its service's chain whether the router's service object is passed or not, and a route-scoped one its own", () => {
+    const mk = (path: string, svc: Service) => validateEntity<Route>(routeSchema, { paths: [path], service: { id: svc.id } }, 'create');
+    const [a, c, d] = [mk('/a', service), mk('/c', other), mk('/d', service)];
+    const plugins = [plugin('limit', {}, { tag: 'global' }), plugin('limit', { service: other.id }, { tag: 'other' }), plugin('limit', { route: d.id }, { tag: 'd' })];
+    const chains = compileChains({ config: { services: [service, other], routes: [a, c, d], plugins } as unknown as ConfigSet, handlers });
+    // the router's match carries the service object; a copy of it (another config's) is found by id
+    expect(chains.forRoute(a, service)).toBe(chains.forRoute(a));
+    expect(chains.forRoute(c, other)).toBe(chains.forRoute(c));
+    expect(chains.forRoute(c, { ...other })).toBe(chains.forRoute(c));
+    expect(chains.forRoute(c, other)).not.toBe(chains.forRoute(a, service));
+    // a route-scoped instance wins over the service's chain, with or without the service object
+    expect(chains.forRoute(d, service)).toBe(chains.forRoute(d));
+    expect(chains.forRoute(d, service)).not.toBe(chains.forRoute(a, service));
+    expect(chains.forRoute(d, service).access?.map((s) => s.plugin.id)).toEqual([plugins[2].id]);
+  });
+
   it('runs one instance per plugin name, the most specific: route over service over global', async () => {
     const chains = compileChains({
       config: config([plugin('limit', {}, { tag: 'global' }), plugin('limit', { service: service.id }, { tag: 'service' }), plugin('limit', { route: route.id }, { tag: 'route' })]),

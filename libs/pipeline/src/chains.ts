@@ -2,7 +2,7 @@
 // (kong/runloop/plugins_iterator.lua, lookup_cfg): for each plugin name one instance runs, the most
 // specific one: consumer+route+service > consumer+route > consumer+service > route+service > consumer
 // > route > service > global. Consumer-specific chains are built lazily, once per route and consumer.
-import { runSteps, type ConfigSet, type Plugin, type Route, type Steps } from '@archway/schema';
+import { runSteps, type ConfigSet, type Plugin, type Route, type Service, type Steps } from '@archway/schema';
 import type { NodeState } from './node-state';
 import type { ConfigureEnv, PluginHandler, PluginLogger } from './plugin-handler';
 
@@ -87,8 +87,12 @@ class CompiledChain implements Chain {
 }
 
 export interface ChainSet {
-  /** the chain for requests matched to `route` (null: no route, global plugins only) */
-  forRoute(route: Route | null): Chain;
+  /**
+   * The chain for requests matched to `route` (null: no route, global plugins only). `service` is the
+   * route's service object from the same config (the router's match has it): found by identity, it
+   * spares a per-request lookup by id string.
+   */
+  forRoute(route: Route | null, service?: Service | null): Chain;
   /**
    * Calls every configured instance's `dispose` once (the snapshot was replaced, or the data plane
    * stops); failures are passed to `onError`. Resolves once every disposal settled (queues flushed,
@@ -250,28 +254,35 @@ export function* compileChainsSteps({ config, handlers, logger, node, indexes }:
   // A route no instance names resolves as its service does (its own scope keys match nothing): it runs
   // its service's chain, so the compile costs one chain per service and per route some instance names,
   // not one per route (10,000 routes on one service are one chain).
-  const byService = new Map<string, Chain>();
+  const byService = new Map<Service, Chain>();
+  const byServiceId = new Map<string, Chain>();
   for (let i = 0; i < config.services.length; i++) {
-    byService.set(config.services[i].id, chainFor(null, config.services[i].id));
+    const chain = chainFor(null, config.services[i].id);
+    byService.set(config.services[i], chain);
+    byServiceId.set(config.services[i].id, chain);
     if (i % 64 === 63) yield;
   }
   const routeScoped = new Set<string>();
   for (const byScope of instances.values()) for (const { plugin } of byScope.values()) if (plugin.route) routeScoped.add(plugin.route.id);
-  const byRoute = new Map<string, Chain>();
+  // by route object: the router's match is one of these objects
+  const byRoute = new Map<Route, Chain>();
   if (routeScoped.size > 0)
     for (let i = 0; i < config.routes.length; i++) {
       const route = config.routes[i];
       if (routeScoped.has(route.id)) {
-        byRoute.set(route.id, chainFor(route.id, route.service?.id ?? null));
+        byRoute.set(route, chainFor(route.id, route.service?.id ?? null));
         yield;
       } else if (i % 1024 === 1023) yield;
     }
   const noRoute = build(null, null);
   let disposed: Promise<void> | null = null;
   return {
-    forRoute: (route) => {
+    forRoute: (route, service) => {
       if (route === null) return noRoute;
-      return byRoute.get(route.id) ?? (route.service === null ? undefined : byService.get(route.service.id)) ?? noRoute;
+      const own = byRoute.size === 0 ? undefined : byRoute.get(route);
+      if (own !== undefined) return own;
+      // by id when the object is not this config's (never for the router's matches; a safe fallback)
+      return (service && byService.get(service)) ?? (route.service && byServiceId.get(route.service.id)) ?? noRoute;
     },
     dispose(onError) {
       return (disposed ??= disposeInstances(instances, onError));
