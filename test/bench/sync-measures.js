@@ -3,7 +3,7 @@
 // step, with its size on the wire; and a real proxy's latency while big snapshots are being applied.
 const { join } = require('node:path');
 const { spawn } = require('node:child_process');
-const { ROOT, summarize, sleep, waitFor } = require('./lib');
+const { ROOT, summarize } = require('./lib');
 const fx = require('./fixtures');
 const { performance } = require('node:perf_hooks');
 const { MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
@@ -185,49 +185,42 @@ function dispose(rt) {
 }
 
 /**
- * A fixed-rate load (open loop, `rate` requests/s over keep-alive, from a process of its own:
- * open-loop-load.js) on the real data plane: `steadyMs` without config changes, then `writes` route
- * additions to the big config, each followed by a pause. Requests sent between a write's response and
- * the moment the proxy serves the new route count as "during apply"; enough writes that their p99 is
- * not merely the slowest of a few dozen.
+ * A fixed-rate load (open loop, `rate` requests/s over keep-alive) on the real data plane while `writes`
+ * route additions to the big config are made, `pauseMs` apart. Requests sent between a write's response
+ * and the moment the proxy serves the new route count as "during an apply"; those sent outside every
+ * such window and the `settleMs` after it (the data plane writes its disk cache a second after an
+ * apply), from `steadyMs` before the first write on, as "steady": the two interleaved over the same
+ * minute, so that the machine's other work weighs on both alike. Enough writes that the p99 of the
+ * requests during applies is not merely the slowest of a few dozen. Load, writes and probes run in a
+ * process of their own (apply-latency.js).
  */
-async function latencyDuringApply(ctx, call, writes, { rate = 200, steadyMs = 5000, pauseMs = 700, label = 'apply' } = {}) {
-  const load = spawn(process.execPath, [join(__dirname, 'open-loop-load.js'), String(ctx.proxyPort), ctx.loadPath, JSON.stringify(ctx.loadHeaders), String(rate)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pauseMs = 1500, settleMs = 1200, label = 'apply' } = {}) {
+  const opts = { admin: ctx.admin, proxyPort: ctx.proxyPort, loadPath: ctx.loadPath, loadHeaders: ctx.loadHeaders, probeHeaders: ctx.probeHeaders, writes, label, rate, steadyMs, pauseMs };
+  const child = spawn(process.execPath, [join(__dirname, 'apply-latency.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  load.stdout.setEncoding('utf8');
-  load.stdout.on('data', (c) => (out += c));
-  const exited = new Promise((resolve) => load.once('exit', resolve));
-  await waitFor('the load process', async () => out.startsWith('ready\n'), 10_000);
-  const now = () => performance.timeOrigin + performance.now();
-  const windows = [];
-  const start = now();
-  try {
-    await sleep(steadyMs);
-    for (let i = 0; i < writes; i++) {
-      const name = `w-${label}-${i}`;
-      const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
-      if (res.status !== 201) throw new Error(`write answered ${res.status}`);
-      const from = now();
-      while ((await fx.get(ctx.proxyPort, `/${name}/`, ctx.probeHeaders)) !== 200) await sleep(2);
-      windows.push([from, now()]);
-      await sleep(pauseMs);
-    }
-  } finally {
-    load.stdin.end('stop\n');
-    await exited;
-  }
-  const samples = JSON.parse(out.slice('ready\n'.length)).map(([t0, ms, status]) => ({ t0, ms, status }));
-  const steadyEnd = start + steadyMs;
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (c) => (out += c));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`apply-latency.js exited with ${code}`);
+  const { samples, steady: [from], windows } = JSON.parse(out);
   const inWindow = (t) => windows.some(([a, b]) => t >= a && t <= b);
-  const steady = samples.filter((s) => s.t0 >= start && s.t0 < steadyEnd).map((s) => s.ms);
-  const during = samples.filter((s) => inWindow(s.t0)).map((s) => s.ms);
-  const applyMs = windows.map(([a, b]) => b - a);
-  const failed = samples.filter((s) => s.status !== 200).length;
+  const settling = (t) => windows.some(([a, b]) => t >= a && t <= b + settleMs);
+  const steady = samples.filter(([t0]) => t0 >= from && !settling(t0)).map(([, ms]) => ms);
+  const during = samples.filter(([t0]) => inWindow(t0)).map(([, ms]) => ms);
+  const after = samples.filter(([t0]) => settling(t0) && !inWindow(t0)).map(([, ms]) => ms);
   const failedBy = {};
-  for (const s of samples) if (s.status !== 200) failedBy[s.status] = (failedBy[s.status] ?? 0) + 1;
-  return { rate, writes, steady: summarize(steady), during: summarize(during), applyMs: summarize(applyMs), failed, failedBy, total: samples.length };
+  for (const [, , status] of samples) if (status !== 200) failedBy[status] = (failedBy[status] ?? 0) + 1;
+  return {
+    rate,
+    writes,
+    steady: summarize(steady),
+    during: summarize(during),
+    after: summarize(after),
+    applyMs: summarize(windows.map(([a, b]) => b - a)),
+    failed: samples.filter(([, , status]) => status !== 200).length,
+    failedBy,
+    total: samples.length,
+  };
 }
 
 module.exports = { applyBreakdown, latencyDuringApply, APPLY_SLICE_MS };

@@ -167,7 +167,7 @@ async function main() {
     const bigSnapshot = cacheFile ? await readSnapshotFile(cacheFile) : null;
     await ctx.fleet.shrink(0);
     const breakdown = await applyBreakdown(bigSnapshot, 3);
-    const during = await latencyDuringApply(ctx, call, APPLY_WRITES, { label: 'single' });
+    const during = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'single' });
     // the same with ARCHWAY_WORKERS=2: the primary decodes and checks, the workers only compile
     await stopChild(dp);
     ctx.proxyPort = await freePort();
@@ -183,7 +183,7 @@ async function main() {
     // ready once every worker applied the config (a request answered 200 may come from the first one alone)
     await waitFor('the 2-worker data plane to be ready', async () => (await fx.get(workersStatusPort, '/status/ready')) === 200, 300_000);
     await waitFor('the 2-worker data plane to serve the config', async () => (await fx.get(ctx.proxyPort, ctx.loadPath, ctx.loadHeaders)) === 200, 300_000);
-    const duringWorkers = await latencyDuringApply(ctx, call, APPLY_WRITES, { label: 'workers' });
+    const duringWorkers = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'workers' });
     const md = require('./sync-report').render({ small, large, breakdown, during, duringWorkers, WRITES, LARGE_WRITES, procs: ctx.fleet.procs, machine: machine() });
     process.stdout.write(`\n${md}\n`);
     writeSection('sync', md);
