@@ -9,25 +9,12 @@
 // Usage: node apply-latency.js '<JSON: admin, proxyPort, loadPath, loadHeaders, probeHeaders, writes, label, rate, steadyMs, pauseMs>'
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
+const { call } = require('./lib');
 
 const o = JSON.parse(process.argv[2]);
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** One request on a fresh connection: status and body. */
-function call(method, url, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(url, { method, agent: false, headers: data ? { 'content-type': 'application/json', ...headers } : headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, body: text }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 async function main() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });

@@ -1,6 +1,7 @@
 'use strict';
 // Shared helpers for benchmarks: processes from the build, free ports, percentiles, and writing a
 // marked section of docs/benchmarks.md.
+const http = require('node:http');
 const { spawn } = require('node:child_process');
 const { createServer } = require('node:net');
 const { mkdtempSync, chmodSync, readFileSync, writeFileSync, existsSync } = require('node:fs');
@@ -103,6 +104,21 @@ function writeSection(name, markdown) {
   writeFileSync(file, doc);
 }
 
+/** One HTTP call (an Admin API write) on a fresh connection: status and body. Writes can be a minute apart: a kept-alive socket would have timed out. */
+function call(method, url, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(url, { method, agent: false, headers: data ? { 'content-type': 'application/json', ...headers } : headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 module.exports = {
-  ROOT, freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, percentile, machine, writeSection, sleep, rounds, fmtRange,
+  ROOT, call, freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, percentile, machine, writeSection, sleep, rounds, fmtRange,
 };

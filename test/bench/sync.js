@@ -11,7 +11,7 @@
 const http = require('node:http');
 const { rmSync } = require('node:fs');
 const { join } = require('node:path');
-const { ROOT, freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, machine, writeSection } = require('./lib');
+const { ROOT, call, freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, machine, writeSection } = require('./lib');
 const fx = require('./fixtures');
 const { Fleet } = require('./sync-fleet');
 const { readSnapshotFile } = require(join(ROOT, 'dist', 'apps', 'data-plane', 'src', 'snapshot-file.js'));
@@ -25,20 +25,6 @@ const APPLY_WRITES = Number(process.env.BENCH_SYNC_APPLY_WRITES || 20);
 const SMALL = 100;
 const LARGE = 10_000;
 
-/** One Admin API call on a fresh connection (writes can be a minute apart: a kept-alive socket would have timed out). */
-function call(method, url, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(url, { method, agent: false, headers: data ? { 'content-type': 'application/json', ...headers } : headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, body: text }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 /** Kong's declarative document: one service, `routes` mixed routes, and for the big one consumers + key-auth. */
 function declarative(upstreamPort, routes, consumers) {

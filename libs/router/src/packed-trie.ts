@@ -132,4 +132,3 @@ export class PackedTrie<T> {
 
 /** One empty trie (root 0), shared by whatever has not been packed yet. */
 export const EMPTY_TRIE = PackedTrie.of([new Map<string, never>()]);
-
