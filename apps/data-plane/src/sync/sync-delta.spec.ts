@@ -147,9 +147,11 @@ describe('SyncClient deltas with SyncServer', () => {
     const { store, client } = start({ logger });
     await acked(1);
     server.publish({ ...makeSnapshot(2, configWith([makeRoute(svc, { paths: ['/tampered'] })])), hash: 'f'.repeat(64) });
-    // the delta is NACKed, then the whole snapshot of version 2 follows, and is NACKed as well
-    await waitUntil(() => client.received.snapshots === 2 && record()?.last_error?.config_version === 2, 'the NACKs of 2');
-    const rejected = logger.lines.filter((l) => l.msg === 'configuration rejected; keeping the current one');
+    // the delta is NACKed, then the whole snapshot of version 2 follows, and is NACKed as well (its check
+    // runs in time slices after it is counted as received: wait for both rejections)
+    const rejections = () => logger.lines.filter((l) => l.msg === 'configuration rejected; keeping the current one');
+    await waitUntil(() => client.received.snapshots === 2 && rejections().length === 2 && record()?.last_error?.config_version === 2, 'the NACKs of 2');
+    const rejected = rejections();
     expect(rejected.map((l) => l.kind)).toEqual(['delta', 'snapshot']);
     expect(String(rejected[0].error)).toMatch(/delta 1 -> 2: config hash mismatch after applying it/);
     expect(record()?.last_error?.message).toMatch(/hash mismatch/);
