@@ -20,8 +20,10 @@ if (!process.argv[2]) {
   process.exit(2);
 }
 const ROOTS = { A: require('node:path').resolve(process.argv[2]), B: lib.ROOT };
+/** temporary directories, removed at the end */
+const temps = [SNAPDIR];
 async function dp(root, snapshot, probe) {
-  const prefix = lib.tempPrefix('dp'); fx.writeCache(prefix, snapshot);
+  const prefix = lib.tempPrefix('dp'); fx.writeCache(prefix, snapshot); temps.push(prefix);
   const port = await lib.freePort();
   const child = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', `${root}/dist/apps/data-plane/src/main.js`], { cwd: SNAPDIR, env: { ...process.env, ARCHWAY_PROXY_LISTEN: `127.0.0.1:${port}`, ARCHWAY_PROXY_SSL_LISTEN: 'off', ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await lib.freePort()}`, ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${await lib.freePort()}`, ARCHWAY_PREFIX: prefix, ARCHWAY_WORKERS: '1', ARCHWAY_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'inherit'] });
   await lib.waitFor('dp', async () => (await fx.get(port, probe.path, probe.headers)) === 200, 120000);
@@ -31,7 +33,7 @@ const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const fmt = (a, d = 3) => `${med(a).toFixed(d)} (${Math.min(...a).toFixed(d)}–${Math.max(...a).toFixed(d)})`;
 (async () => {
   const wrkBin = tools.which('wrk'); const nginxBin = tools.which('nginx');
-  const dir = lib.tempPrefix('ab-nginx'); const kids = [];
+  const dir = lib.tempPrefix('ab-nginx'); const kids = []; temps.push(dir);
   try {
     const up = await lib.freePort();
     kids.push(await tools.startNginx(nginxBin, 'nginx-upstream.conf', { PORT: up, DIR: dir }, dir));
@@ -97,7 +99,10 @@ const fmt = (a, d = 3) => `${med(a).toFixed(d)} (${Math.min(...a).toFixed(d)}–
     for (const f of fs.readdirSync(SNAPDIR)) fs.rmSync(`${SNAPDIR}/${f}`);
     await phase('after four full GCs');
   } finally {
-    require('node:fs').rmSync(SNAPDIR, { recursive: true, force: true });
+    const exited = kids.map((k) => (k.exitCode === null && k.signalCode === null ? new Promise((r) => k.once('exit', r)) : null));
     for (const k of kids.reverse()) try { k.kill(k.spawnargs[0].endsWith('nginx') ? 'SIGQUIT' : 'SIGTERM'); } catch {}
+    // the data planes and nginx write into their directories until they are gone
+    await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 10000))]);
+    for (const t of temps) require('node:fs').rmSync(t, { recursive: true, force: true });
   }
 })().catch((e) => { console.error(e); process.exitCode = 1; });
