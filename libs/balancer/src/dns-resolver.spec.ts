@@ -1,5 +1,5 @@
 import { type Socket, createSocket } from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileBalancer } from './balancer';
@@ -90,11 +90,15 @@ describe('the default resolver', () => {
     const dir = mkdtempSync(join(tmpdir(), 'archway-hosts-'));
     const file = join(dir, 'hosts');
     writeFileSync(file, '127.0.0.1 localhost  # loopback\n::1 localhost ip6-localhost\n10.0.0.9 Web.Local web\n');
-    const r = createDnsResolver({ servers: [server.address], hostsFile: file });
-    expect(await r.resolve4('web.local')).toEqual([{ address: '10.0.0.9', ttl: 3600 }]);
-    expect(await r.resolve6('localhost')).toEqual([{ address: '::1', ttl: 3600 }]);
-    await expect(r.resolve6('web')).rejects.toMatchObject({ code: 'ENODATA' });
-    await expect(r.resolveSrv('localhost')).rejects.toMatchObject({ code: 'ENODATA' });
+    try {
+      const r = createDnsResolver({ servers: [server.address], hostsFile: file });
+      expect(await r.resolve4('web.local')).toEqual([{ address: '10.0.0.9', ttl: 3600 }]);
+      expect(await r.resolve6('localhost')).toEqual([{ address: '::1', ttl: 3600 }]);
+      await expect(r.resolve6('web')).rejects.toMatchObject({ code: 'ENODATA' });
+      await expect(r.resolveSrv('localhost')).rejects.toMatchObject({ code: 'ENODATA' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('parses hosts files with comments, aliases and both families', () => {
