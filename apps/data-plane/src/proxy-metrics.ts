@@ -4,7 +4,7 @@
 // plugin failures and circuit-breaker state. docs/operations.md ("Metrics") lists them for operators.
 import type { CircuitChange, CircuitState } from '@archway/balancer';
 import type { Phase } from '@archway/pipeline';
-import type { ConfigSet } from '@archway/schema';
+import type { ConfigSet, Steps } from '@archway/schema';
 import { MetricsRegistry, type Counter, type Gauge, type Histogram } from '@archway/telemetry';
 import type { Balancers } from './balancers';
 import { RouteMetrics, RouteSeries, type RouteChanges } from './route-metrics';
@@ -87,9 +87,9 @@ export class ProxyMetrics {
     this.unmatched = new RouteSeries(this, '', '');
   }
 
-  /** The per-route series of a snapshot (runtime-config.ts, at apply); those of `previous` kept for the routes `changes` leaves alone. */
-  routes(config: Pick<ConfigSet, 'routes' | 'services'>, previous?: RouteMetrics | null, changes?: RouteChanges | null): RouteMetrics {
-    return new RouteMetrics(this, config, previous, changes);
+  /** The per-route series of a snapshot (runtime-config.ts, at apply), in steps; those of `previous` kept for the routes `changes` leaves alone. */
+  routesSteps(config: Pick<ConfigSet, 'routes' | 'services'>, previous?: RouteMetrics | null, changes?: RouteChanges | null): Steps<RouteMetrics> {
+    return RouteMetrics.buildSteps(this, config, previous, changes);
   }
 
   /** A plugin threw (PluginError's plugin and phase). Rare: the series is looked up here. */

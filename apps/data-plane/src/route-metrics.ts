@@ -1,7 +1,7 @@
 // Per-route series, compiled at snapshot apply: the label values (Kong's: service name or host, route
 // name or id) are resolved once, so recording a request is a few additions on numbers it already holds.
 // A route's series are created on its first request, so routes without traffic add nothing to a scrape.
-import type { ConfigSet, Route } from '@archway/schema';
+import type { ConfigSet, Route, Steps } from '@archway/schema';
 import type { CounterSeries, HistogramSeries } from '@archway/telemetry';
 import type { ProxyMetrics } from './proxy-metrics';
 
@@ -84,20 +84,32 @@ export class RouteMetrics {
   readonly #services: ConfigSet['services'];
   readonly #stale: number;
 
-  /**
-   * With `previous` (the series of the config before) and the route `changes` since, when the services
-   * are the same array: the series of unchanged routes are kept, and only those of added routes made.
-   * As long as no kept id changes its labels, the map is shared with `previous` and added to in place
-   * (the previous config never looks up an id it does not have, and finds its own as they were); ids
-   * of removed routes stay in it until they are a quarter of it. Otherwise it is copied.
-   */
-  constructor(
+  /** Use RouteMetrics.buildSteps. */
+  private constructor(
     readonly metrics: ProxyMetrics,
+    services: ConfigSet['services'],
+    byId: Map<string, RouteSeries>,
+    stale: number,
+  ) {
+    this.#services = services;
+    this.#byId = byId;
+    this.#stale = stale;
+  }
+
+  /**
+   * The series of `config`'s routes. With `previous` (the series of the config before) and the route
+   * `changes` since, when the services are the same array: the series of unchanged routes are kept, and
+   * only those of added routes made. As long as no kept id changes its labels, the map is shared with
+   * `previous` and added to in place (the previous config never looks up an id it does not have, and
+   * finds its own as they were); ids of removed routes stay in it until they are a quarter of it.
+   * Otherwise every route's series is made, a few hundred per step (10,000 routes are a few ms).
+   */
+  static *buildSteps(
+    metrics: ProxyMetrics,
     config: Pick<ConfigSet, 'routes' | 'services'>,
     previous?: RouteMetrics | null,
     changes?: RouteChanges | null,
-  ) {
-    this.#services = config.services;
+  ): Steps<RouteMetrics> {
     const serviceLabel = new Map<string, string>();
     const labelOf = (r: Route) => {
       if (serviceLabel.size === 0) for (const s of config.services) serviceLabel.set(s.id, s.name ?? s.host);
@@ -114,14 +126,16 @@ export class RouteMetrics {
       const stale = previous.#stale + changes.removed.filter((r) => !addedIds.has(r.id)).length;
       if (!relabelled && stale <= byId.size / 4) {
         for (const r of changes.added) if (!byId.has(r.id)) byId.set(r.id, new RouteSeries(metrics, labelOf(r), r.name ?? r.id));
-        this.#byId = byId;
-        this.#stale = stale;
-        return;
+        return new RouteMetrics(metrics, config.services, byId, stale);
       }
     }
-    this.#byId = new Map();
-    this.#stale = 0;
-    for (const r of config.routes) this.#byId.set(r.id, new RouteSeries(metrics, labelOf(r), r.name ?? r.id));
+    const byId = new Map<string, RouteSeries>();
+    for (let i = 0; i < config.routes.length; i++) {
+      const r = config.routes[i];
+      byId.set(r.id, new RouteSeries(metrics, labelOf(r), r.name ?? r.id));
+      if (i % SERIES_PER_STEP === SERIES_PER_STEP - 1) yield;
+    }
+    return new RouteMetrics(metrics, config.services, byId, 0);
   }
 
   /** The series of a route the router matched (every one was compiled with the snapshot). */
@@ -129,3 +143,6 @@ export class RouteMetrics {
     return this.#byId.get(route.id) ?? this.metrics.unmatched;
   }
 }
+
+/** Route series made between two steps of RouteMetrics.buildSteps. */
+const SERIES_PER_STEP = 256;

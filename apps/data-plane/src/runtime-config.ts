@@ -230,7 +230,8 @@ export function* compileRuntimeSteps(
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }
   yield;
-  const routeMetrics = metrics.routes(config, last?.routeMetrics, changes);
+  const routeMetrics = yield* metrics.routesSteps(config, last?.routeMetrics, changes);
+  yield;
   let chains: ChainSet;
   try {
     chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node, indexes: cache?.indexes });
