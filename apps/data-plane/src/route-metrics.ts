@@ -66,7 +66,7 @@ export class RouteSeries {
   }
 }
 
-/** Routes added (new objects) and removed since the previous config, as CompileCache.routeChanges tells them. */
+/** Routes added (new objects) and removed since the previous config, as CompileCache.routeChangesSteps tells them. */
 export interface RouteChanges {
   readonly added: readonly Route[];
   readonly removed: readonly Route[];
