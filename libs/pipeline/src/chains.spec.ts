@@ -98,6 +98,8 @@ describe('plugin chains (Kong precedence)', () => {
     expect(chains.forRoute(d, service)).toBe(chains.forRoute(d));
     expect(chains.forRoute(d, service)).not.toBe(chains.forRoute(a, service));
     expect(chains.forRoute(d, service).access?.map((s) => s.plugin.id)).toEqual([plugins[2].id]);
+    // a copy of the route (another config's object) still runs its route-scoped instance
+    expect(chains.forRoute({ ...d }, service)).toBe(chains.forRoute(d));
   });
 
   it('runs one instance per plugin name, the most specific: route over service over global', async () => {

@@ -264,13 +264,14 @@ export function* compileChainsSteps({ config, handlers, logger, node, indexes }:
   }
   const routeScoped = new Set<string>();
   for (const byScope of instances.values()) for (const { plugin } of byScope.values()) if (plugin.route) routeScoped.add(plugin.route.id);
-  // by route object: the router's match is one of these objects
-  const byRoute = new Map<Route, Chain>();
+  // by route id, as before this map held only route-scoped routes: a route object of another config (a
+  // copy) still finds its route's instances; with none route-scoped (the usual case) it is never read
+  const byRoute = new Map<string, Chain>();
   if (routeScoped.size > 0)
     for (let i = 0; i < config.routes.length; i++) {
       const route = config.routes[i];
       if (routeScoped.has(route.id)) {
-        byRoute.set(route, chainFor(route.id, route.service?.id ?? null));
+        byRoute.set(route.id, chainFor(route.id, route.service?.id ?? null));
         yield;
       } else if (i % 1024 === 1023) yield;
     }
@@ -279,7 +280,7 @@ export function* compileChainsSteps({ config, handlers, logger, node, indexes }:
   return {
     forRoute: (route, service) => {
       if (route === null) return noRoute;
-      const own = byRoute.size === 0 ? undefined : byRoute.get(route);
+      const own = byRoute.size === 0 ? undefined : byRoute.get(route.id);
       if (own !== undefined) return own;
       // by id when the object is not this config's (never for the router's matches; a safe fallback)
       return (service && byService.get(service)) ?? (route.service && byServiceId.get(route.service.id)) ?? noRoute;
