@@ -213,6 +213,9 @@ async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pa
   return {
     rate,
     writes,
+    steadyMs,
+    pauseMs,
+    settleMs,
     steady: summarize(steady),
     during: summarize(during),
     after: summarize(after),

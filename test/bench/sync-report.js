@@ -143,10 +143,10 @@ ${deltaTable(breakdown)}
 ### Proxy latency while big snapshots are applied
 A fixed ${during.rate} requests/s (open loop, keep-alive; load, writes and probes from a process of its own: \`test/bench/apply-latency.js\`) to the
 real data plane holding the ${large.routes.toLocaleString('en')}-route config while ${during.writes} writes are made, each polled on the proxy until
-served, 1.5 s apart. Requests sent between a write's 201 and the moment the proxy serves the new route
+served, ${during.pauseMs / 1000} s apart. Requests sent between a write's 201 and the moment the proxy serves the new route
 count as "during an apply" (the window also holds the control plane's work on the write, on the same 2
-cores); those sent outside every window and the 1.2 s after it (the data plane writes its disk cache a
-second after an apply), from 5 s before the first write on, as "steady": interleaved, so the machine's
+cores); those sent outside every window and the ${during.settleMs / 1000} s after it (the data plane writes its disk cache a
+second after an apply), from ${during.steadyMs / 1000} s before the first write on, as "steady": interleaved, so the machine's
 other work weighs on both alike. First the single-process
 data plane (\`ARCHWAY_WORKERS=1\`), then a fresh one with \`ARCHWAY_WORKERS=2\` (the primary decodes and
 checks; each worker receives the snapshot in parts and only compiles).
@@ -164,7 +164,7 @@ function latencyRows(label, d) {
   return [
     `| ${label} | steady (between applies) | ${d.steady.n} | ${f1(d.steady.p50)} | ${f1(d.steady.p99)} | ${f1(d.steady.max)} | | ${d.failed} of ${d.total}${d.failedBy && d.failed ? ` (${Object.entries(d.failedBy).map(([k, v]) => `${k === '0' ? 'connection error' : k}: ${v}`).join(', ')})` : ''} |`,
     `| | sent during an apply | ${d.during.n} | ${f1(d.during.p50)} | ${f1(d.during.p99)} | ${f1(d.during.max)} | ${f1(d.applyMs.p50)} (${f1(d.applyMs.max)}) | |`,
-    `| | sent in the 1.2 s after an apply (disk cache written) | ${d.after.n} | ${f1(d.after.p50)} | ${f1(d.after.p99)} | ${f1(d.after.max)} | | |`,
+    `| | sent in the ${d.settleMs / 1000} s after an apply (disk cache written) | ${d.after.n} | ${f1(d.after.p50)} | ${f1(d.after.p99)} | ${f1(d.after.max)} | | |`,
   ].join('\n');
 }
 
