@@ -8,8 +8,9 @@ import type { Steps } from '@archway/schema';
 /**
  * Longest stretch of apply work between two turns of the event loop (ms). A proxied request needs a
  * few turns (its request in, the upstream's answer back), each of which may wait for a slice: with 4 ms
- * the proxy's p99 during a 10,000-route delta was 4-5× its steady p99, with 1 ms about 2× (the longest
- * steps are ≈ 1 ms; docs/benchmarks.md). A slice costs one turn of the loop (tens of µs).
+ * the proxy's p99 during a 10,000-route delta was 4-5× its steady p99, with 1 ms 1.2-3× in most runs
+ * (0.5 ms did no better: the longest steps are ≈ 1 ms; docs/decisions.md, "The proxy while a delta is
+ * applied"). A slice costs one turn of the loop (tens of µs).
  */
 export const APPLY_SLICE_MS = 1;
 
