@@ -3,7 +3,7 @@
 // insignificant space) and digested; the config hash is built from the sum of the digests, so it does
 // not depend on the order of entities and a delta (docs/sync-protocol.md) updates it in O(changes).
 import { createHash } from 'node:crypto';
-import { runSteps, type Steps } from './steps';
+import type { Steps } from './steps';
 import type { ConfigSet, Snapshot } from './types';
 
 /**
@@ -128,25 +128,35 @@ export function* configHashSteps(
   return configHashFromSum(sum % MOD);
 }
 
-/**
- * configHash with each entity's digest taken from `digests` (remembered by object): a builder that
- * reuses the objects of unchanged entities from one build to the next hashes only the changed ones.
- */
-function* configHashStepsWith(config: Partial<ConfigSet>, digests?: EntityDigests): Steps<string> {
+/** configHashSteps without the per-entity callback. */
+function* configHashStepsWith(config: Partial<ConfigSet>): Steps<string> {
   let sum = 0n;
   for (const key of CONFIG_COLLECTIONS) {
     const list = (config[key] ?? []) as object[];
     for (let i = 0; i < list.length; i++) {
-      sum += digests ? digests.of(key, list[i]) : entityDigest(key, canonicalJson(list[i]));
+      sum += entityDigest(key, canonicalJson(list[i]));
       yield;
     }
   }
   return configHashFromSum(sum % MOD);
 }
 
+/**
+ * The sum (mod 2^256) of every entity's digest, from which the config hash is made (configHashFromSum):
+ * a builder that keeps it updates it by the digests of what changed (addDigest) instead of summing again.
+ */
+export function configDigestSum(config: Partial<ConfigSet>, digests?: EntityDigests): bigint {
+  let sum = 0n;
+  for (const key of CONFIG_COLLECTIONS) {
+    const list = (config[key] ?? []) as object[];
+    for (let i = 0; i < list.length; i++) sum += digests ? digests.of(key, list[i]) : entityDigest(key, canonicalJson(list[i]));
+  }
+  return sum % MOD;
+}
+
 /** The canonical hash of `config`; with `digests`, entities hashed before (the same objects) are not hashed again. */
 export function configHash(config: Partial<ConfigSet>, digests?: EntityDigests): string {
-  return runSteps(configHashStepsWith(config, digests));
+  return configHashFromSum(configDigestSum(config, digests));
 }
 
 /**

@@ -57,6 +57,12 @@ function* diffListSteps(
   return { upserted, removed: [...gone.keys()] };
 }
 
+/** What turns one snapshot's config into the next's: a delta before it is encoded (sync-protocol.md). */
+export interface SnapshotChanges extends Pick<ConfigDelta, 'upserted' | 'removed'> {
+  /** the snapshot these changes apply to */
+  readonly from: { version: number; hash: string };
+}
+
 /** The entities `next` adds or changes and the ids it removes, against `prev` (by id, then content). */
 export function diffConfigs(prev: ConfigSet, next: ConfigSet, digests: EntityDigests): Pick<ConfigDelta, 'upserted' | 'removed'> {
   const upserted = emptyConfig() as unknown as Record<ConfigCollection, StoredEntity[]>;

@@ -2,7 +2,7 @@
 // the newest snapshot to every connected data plane and records what each one serves. Plain class; the
 // Nest module wraps it. Per-stream rules live in sync-session.ts.
 import * as grpc from '@grpc/grpc-js';
-import { deltaSize, diffConfigs, EntityDigests, type Snapshot } from '@archway/schema';
+import { deltaSize, diffConfigs, EntityDigests, type Snapshot, type SnapshotChanges } from '@archway/schema';
 import { configSyncServiceSendingBytes, encodeDeltaField, encodeSnapshotField, snapshotToProto } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
 import { DataPlaneRegistry, type DataPlaneStatus } from './data-plane-registry';
@@ -23,6 +23,9 @@ export interface SyncServerOptions {
 
 const SHUTDOWN_GRACE_MS = 2000;
 
+/** A published snapshot, with its builder's delta from the snapshot it was built from when it has one. */
+export type PublishedSnapshot = Snapshot & { readonly changes?: SnapshotChanges };
+
 export class SyncServer {
   readonly #opts: SyncServerOptions;
   readonly #log: Logger;
@@ -38,9 +41,9 @@ export class SyncServer {
   readonly #digests = new EntityDigests();
   readonly #sent: SyncSent = { snapshots: 0, deltas: 0, snapshotBytes: 0, deltaBytes: 0 };
   readonly #context: SessionContext;
-  #latest: Snapshot | null = null;
+  #latest: PublishedSnapshot | null = null;
   /** the snapshot published just before #latest: the base of #latest's delta */
-  #previous: Snapshot | null = null;
+  #previous: PublishedSnapshot | null = null;
   #server: grpc.Server | null = null;
 
   constructor(opts: SyncServerOptions) {
@@ -81,8 +84,12 @@ export class SyncServer {
     });
   }
 
-  /** Makes `snapshot` the newest; every stream that needs it gets it (older ones are ignored). */
-  publish(snapshot: Snapshot): void {
+  /**
+   * Makes `snapshot` the newest; every stream that needs it gets it (older ones are ignored). `changes`
+   * (the builder's, when it built incrementally) is its delta from the snapshot it was built from: when
+   * that is the one published before, the delta is not computed again by comparing the two configs.
+   */
+  publish(snapshot: PublishedSnapshot): void {
     const current = this.#latest;
     if (current && snapshot.version < current.version) {
       this.#log.warn('older snapshot not published', { version: snapshot.version, newest: current.version });
@@ -139,21 +146,24 @@ export class SyncServer {
   /**
    * The delta that turns the snapshot published before `snapshot` into it, encoded once for every
    * stream; null when there is none (the first snapshot, an older one) or when it would change as many
-   * entities as the snapshot holds (the whole snapshot is then no larger).
+   * entities as the snapshot holds (the whole snapshot is then no larger). The builder's changes when
+   * they start from that snapshot (an incremental build); otherwise the two configs compared.
    */
   #delta(snapshot: Snapshot): EncodedDelta | null {
-    if (snapshot !== this.#latest || !this.#previous) return null;
+    const latest = this.#latest;
+    if (snapshot !== latest || !this.#previous) return null;
     const cached = this.#deltas.get(snapshot);
     if (cached !== undefined) return cached;
     const base = this.#previous;
     const started = performance.now();
-    const changes = diffConfigs(base.config, snapshot.config, this.#digests);
+    const built = latest.changes;
+    const changes = built && built.from.version === base.version && built.from.hash === base.hash ? built : diffConfigs(base.config, snapshot.config, this.#digests);
     let total = 0;
     for (const list of Object.values(snapshot.config)) total += (list as unknown[]).length;
     const size = deltaSize(changes);
     let encoded: EncodedDelta | null = null;
     if (size < total) {
-      const bytes = encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: snapshot.version, hash: snapshot.hash, ...changes });
+      const bytes = encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: snapshot.version, hash: snapshot.hash, upserted: changes.upserted, removed: changes.removed });
       const full = this.#encoded.get(snapshot);
       if (!full || bytes.length < full.length) encoded = { baseVersion: base.version, baseHash: base.hash, bytes, entities: size };
     }

@@ -1,17 +1,23 @@
 // Builds the snapshot to publish: the config at one consistent version, checked whole (every entity
 // valid, every plugin config valid for its plugin, no dangling reference, no unique key held twice)
 // and hashed. The builder keeps its last build in memory (the entities, an index of their keys and
-// references, their canonical JSON) and after a write reads only the rows written since, from the
+// references, the sum of their digests) and after a write reads only the rows written since, from the
 // config history (store/changed-rows.ts): it validates those rows, checks the references to and from
-// them and their unique keys (IncrementalConfig), and hashes reusing every unchanged entity's canonical JSON.
-// A full build (every row read; validated again only when its revision, the row's xmin, changed) runs
-// first, when asked (periodically, main.ts), when the history cannot vouch for every change since the
-// last build, and whenever an incremental build finds a problem, so a failed build says what a full
-// validation says. Either way the snapshot is the same: same entities, same order, same hash.
+// them and their unique keys (IncrementalConfig), and moves the digest sum by the changed entities'
+// digests alone; what it changed is the delta the sync server sends (SnapshotChanges), so nothing
+// compares the whole config again. A full build (every row read; validated again only when its
+// revision, the row's xmin, changed) runs first, when asked (periodically, main.ts), when the history
+// cannot vouch for every change since the last build, and whenever an incremental build finds a
+// problem, so a failed build says what a full validation says. Either way the snapshot is the same:
+// same entities, same order, same hash.
 import { pluginSchema } from '@archway/plugins';
 import {
   IncrementalConfig,
-  configHash,
+  addDigest,
+  configDigestSum,
+  configHashFromSum,
+  emptyConfig,
+  emptyRemoved,
   EntityDigests,
   entityKey,
   validateConfig,
@@ -21,6 +27,7 @@ import {
   type EntityChange,
   type PluginLookup,
   type Snapshot,
+  type SnapshotChanges,
   type ValidationMemo,
 } from '@archway/schema';
 import type { ChangedRows } from '../store/changed-rows';
@@ -28,17 +35,7 @@ import type { EntityStore } from '../store/entity-store';
 
 type StoredEntity = Record<string, unknown> & { id: string };
 
-/** What an incremental build changed since the build before it (ids as in the entities). */
-export interface SnapshotChanges {
-  /** the previous build, which these changes turn into this one */
-  from: { version: number; hash: string };
-  /** per collection, the entities created or replaced */
-  upserted: Partial<Record<ConfigCollection, string[]>>;
-  /** per collection, the ids of the entities deleted */
-  removed: Partial<Record<ConfigCollection, string[]>>;
-}
-
-/** A built snapshot; `changes` only when it was built incrementally (not on the wire). */
+/** A built snapshot; `changes` (the delta from the build before it) only when it was built incrementally. */
 export interface BuiltSnapshot extends Snapshot {
   readonly changes?: SnapshotChanges;
 }
@@ -57,9 +54,10 @@ type Store = Pick<EntityStore, 'readConfig' | 'changedSince'>;
 export class SnapshotBuilder {
   /** `${kind}:${id}` -> the row's revision and the entity validated from it (for full builds) */
   #validated = new Map<string, { rev: string; entity: StoredEntity }>();
-  /** canonical JSON by entity object: unchanged entities are the same objects from build to build */
-  readonly #canonical = new EntityDigests();
-  #last: { snapshot: BuiltSnapshot; index: IncrementalConfig } | null = null;
+  /** digests by entity object: unchanged entities are the same objects from build to build */
+  readonly #digests = new EntityDigests();
+  /** the last build, its index and the sum of its entities' digests (its hash is made from it) */
+  #last: { snapshot: BuiltSnapshot; index: IncrementalConfig; sum: bigint } | null = null;
   #fullWanted: string | null = null;
   #info: BuildInfo = { mode: 'full', rows: 0 };
   #queue: Promise<unknown> = Promise.resolve();
@@ -125,14 +123,15 @@ export class SnapshotBuilder {
     // every collection is published; validateConfig reads the ones ConfigSet names and ignores the rest
     const config = validateConfig(entities as unknown as Partial<ConfigSet>, this.plugins, memo);
     this.#validated = next;
-    const snapshot: BuiltSnapshot = Object.freeze({ version, hash: configHash(config, this.#canonical), config });
-    this.#last = { snapshot, index: new IncrementalConfig(config) };
+    const sum = configDigestSum(config, this.#digests);
+    const snapshot: BuiltSnapshot = Object.freeze({ version, hash: configHashFromSum(sum), config });
+    this.#last = { snapshot, index: new IncrementalConfig(config), sum };
     this.#info = { mode: 'full', reason, rows };
     return snapshot;
   }
 
   /** The snapshot from the previous one and the rows changed since; a string: why it takes a full build. */
-  #incremental(last: { snapshot: BuiltSnapshot; index: IncrementalConfig }, read: ChangedRows): BuiltSnapshot | string {
+  #incremental(last: { snapshot: BuiltSnapshot; index: IncrementalConfig; sum: bigint }, read: ChangedRows): BuiltSnapshot | string {
     const from = last.snapshot;
     if (read.version === from.version) {
       this.#info = { mode: 'unchanged', rows: 0 };
@@ -140,50 +139,64 @@ export class SnapshotBuilder {
     }
     if (read.version < from.version) return `the config version went back (${from.version} -> ${read.version})`;
     if (!read.complete) return `the history does not hold every change since version ${from.version}`;
-    const changes: EntityChange[] = [];
-    const validated: { kind: string; rev: string; entity: StoredEntity }[] = [];
-    const dropped: string[] = [];
-    const upserted: SnapshotChanges['upserted'] = {};
-    const removed: SnapshotChanges['removed'] = {};
+    // one change per entity (the history lists each once; the last would win)
+    const rows = new Map<string, { kind: ConfigCollection; key: string; entity: StoredEntity | null; rev: string | null }>();
     for (const row of read.rows) {
       const kind = row.kind as ConfigCollection;
-      if (row.data === null) {
-        const old = last.index.get(kind, row.id);
-        if (!old) continue; // created and deleted since the last build
-        changes.push({ kind, key: row.id, entity: null });
+      let entity: StoredEntity | null = null;
+      if (row.data !== null) {
+        try {
+          entity = validateStored(kind, row.data, this.plugins);
+        } catch {
+          return `${kind} ${row.id} is not valid`;
+        }
+        if (entityKey(entity.id) !== row.id) return `${kind} ${row.id} holds another id`;
+      }
+      rows.set(`${kind}\0${row.id}`, { kind, key: row.id, entity, rev: row.rev });
+    }
+    // the digest sum moves by what each change takes out and puts in; an entity written again with the
+    // same content is no change to send
+    let sum = last.sum;
+    const changes: EntityChange[] = [];
+    const dropped: string[] = [];
+    const upserted = emptyConfig() as unknown as Record<ConfigCollection, StoredEntity[]>;
+    const removed = emptyRemoved();
+    for (const { kind, key, entity } of rows.values()) {
+      const old = last.index.get(kind, key);
+      if (!old && !entity) continue; // created and deleted since the last build
+      const before = old ? this.#digests.of(kind, old) : 0n;
+      const after = entity ? this.#digests.of(kind, entity) : 0n;
+      sum = addDigest(addDigest(sum, -before), after);
+      changes.push({ kind, key, entity });
+      if (old && (!entity || entity.id !== old.id)) {
+        removed[kind].push(old.id);
         dropped.push(`${kind}:${old.id}`);
-        (removed[kind] ??= []).push(old.id);
-        continue;
       }
-      let entity: StoredEntity;
-      try {
-        entity = validateStored(kind, row.data, this.plugins);
-      } catch {
-        return `${kind} ${row.id} is not valid`;
-      }
-      if (entityKey(entity.id) !== row.id) return `${kind} ${row.id} holds another id`;
-      changes.push({ kind, key: row.id, entity });
-      validated.push({ kind, rev: row.rev as string, entity });
-      (upserted[kind] ??= []).push(entity.id);
+      if (entity && (before !== after || old?.id !== entity.id)) upserted[kind].push(entity);
     }
     // from here the index is changed: it is the last build's again only once this one succeeds
     this.#last = null;
     const problems = last.index.apply(changes);
     if (problems.length) return `an incremental check found: ${problems.slice(0, 3).join('; ')}`;
     for (const key of dropped) this.#validated.delete(key);
-    for (const v of validated) this.#validated.set(`${v.kind}:${v.entity.id}`, { rev: v.rev, entity: v.entity });
-    const config = last.index.config();
+    for (const { kind, entity, rev } of rows.values()) if (entity) this.#validated.set(`${kind}:${entity.id}`, { rev: rev as string, entity });
+    for (const kind of Object.keys(upserted) as ConfigCollection[]) {
+      upserted[kind].sort(byId);
+      removed[kind].sort();
+    }
     const snapshot: BuiltSnapshot = Object.freeze({
       version: read.version,
-      hash: configHash(config, this.#canonical),
-      config,
-      changes: { from: { version: from.version, hash: from.hash }, upserted, removed },
+      hash: configHashFromSum(sum),
+      config: last.index.config(),
+      changes: { from: { version: from.version, hash: from.hash }, upserted: upserted as unknown as ConfigSet, removed },
     });
-    this.#last = { snapshot, index: last.index };
+    this.#last = { snapshot, index: last.index, sum };
     this.#info = { mode: 'incremental', rows: read.rows.length };
     return snapshot;
   }
 }
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** One build with nothing remembered (every row read and validated). */
 export function buildSnapshot(store: Pick<EntityStore, 'readConfig'>, plugins: PluginLookup = pluginSchema): Promise<Snapshot> {

@@ -3,7 +3,7 @@
 // wrote, however the writes interleave, and whichever control plane took them.
 import { loadSettings } from '@archway/config';
 import { pluginSchema } from '@archway/plugins';
-import { ENTITY_SCHEMAS, configHash, validateConfig, type Snapshot } from '@archway/schema';
+import { CONFIG_COLLECTIONS, ENTITY_SCHEMAS, EntityDigests, configHash, diffConfigs, validateConfig, type Snapshot, type SnapshotChanges } from '@archway/schema';
 import { createConfigSyncClient, snapshotFromProto, type SyncResponse__Output } from '@archway/sync';
 import { silentLogger } from '@archway/telemetry';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +31,14 @@ beforeAll(async () => {
 });
 afterAll(() => db?.close());
 
-/** `builder`'s next build, which must be incremental and equal a full build of the same database. */
+/** The last snapshot expectSameAsFull saw each builder build. */
+const lastSeen = new WeakMap<SnapshotBuilder, BuiltSnapshot>();
+
+/**
+ * `builder`'s next build, which must be incremental and equal a full build of the same database; when
+ * it was built from the build seen before, its changes must be what comparing the two configs gives
+ * (the sync server sends them as the delta).
+ */
 async function expectSameAsFull(builder: SnapshotBuilder): Promise<BuiltSnapshot> {
   const inc = await builder.build();
   const full = await buildSnapshot(store);
@@ -39,7 +46,26 @@ async function expectSameAsFull(builder: SnapshotBuilder): Promise<BuiltSnapshot
   expect(inc.version).toBe(full.version);
   expect(inc.config).toEqual(full.config);
   expect(inc.hash).toBe(full.hash);
+  const prev = lastSeen.get(builder);
+  if (prev && inc.changes && inc.changes.from.version === prev.version) {
+    expect(inc.changes.from.hash).toBe(prev.hash);
+    const diff = diffConfigs(prev.config, inc.config, new EntityDigests());
+    expect(idsOf(inc.changes)).toEqual(idsOf({ ...diff, from: inc.changes.from }));
+  }
+  lastSeen.set(builder, inc);
   return inc;
+}
+
+/** The ids changes upsert and remove, by collection (sorted; collections without any left out). */
+function idsOf(changes: SnapshotChanges): { upserted: Record<string, string[]>; removed: Record<string, string[]> } {
+  const out = { upserted: {} as Record<string, string[]>, removed: {} as Record<string, string[]> };
+  for (const kind of CONFIG_COLLECTIONS) {
+    const up = changes.upserted[kind].map((e) => e.id).sort();
+    if (up.length) out.upserted[kind] = up;
+    const gone = [...changes.removed[kind]].sort();
+    if (gone.length) out.removed[kind] = gone;
+  }
+  return out;
 }
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing sequence can be replayed. */
@@ -221,10 +247,12 @@ describe('incremental snapshot builds', () => {
     const svc = (await call('POST', '/services', { name: 'changes-svc', url: 'http://c.internal' })).body;
     const route = (await call('POST', '/services/changes-svc/routes', { paths: ['/changes'] })).body;
     const s1 = await expectSameAsFull(builder);
-    expect(s1.changes).toEqual({ from: { version: before.version, hash: before.hash }, upserted: { services: [svc.id], routes: [route.id] }, removed: {} });
+    expect(s1.changes?.from).toEqual({ version: before.version, hash: before.hash });
+    expect(idsOf(s1.changes as SnapshotChanges)).toEqual({ upserted: { services: [svc.id], routes: [route.id] }, removed: {} });
     await call('DELETE', `/routes/${route.id}`);
     const s2 = await expectSameAsFull(builder);
-    expect(s2.changes).toEqual({ from: { version: s1.version, hash: s1.hash }, upserted: {}, removed: { routes: [route.id] } });
+    expect(s2.changes?.from).toEqual({ version: s1.version, hash: s1.hash });
+    expect(idsOf(s2.changes as SnapshotChanges)).toEqual({ upserted: {}, removed: { routes: [route.id] } });
     // collections no change touched are the previous snapshot's own arrays
     expect(s2.config.consumers).toBe(s1.config.consumers);
   });
