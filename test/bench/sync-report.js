@@ -78,7 +78,7 @@ function deltaTable(b) {
 
 | step (ms of CPU) | median | min–max |
 |---|---|---|
-| control plane: diff against the previous snapshot + encode the delta (once per snapshot, shared by all streams) | ${s('diff')} |
+| control plane: encode the delta (its incremental build's changes; once per snapshot, shared by all streams) | ${s('diff')} |
 | data plane: decode the delta + check it (base, hash from the changed digests, the changed entities, their references and keys) | ${s('check')} |
 | data plane: compile the new config from what the last compile kept (${d.reused.toLocaleString('en')} routes' matchers; router index ${d.incremental ? 'updated in the sections the new route is filed under' : 'rebuilt'}; ${d.indexesBuilt ? `${d.indexesBuilt} plugin indexes rebuilt` : "key-auth's key and consumer indexes kept"}; route metric series and https-only map changed for the new route) | ${s('compile')} |
 | **data plane: all of it as it runs, in ${APPLY_SLICE_MS} ms slices on an idle event loop (wall time)** | ${s('sliced')} |

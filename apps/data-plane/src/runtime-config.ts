@@ -14,7 +14,7 @@ import { compileHttpsOnly, updateHttpsOnly } from './https-redirect';
 import { compileSniCertificates, type SniCertificates } from './sni-certificates';
 import { ProxyMetrics } from './proxy-metrics';
 import type { RouteChanges, RouteMetrics } from './route-metrics';
-import { checkSnapshotSteps, ConfigRejectedError, type CheckedSnapshot } from './snapshot-check';
+import { checkSnapshotSteps, ConfigRejectedError, routeDeltaOf, type CheckedSnapshot, type RouteDelta } from './snapshot-check';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
 import { upstreamTlsResolver, type UpstreamTls } from './upstream-tls';
 
@@ -99,22 +99,31 @@ export class CompileCache {
 
   /**
    * The routes added (objects the last compile did not have) and removed since the last compile, or
-   * null after none; one step per few hundred routes. Nothing is remembered until `commit` (the compile
-   * succeeded) is called.
+   * null after none; one step per few hundred routes, none when `delta` (the routes of the delta that
+   * made this config) starts from the last compile's routes. Nothing is remembered until `commit` (the
+   * compile succeeded) is called.
    */
-  *routeChangesSteps(routes: readonly Route[]): Steps<{ changes: (RouteChanges & { from: readonly Route[] }) | null; commit(last: NonNullable<CompileCache['last']>): void }> {
+  *routeChangesSteps(
+    routes: readonly Route[],
+    delta?: RouteDelta,
+  ): Steps<{ changes: (RouteChanges & { from: readonly Route[] }) | null; commit(last: NonNullable<CompileCache['last']>): void }> {
     const known = this.#routes;
-    const added: Route[] = [];
-    for (let i = 0; i < routes.length; i++) {
-      if (!known.has(routes[i])) added.push(routes[i]);
-      if (i % ROUTES_PER_STEP === ROUTES_PER_STEP - 1) yield;
-    }
-    const removed: Route[] = [];
-    // routes are distinct objects: some are gone exactly when fewer than all known ones are still here
-    if (routes.length - added.length !== known.size) {
-      const now = new Set(routes);
-      yield;
-      for (const r of known) if (!now.has(r)) removed.push(r);
+    let added: readonly Route[] = [];
+    let removed: readonly Route[] = [];
+    if (delta && delta.from === this.#from) ({ added, removed } = delta);
+    else {
+      const fresh: Route[] = (added = []);
+      for (let i = 0; i < routes.length; i++) {
+        if (!known.has(routes[i])) fresh.push(routes[i]);
+        if (i % ROUTES_PER_STEP === ROUTES_PER_STEP - 1) yield;
+      }
+      // routes are distinct objects: some are gone exactly when fewer than all known ones are still here
+      if (routes.length - added.length !== known.size) {
+        const now = new Set(routes);
+        yield;
+        const gone: Route[] = (removed = []);
+        for (const r of known) if (!now.has(r)) gone.push(r);
+      }
     }
     const first = this.last === null;
     return {
@@ -218,7 +227,7 @@ export function* compileRuntimeSteps(
 ): Steps<RuntimeConfig> {
   const config = snapshot.config;
   // routes added and removed since the last compile: what is kept per route is changed, not built again
-  const tracked = cache ? yield* cache.routeChangesSteps(config.routes) : null;
+  const tracked = cache ? yield* cache.routeChangesSteps(config.routes, routeDeltaOf(snapshot)) : null;
   const changes = tracked?.changes ?? null;
   const last = cache?.last ?? null;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)

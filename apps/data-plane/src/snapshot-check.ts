@@ -12,7 +12,7 @@
 import { pluginSchema } from '@archway/plugins';
 import {
   addDigest, applyDeltaSteps, canonicalEntity, CONFIG_COLLECTIONS, ConfigIndex, configHashFromSum, configHashSteps, entityDigest,
-  runSteps, validateConfigSteps, type ConfigDelta, type PluginLookup, type Snapshot, type Steps, type ValidationMemo,
+  runSteps, validateConfigSteps, type ConfigDelta, type PluginLookup, type Route, type Snapshot, type Steps, type ValidationMemo,
 } from '@archway/schema';
 
 export class ConfigRejectedError extends Error {
@@ -24,6 +24,24 @@ declare const checkedBrand: unique symbol;
 export type CheckedSnapshot = Snapshot & { readonly [checkedBrand]: true };
 
 const checked = new WeakSet<object>();
+
+/**
+ * The routes a delta changed, against the config it was applied to (`from`, that config's routes
+ * array): the route objects it added and those it removed (a replaced route is both). A compile of
+ * the snapshot that follows a compile of `from` takes them instead of comparing every route.
+ */
+export interface RouteDelta {
+  readonly from: readonly Route[];
+  readonly added: readonly Route[];
+  readonly removed: readonly Route[];
+}
+
+const routeDeltas = new WeakMap<CheckedSnapshot, RouteDelta>();
+
+/** The routes the delta that made `snapshot` changed (undefined: not made from a delta here). */
+export function routeDeltaOf(snapshot: CheckedSnapshot): RouteDelta | undefined {
+  return routeDeltas.get(snapshot);
+}
 
 export function isChecked(snapshot: Snapshot): snapshot is CheckedSnapshot {
   return checked.has(snapshot);
@@ -163,13 +181,24 @@ export class SnapshotChecker {
     if (actual !== delta.hash) throw new ConfigRejectedError(`${what}: config hash mismatch after applying it (announced ${delta.hash}, computed ${actual})`);
     this.#index ??= yield* ConfigIndex.buildSteps(base.config);
     const applied = yield* applyDeltaSteps(base.config, this.#index, delta, this.schemas);
+    // the base's objects of the routes removed or replaced, read before commit() updates the index
+    const baseRoutes = this.#index.byId.get('routes');
+    const routes = { from: base.config.routes, added: [] as Route[], removed: [] as Route[] };
+    for (const id of delta.removed.routes) routes.removed.push(baseRoutes?.get(id) as unknown as Route);
+    for (const raw of delta.upserted.routes) {
+      const old = baseRoutes?.get(raw.id);
+      if (old) routes.removed.push(old as unknown as Route);
+      routes.added.push(applied.validated.get(`routes:${raw.id}`) as unknown as Route);
+    }
     applied.commit();
     for (const [key, c] of changed) {
       if (c === null) this.#known.delete(key);
       else this.#known.set(key, { ...c, entity: applied.validated.get(key) as ValidatedEntity });
     }
     this.#sum = sum;
-    return (this.#base = trustCheckedSnapshot(Object.freeze({ version: delta.version, hash: delta.hash, config: applied.config })));
+    this.#base = trustCheckedSnapshot(Object.freeze({ version: delta.version, hash: delta.hash, config: applied.config }));
+    routeDeltas.set(this.#base, routes);
+    return this.#base;
   }
 }
 

@@ -82,6 +82,7 @@ describe('SyncClient deltas with SyncServer', () => {
     await acked(3);
     expect(client.received.deltas).toBe(2);
     expect(serves(store, '/r0-moved')).toBe(true);
+    expect(serves(store, '/r0')).toBe(false); // the changed route's old path is gone with its old version
     expect(serves(store, '/r1')).toBe(false);
     expect(store.current()?.hash).toBe(server.latest()?.hash);
   });
