@@ -14,7 +14,8 @@ import { compileHttpsOnly, updateHttpsOnly } from './https-redirect';
 import { compileSniCertificates, type SniCertificates } from './sni-certificates';
 import { ProxyMetrics } from './proxy-metrics';
 import type { RouteChanges, RouteMetrics } from './route-metrics';
-import { checkSnapshotSteps, ConfigRejectedError, routeDeltaOf, type CheckedSnapshot, type RouteDelta } from './snapshot-check';
+import { changesOf } from './snapshot-changes';
+import { checkSnapshotSteps, ConfigRejectedError, type CheckedSnapshot } from './snapshot-check';
 import { poolKey, UpstreamPools, type PoolSpec } from './upstream-pools';
 import { upstreamTlsResolver, type UpstreamTls } from './upstream-tls';
 
@@ -99,13 +100,13 @@ export class CompileCache {
 
   /**
    * The routes added (objects the last compile did not have) and removed since the last compile, or
-   * null after none; one step per few hundred routes, none when `delta` (the routes of the delta that
-   * made this config) starts from the last compile's routes. Nothing is remembered until `commit` (the
-   * compile succeeded) is called.
+   * null after none; one step per few hundred routes, none when `delta` (the routes the delta that made
+   * this config added and removed) starts from the last compile's routes. Nothing is remembered until
+   * `commit` (the compile succeeded) is called.
    */
   *routeChangesSteps(
     routes: readonly Route[],
-    delta?: RouteDelta,
+    delta?: RouteChanges & { from: readonly Route[] },
   ): Steps<{ changes: (RouteChanges & { from: readonly Route[] }) | null; commit(last: NonNullable<CompileCache['last']>): void }> {
     const known = this.#routes;
     let added: readonly Route[] = [];
@@ -227,7 +228,8 @@ export function* compileRuntimeSteps(
 ): Steps<RuntimeConfig> {
   const config = snapshot.config;
   // routes added and removed since the last compile: what is kept per route is changed, not built again
-  const tracked = cache ? yield* cache.routeChangesSteps(config.routes, routeDeltaOf(snapshot)) : null;
+  const made = changesOf(snapshot);
+  const tracked = cache ? yield* cache.routeChangesSteps(config.routes, made && { from: made.from.config.routes, ...made.routes }) : null;
   const changes = tracked?.changes ?? null;
   const last = cache?.last ?? null;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)

@@ -14,6 +14,7 @@ import {
   addDigest, applyDeltaSteps, canonicalEntity, CONFIG_COLLECTIONS, ConfigIndex, configHashFromSum, configHashSteps, entityDigest,
   runSteps, validateConfigSteps, type ConfigDelta, type PluginLookup, type Route, type Snapshot, type Steps, type ValidationMemo,
 } from '@archway/schema';
+import { recordChanges, type SnapshotChanges } from './snapshot-changes';
 
 export class ConfigRejectedError extends Error {
   readonly code = 'ARCHWAY_CONFIG_REJECTED';
@@ -24,24 +25,6 @@ declare const checkedBrand: unique symbol;
 export type CheckedSnapshot = Snapshot & { readonly [checkedBrand]: true };
 
 const checked = new WeakSet<object>();
-
-/**
- * The routes a delta changed, against the config it was applied to (`from`, that config's routes
- * array): the route objects it added and those it removed (a replaced route is both). A compile of
- * the snapshot that follows a compile of `from` takes them instead of comparing every route.
- */
-export interface RouteDelta {
-  readonly from: readonly Route[];
-  readonly added: readonly Route[];
-  readonly removed: readonly Route[];
-}
-
-const routeDeltas = new WeakMap<CheckedSnapshot, RouteDelta>();
-
-/** The routes the delta that made `snapshot` changed (undefined: not made from a delta here). */
-export function routeDeltaOf(snapshot: CheckedSnapshot): RouteDelta | undefined {
-  return routeDeltas.get(snapshot);
-}
 
 export function isChecked(snapshot: Snapshot): snapshot is CheckedSnapshot {
   return checked.has(snapshot);
@@ -181,15 +164,20 @@ export class SnapshotChecker {
     if (actual !== delta.hash) throw new ConfigRejectedError(`${what}: config hash mismatch after applying it (announced ${delta.hash}, computed ${actual})`);
     this.#index ??= yield* ConfigIndex.buildSteps(base.config);
     const applied = yield* applyDeltaSteps(base.config, this.#index, delta, this.schemas);
-    // the base's objects of the routes removed or replaced, read before commit() updates the index
+    // what it changed, as this config's objects; the base's objects of the routes removed or replaced
+    // are read before commit() updates the index
+    const made = { from: base, upserted: {} as Record<string, unknown[]>, removed: {} as Record<string, string[]>, routes: { added: [] as Route[], removed: [] as Route[] } };
+    for (const kind of CONFIG_COLLECTIONS) {
+      if (delta.removed[kind].length) made.removed[kind] = delta.removed[kind];
+      if (delta.upserted[kind].length) made.upserted[kind] = delta.upserted[kind].map((raw) => applied.validated.get(`${kind}:${raw.id}`));
+    }
     const baseRoutes = this.#index.byId.get('routes');
-    const routes = { from: base.config.routes, added: [] as Route[], removed: [] as Route[] };
-    for (const id of delta.removed.routes) routes.removed.push(baseRoutes?.get(id) as unknown as Route);
+    for (const id of delta.removed.routes) made.routes.removed.push(baseRoutes?.get(id) as unknown as Route);
     for (const raw of delta.upserted.routes) {
       const old = baseRoutes?.get(raw.id);
-      if (old) routes.removed.push(old as unknown as Route);
-      routes.added.push(applied.validated.get(`routes:${raw.id}`) as unknown as Route);
+      if (old) made.routes.removed.push(old as unknown as Route);
     }
+    made.routes.added = (made.upserted.routes ?? []) as Route[];
     applied.commit();
     for (const [key, c] of changed) {
       if (c === null) this.#known.delete(key);
@@ -197,7 +185,7 @@ export class SnapshotChecker {
     }
     this.#sum = sum;
     this.#base = trustCheckedSnapshot(Object.freeze({ version: delta.version, hash: delta.hash, config: applied.config }));
-    routeDeltas.set(this.#base, routes);
+    recordChanges(this.#base, made as SnapshotChanges);
     return this.#base;
   }
 }

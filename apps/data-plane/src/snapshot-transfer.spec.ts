@@ -1,5 +1,6 @@
 // A snapshot sent to a proxy worker travels in parts; the worker gets back exactly the snapshot.
 import type { Route } from '@archway/schema';
+import { changesOf, recordChanges } from './snapshot-changes';
 import { ENTITIES_PER_PART, PartsReceiver, PartsSender, sendWithParts, TransferError } from './snapshot-transfer';
 import { makeRoute, makeService, snapshotOf } from './testing/fixtures';
 import type { ToWorker } from './worker-messages';
@@ -53,6 +54,55 @@ describe('snapshot transfer to workers', () => {
     expect(got).toEqual(JSON.parse(JSON.stringify({ ...next, config: { ...next.config, routes: [...snapshot.config.routes.slice(1), added] } })));
     expect(got.config.routes[0]).toBe(before.config.routes[1]);
     expect(got.config.services).toBe(before.config.services);
+  });
+
+  it('tells the compile which routes a delta added and which of the last snapshot\'s route objects it took out', () => {
+    const sender = new PartsSender();
+    const receiver = new PartsReceiver();
+    const deliver = (msg: ToWorker) => {
+      const sent: string[] = [];
+      sender.send((m) => sent.push(JSON.stringify(m)), msg);
+      return (sent.map((text) => receiver.receive(JSON.parse(text))).filter((m) => m !== null)[0] as { snapshot: typeof snapshot }).snapshot;
+    };
+    const before = deliver({ type: 'start', snapshot });
+    const added = makeRoute(svc, { paths: ['/added'] });
+    const moved = { ...snapshot.config.routes[3], paths: ['/moved'] };
+    const routesNext = [...snapshot.config.routes.slice(1, 3), moved, ...snapshot.config.routes.slice(4), added];
+    const got = deliver({ type: 'apply', seq: 5, snapshot: { ...snapshotOf(10, [svc], routesNext), config: { ...snapshot.config, routes: routesNext } } });
+    const made = changesOf(got);
+    expect(made?.from).toBe(before);
+    const ids = (list: readonly { id: string }[] = []) => list.map((r) => r.id).sort();
+    expect(ids(made?.routes.added)).toEqual(ids([added, moved]));
+    for (const r of made?.routes.added ?? []) expect(got.config.routes).toContain(r);
+    expect(made?.routes.removed).toEqual(expect.arrayContaining([before.config.routes[0], before.config.routes[3]]));
+    expect(made?.routes.removed).toHaveLength(2);
+  });
+
+  it('sends what the delta that made a snapshot changed, without comparing every entity', () => {
+    const sender = new PartsSender();
+    const receiver = new PartsReceiver();
+    const deliver = (msg: ToWorker) => {
+      const sent: string[] = [];
+      sender.send((m) => sent.push(JSON.stringify(m)), msg);
+      return { sent, snapshot: (sent.map((text) => receiver.receive(JSON.parse(text))).filter((m) => m !== null)[0] as { snapshot: typeof snapshot }).snapshot };
+    };
+    deliver({ type: 'start', snapshot });
+    // the next snapshot's routes all new objects (copies): compared by identity, every one changed
+    const added = makeRoute(svc, { paths: ['/added'] });
+    const next = { ...snapshot, version: 10, hash: 'h10', config: { ...snapshot.config, routes: [...snapshot.config.routes.map((r) => ({ ...r })), added] } };
+    const unrecorded = deliver({ type: 'apply', seq: 1, snapshot: next });
+    expect(sender.sent).toEqual({ whole: 2, deltas: 0 });
+    expect(unrecorded.sent.length).toBeGreaterThan(3); // every route again, in parts
+    // the same with the change that made it recorded against the snapshot sent before: the added route only
+    const told = { ...next, version: 11, hash: 'h11', config: { ...next.config, routes: next.config.routes.map((r) => ({ ...r })) } };
+    const again = makeRoute(svc, { paths: ['/again'] });
+    told.config.routes.push(again);
+    recordChanges(told, { from: next, upserted: { routes: [again] }, removed: {}, routes: { added: [again], removed: [] } });
+    const recorded = deliver({ type: 'apply', seq: 2, snapshot: told });
+    expect(sender.sent).toEqual({ whole: 2, deltas: 1 });
+    expect(recorded.sent).toHaveLength(2); // the added route's part, then the message
+    expect(recorded.sent.join('').length).toBeLessThan(2000);
+    expect(recorded.snapshot).toEqual(JSON.parse(JSON.stringify(told)));
   });
 
   it('refuses a delta whose base the worker does not hold; after reset() the sender sends whole again', () => {

@@ -8,7 +8,8 @@
 // same objects, so they are found by identity), and the worker's PartsReceiver, which keeps the last
 // snapshot it assembled, patches it. The worker gets back the whole snapshot either way, with the
 // unchanged entities as its own objects of before, so its compile reuses what it compiled for them.
-import { diffByIdentity, emptyConfig, patchConfigSteps, runSteps, type ConfigSet, type Snapshot, type Steps } from '@archway/schema';
+import { diffByIdentity, emptyConfig, patchConfigSteps, runSteps, type ConfigSet, type IdentityChanges, type Route, type Snapshot, type Steps } from '@archway/schema';
+import { changesOf, recordChanges } from './snapshot-changes';
 import type { ToWorker } from './worker-messages';
 
 /** Entities per part: about 100-300 KB of JSON for typical entities. */
@@ -70,7 +71,7 @@ export class PartsSender {
     const last = this.#last;
     let total = 0;
     for (const list of Object.values(snapshot.config) as unknown[][]) total += list.length;
-    const delta = last && last.hash !== snapshot.hash ? diffByIdentity(last.config, snapshot.config, Math.max(1, total / 2)) : null;
+    const delta = last && last.hash !== snapshot.hash ? changesSince(last, snapshot, Math.max(1, total / 2)) : null;
     this.#last = snapshot;
     if (!last || !delta) {
       this.sent.whole++;
@@ -80,6 +81,19 @@ export class PartsSender {
     const ref: SnapshotRef = { partsOf: sendParts(send, delta.upserted), version: snapshot.version, hash: snapshot.hash, base: last.hash, removed: delta.removed };
     send({ ...msg, snapshot: ref });
   }
+}
+
+/**
+ * What changed from `last` to `snapshot`, or null from `limit` changed entities on: what the delta that
+ * made `snapshot` changed when it was applied to `last` (snapshot-changes.ts), else found by identity.
+ */
+function changesSince(last: Snapshot, snapshot: Snapshot, limit: number): IdentityChanges | null {
+  const made = changesOf(snapshot);
+  if (made?.from !== last) return diffByIdentity(last.config, snapshot.config, limit);
+  let n = 0;
+  for (const list of Object.values(made.upserted)) n += list.length;
+  for (const ids of Object.values(made.removed)) n += ids.length;
+  return n < limit ? { upserted: made.upserted, removed: made.removed } : null;
 }
 
 /** The worker's end: collects parts, and gives back each message whole (null for a part). */
@@ -115,18 +129,23 @@ export class PartsReceiver {
     if (!ref || typeof ref.partsOf !== 'number') return raw as ToWorker;
     const parts = this.#configs.get(ref.partsOf) ?? emptyConfig();
     this.#configs.delete(ref.partsOf);
-    let config = parts;
     let entities = 0;
     for (const list of Object.values(parts) as unknown[][]) entities += list.length;
-    if (ref.base !== undefined) {
-      const last = this.#last;
+    const last = this.#last;
+    let snapshot: Snapshot;
+    if (ref.base === undefined) snapshot = { version: ref.version, hash: ref.hash, config: parts };
+    else {
       if (!last || last.hash !== ref.base)
         throw new TransferError(`the primary sent a change to configuration ${ref.base}, but this worker last received ${last?.hash ?? 'none'}`);
-      config = yield* patchConfigSteps(last.config, parts as unknown as Record<keyof ConfigSet, unknown[]>, ref.removed ?? {});
-      for (const ids of Object.values(ref.removed ?? {})) entities += ids.length;
+      const dropped: NonNullable<Parameters<typeof patchConfigSteps>[3]> = {};
+      const removed = ref.removed ?? {};
+      snapshot = { version: ref.version, hash: ref.hash, config: yield* patchConfigSteps(last.config, parts as unknown as Record<keyof ConfigSet, unknown[]>, removed, dropped) };
+      for (const ids of Object.values(removed)) entities += ids.length;
+      // what this change did, for the compile that follows (snapshot-changes.ts)
+      const upserted = Object.fromEntries(Object.entries(parts).filter(([, list]) => (list as unknown[]).length > 0));
+      recordChanges(snapshot, { from: last, upserted, removed, routes: { added: parts.routes, removed: (dropped.routes ?? []) as unknown as Route[] } });
     }
     this.lastReceived = { delta: ref.base !== undefined, entities };
-    const snapshot: Snapshot = { version: ref.version, hash: ref.hash, config };
     this.#last = snapshot;
     return { ...(raw as ToWorker), snapshot } as ToWorker;
   }

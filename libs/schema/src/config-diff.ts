@@ -82,9 +82,15 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
 
 /**
  * `list` without `removed`, with `upserts` replacing their namesakes in place; new ones inserted in id
- * order. One step per few hundred entities.
+ * order; the entities of `list` taken out (removed or replaced) pushed onto `dropped` when given. One
+ * step per few hundred entities.
  */
-export function* applyToListSteps(list: readonly StoredEntity[], upserts: readonly StoredEntity[], removed: ReadonlySet<string>): Steps<StoredEntity[]> {
+export function* applyToListSteps(
+  list: readonly StoredEntity[],
+  upserts: readonly StoredEntity[],
+  removed: ReadonlySet<string>,
+  dropped?: StoredEntity[],
+): Steps<StoredEntity[]> {
   const replace = new Map<string, StoredEntity>();
   for (const e of upserts) replace.set(e.id, e);
   const out: StoredEntity[] = [];
@@ -93,9 +99,15 @@ export function* applyToListSteps(list: readonly StoredEntity[], upserts: readon
   for (let i = 0; i < list.length; i++) {
     const e = list[i];
     if (i % LIST_STEP === LIST_STEP - 1) yield;
-    if (removed.has(e.id)) continue;
+    if (removed.has(e.id)) {
+      dropped?.push(e);
+      continue;
+    }
     const r = replace.get(e.id);
-    if (r !== undefined) replace.delete(e.id);
+    if (r !== undefined) {
+      replace.delete(e.id);
+      dropped?.push(e);
+    }
     const next = r ?? e;
     if (sorted && out.length > 0 && out[out.length - 1].id > next.id) sorted = false;
     out.push(next);
@@ -129,12 +141,14 @@ export function* patchConfigSteps(
   base: ConfigSet,
   upserted: Partial<Record<ConfigCollection, unknown[]>>,
   removed: Partial<Record<ConfigCollection, string[]>>,
+  /** given: gets, per collection changed, `base`'s entities taken out (removed or replaced) */
+  dropped?: Partial<Record<ConfigCollection, StoredEntity[]>>,
 ): Steps<ConfigSet> {
   const out = { ...base } as unknown as Record<ConfigCollection, StoredEntity[]>;
   for (const kind of CONFIG_COLLECTIONS) {
     const ups = (upserted[kind] ?? []) as StoredEntity[];
     const gone = removed[kind] ?? [];
-    if (ups.length || gone.length) out[kind] = yield* applyToListSteps(entities(base, kind), ups, new Set(gone));
+    if (ups.length || gone.length) out[kind] = yield* applyToListSteps(entities(base, kind), ups, new Set(gone), dropped && (dropped[kind] = []));
   }
   return out as unknown as ConfigSet;
 }

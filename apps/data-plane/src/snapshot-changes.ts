@@ -1,0 +1,27 @@
+// What the delta that made a snapshot changed, remembered by snapshot object (off the wire, in this
+// process) for whoever goes from the snapshot before to this one: the compile (which routes to file
+// and take out of the router, instead of comparing every route) and the primary's sender to its proxy
+// workers (which entities to send, instead of comparing every collection). The sync client's checker
+// records it for a delta it checked, a worker's parts receiver for a change its primary sent.
+import type { ConfigCollection, Route, Snapshot } from '@archway/schema';
+
+export interface SnapshotChanges {
+  /** the snapshot the changes were applied to */
+  readonly from: Snapshot;
+  /** the entities put in (this snapshot's own objects) and the ids taken out, by collection (only those with some) */
+  readonly upserted: Partial<Record<ConfigCollection, unknown[]>>;
+  readonly removed: Partial<Record<ConfigCollection, string[]>>;
+  /** the routes put in, and `from`'s route objects taken out (removed or replaced) */
+  readonly routes: { readonly added: readonly Route[]; readonly removed: readonly Route[] };
+}
+
+const changes = new WeakMap<Snapshot, SnapshotChanges>();
+
+export function recordChanges(snapshot: Snapshot, made: SnapshotChanges): void {
+  changes.set(snapshot, made);
+}
+
+/** What made `snapshot` from the snapshot before it, when a delta did in this process. */
+export function changesOf(snapshot: Snapshot): SnapshotChanges | undefined {
+  return changes.get(snapshot);
+}
