@@ -18,6 +18,19 @@ describe('snapshot transfer to workers', () => {
     return sent;
   }
 
+  /** A primary's sender and a worker's receiver; deliver() sends a message through both over JSON, as IPC does. */
+  function link() {
+    const sender = new PartsSender();
+    const receiver = new PartsReceiver();
+    const deliver = (msg: ToWorker) => {
+      const sent: string[] = [];
+      sender.send((m) => sent.push(JSON.stringify(m)), msg);
+      const delivered = sent.map((text) => receiver.receive(JSON.parse(text))).filter((m) => m !== null);
+      return { sent, delivered, snapshot: (delivered[0] as { snapshot: typeof snapshot }).snapshot };
+    };
+    return { sender, deliver };
+  }
+
   it('sends the routes in parts of at most ENTITIES_PER_PART, and the worker reassembles the same snapshot', () => {
     const sent = wire({ type: 'apply', seq: 4, snapshot });
     expect(sent).toHaveLength(1 + 3 + 1); // services, routes in 3 parts, then the apply message
@@ -34,13 +47,7 @@ describe('snapshot transfer to workers', () => {
   });
 
   it('sends the next snapshot as a delta against the last one sent, and the worker rebuilds it whole, its unchanged entities its own objects of before', () => {
-    const sender = new PartsSender();
-    const receiver = new PartsReceiver();
-    const deliver = (msg: ToWorker) => {
-      const sent: string[] = [];
-      sender.send((m) => sent.push(JSON.stringify(m)), msg);
-      return { sent, delivered: sent.map((text) => receiver.receive(JSON.parse(text))).filter((m) => m !== null) };
-    };
+    const { sender, deliver } = link();
     const first = deliver({ type: 'start', snapshot });
     expect(first.sent).toHaveLength(5);
     const before = (first.delivered[0] as { snapshot: typeof snapshot }).snapshot;
@@ -57,18 +64,12 @@ describe('snapshot transfer to workers', () => {
   });
 
   it('tells the compile which routes a delta added and which of the last snapshot\'s route objects it took out', () => {
-    const sender = new PartsSender();
-    const receiver = new PartsReceiver();
-    const deliver = (msg: ToWorker) => {
-      const sent: string[] = [];
-      sender.send((m) => sent.push(JSON.stringify(m)), msg);
-      return (sent.map((text) => receiver.receive(JSON.parse(text))).filter((m) => m !== null)[0] as { snapshot: typeof snapshot }).snapshot;
-    };
-    const before = deliver({ type: 'start', snapshot });
+    const { deliver } = link();
+    const before = deliver({ type: 'start', snapshot }).snapshot;
     const added = makeRoute(svc, { paths: ['/added'] });
     const moved = { ...snapshot.config.routes[3], paths: ['/moved'] };
     const routesNext = [...snapshot.config.routes.slice(1, 3), moved, ...snapshot.config.routes.slice(4), added];
-    const got = deliver({ type: 'apply', seq: 5, snapshot: { ...snapshotOf(10, [svc], routesNext), config: { ...snapshot.config, routes: routesNext } } });
+    const got = deliver({ type: 'apply', seq: 5, snapshot: { ...snapshotOf(10, [svc], routesNext), config: { ...snapshot.config, routes: routesNext } } }).snapshot;
     const made = changesOf(got);
     expect(made?.from).toBe(before);
     const ids = (list: readonly { id: string }[] = []) => list.map((r) => r.id).sort();
@@ -79,13 +80,7 @@ describe('snapshot transfer to workers', () => {
   });
 
   it('sends what the delta that made a snapshot changed, without comparing every entity', () => {
-    const sender = new PartsSender();
-    const receiver = new PartsReceiver();
-    const deliver = (msg: ToWorker) => {
-      const sent: string[] = [];
-      sender.send((m) => sent.push(JSON.stringify(m)), msg);
-      return { sent, snapshot: (sent.map((text) => receiver.receive(JSON.parse(text))).filter((m) => m !== null)[0] as { snapshot: typeof snapshot }).snapshot };
-    };
+    const { sender, deliver } = link();
     deliver({ type: 'start', snapshot });
     // the next snapshot's routes all new objects (copies): compared by identity, every one changed
     const added = makeRoute(svc, { paths: ['/added'] });
