@@ -5,7 +5,7 @@
 // records it for a delta it checked, a worker's parts receiver for a change its primary sent.
 import type { ConfigCollection, Route, Snapshot } from '@archway/schema';
 
-export interface SnapshotChanges {
+export interface AppliedChanges {
   /** the snapshot the changes were applied to */
   readonly from: Snapshot;
   /** the entities put in (this snapshot's own objects) and the ids taken out, by collection (only those with some) */
@@ -15,13 +15,13 @@ export interface SnapshotChanges {
   readonly routes: { readonly added: readonly Route[]; readonly removed: readonly Route[] };
 }
 
-const changes = new WeakMap<Snapshot, SnapshotChanges>();
+const changes = new WeakMap<Snapshot, AppliedChanges>();
 
-export function recordChanges(snapshot: Snapshot, made: SnapshotChanges): void {
+export function recordChanges(snapshot: Snapshot, made: AppliedChanges): void {
   changes.set(snapshot, made);
 }
 
 /** What made `snapshot` from the snapshot before it, when a delta did in this process. */
-export function changesOf(snapshot: Snapshot): SnapshotChanges | undefined {
+export function changesOf(snapshot: Snapshot): AppliedChanges | undefined {
   return changes.get(snapshot);
 }

@@ -14,7 +14,7 @@ import {
   addDigest, applyDeltaSteps, canonicalEntity, CONFIG_COLLECTIONS, ConfigIndex, configHashFromSum, configHashSteps, entityDigest,
   runSteps, validateConfigSteps, type ConfigDelta, type PluginLookup, type Route, type Snapshot, type Steps, type ValidationMemo,
 } from '@archway/schema';
-import { recordChanges, type SnapshotChanges } from './snapshot-changes';
+import { recordChanges, type AppliedChanges } from './snapshot-changes';
 
 export class ConfigRejectedError extends Error {
   readonly code = 'ARCHWAY_CONFIG_REJECTED';
@@ -185,7 +185,7 @@ export class SnapshotChecker {
     }
     this.#sum = sum;
     this.#base = trustCheckedSnapshot(Object.freeze({ version: delta.version, hash: delta.hash, config: applied.config }));
-    recordChanges(this.#base, made as SnapshotChanges);
+    recordChanges(this.#base, made as AppliedChanges);
     return this.#base;
   }
 }
