@@ -3,6 +3,7 @@
 import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordChanges } from './snapshot-changes';
 import { checkSnapshot } from './snapshot-check';
 import { journalPath, readSnapshotFile, SnapshotFileWriter } from './snapshot-file';
 import { makeRoute, makeService, snapshotOf } from './testing/fixtures';
@@ -50,6 +51,20 @@ describe('SnapshotFileWriter and readSnapshotFile', () => {
     await writer.write(decoded);
     expect(await readdir(dir)).toEqual(['snapshot.json']);
     expect(json(JSON.parse(await readFile(file, 'utf8')))).toEqual(json(v3));
+  });
+
+  it('journals what the delta that made a snapshot changed, as recorded, without comparing the configs', async () => {
+    const writer = new SnapshotFileWriter(file);
+    await writer.write(v1);
+    const whole = await readFile(file, 'utf8');
+    // new objects throughout (compared, every entity would differ), but the change that made it is known
+    const copy = JSON.parse(JSON.stringify(v2)) as typeof v2;
+    const put = copy.config.routes[copy.config.routes.length - 1];
+    recordChanges(copy, { from: v1, upserted: { routes: [put] }, removed: { routes: [routes[0].id] }, routes: { added: [put], removed: [routes[0]] } });
+    await writer.write(copy);
+    expect(await readFile(file, 'utf8')).toBe(whole);
+    expect(await lines()).toHaveLength(1);
+    expect(json(await readSnapshotFile(file))).toEqual(json(v2));
   });
 
   it('ends the journal at a torn last line (a crash while appending): the config before it', async () => {

@@ -8,8 +8,8 @@
 // same objects, so they are found by identity), and the worker's PartsReceiver, which keeps the last
 // snapshot it assembled, patches it. The worker gets back the whole snapshot either way, with the
 // unchanged entities as its own objects of before, so its compile reuses what it compiled for them.
-import { diffByIdentity, emptyConfig, patchConfigSteps, runSteps, type ConfigSet, type IdentityChanges, type Route, type Snapshot, type Steps } from '@archway/schema';
-import { changesOf, recordChanges } from './snapshot-changes';
+import { diffByIdentity, emptyConfig, patchConfigSteps, runSteps, type ConfigSet, type Route, type Snapshot, type Steps } from '@archway/schema';
+import { recordChanges, recordedChanges } from './snapshot-changes';
 import type { ToWorker } from './worker-messages';
 
 /** Entities per part: about 100-300 KB of JSON for typical entities. */
@@ -71,7 +71,10 @@ export class PartsSender {
     const last = this.#last;
     let total = 0;
     for (const list of Object.values(snapshot.config) as unknown[][]) total += list.length;
-    const delta = last && last.hash !== snapshot.hash ? changesSince(last, snapshot, Math.max(1, total / 2)) : null;
+    const limit = Math.max(1, total / 2);
+    // what the delta that made it changed (snapshot-changes.ts), else found by identity
+    const recorded = last ? recordedChanges(last, snapshot, limit) : undefined;
+    const delta = !last || last.hash === snapshot.hash ? null : recorded !== undefined ? recorded : diffByIdentity(last.config, snapshot.config, limit);
     this.#last = snapshot;
     if (!last || !delta) {
       this.sent.whole++;
@@ -81,19 +84,6 @@ export class PartsSender {
     const ref: SnapshotRef = { partsOf: sendParts(send, delta.upserted), version: snapshot.version, hash: snapshot.hash, base: last.hash, removed: delta.removed };
     send({ ...msg, snapshot: ref });
   }
-}
-
-/**
- * What changed from `last` to `snapshot`, or null from `limit` changed entities on: what the delta that
- * made `snapshot` changed when it was applied to `last` (snapshot-changes.ts), else found by identity.
- */
-function changesSince(last: Snapshot, snapshot: Snapshot, limit: number): IdentityChanges | null {
-  const made = changesOf(snapshot);
-  if (made?.from !== last) return diffByIdentity(last.config, snapshot.config, limit);
-  let n = 0;
-  for (const list of Object.values(made.upserted)) n += list.length;
-  for (const ids of Object.values(made.removed)) n += ids.length;
-  return n < limit ? { upserted: made.upserted, removed: made.removed } : null;
 }
 
 /** The worker's end: collects parts, and gives back each message whole (null for a part). */
