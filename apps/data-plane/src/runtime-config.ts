@@ -229,7 +229,7 @@ export function* compileRuntimeSteps(
   const config = snapshot.config;
   // routes added and removed since the last compile: what is kept per route is changed, not built again
   const made = changesOf(snapshot);
-  const tracked = cache ? yield* cache.routeChangesSteps(config.routes, made && { from: made.from.config.routes, ...made.routes }) : null;
+  const tracked = cache ? yield* cache.routeChangesSteps(config.routes, made && { from: made.from.config.routes, added: (made.upserted.routes ?? []) as Route[], removed: made.removedRoutes }) : null;
   const changes = tracked?.changes ?? null;
   const last = cache?.last ?? null;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)

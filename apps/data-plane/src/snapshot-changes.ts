@@ -4,7 +4,7 @@
 // workers and the disk cache's journal (which entities to write, instead of comparing every
 // collection). The sync client's checker records it for a delta it checked, a worker's parts receiver
 // for a change its primary sent.
-import type { ConfigCollection, IdentityChanges, Route, Snapshot } from '@archway/schema';
+import { diffByIdentitySteps, type ConfigCollection, type IdentityChanges, type Route, type Snapshot, type Steps } from '@archway/schema';
 
 export interface AppliedChanges {
   /** the snapshot the changes were applied to */
@@ -12,8 +12,8 @@ export interface AppliedChanges {
   /** the entities put in (this snapshot's own objects) and the ids taken out, by collection (only those with some) */
   readonly upserted: Partial<Record<ConfigCollection, unknown[]>>;
   readonly removed: Partial<Record<ConfigCollection, string[]>>;
-  /** the routes put in, and `from`'s route objects taken out (removed or replaced) */
-  readonly routes: { readonly added: readonly Route[]; readonly removed: readonly Route[] };
+  /** `from`'s route objects taken out (removed or replaced; those put in are `upserted.routes`) */
+  readonly removedRoutes: readonly Route[];
 }
 
 const changes = new WeakMap<Snapshot, AppliedChanges>();
@@ -28,13 +28,13 @@ export function changesOf(snapshot: Snapshot): AppliedChanges | undefined {
 }
 
 /**
- * The changes from `from` to `snapshot` as recorded (as diffByIdentity gives them), null when they reach
- * `limit` entities (a whole snapshot is then the better message), undefined when none were recorded
- * from `from`: the caller compares the two configs then.
+ * What changed from `from` to `snapshot` (as diffByIdentity gives it), or null from `limit` changed
+ * entities on (a whole snapshot is then the better message): as recorded when a delta made `snapshot`
+ * from `from`, else found by comparing the two configs by identity, a few hundred entities per step.
  */
-export function recordedChanges(from: Snapshot, snapshot: Snapshot, limit: number): IdentityChanges | null | undefined {
+export function* changesSinceSteps(from: Snapshot, snapshot: Snapshot, limit: number): Steps<IdentityChanges | null> {
   const made = changes.get(snapshot);
-  if (made?.from !== from) return undefined;
+  if (made?.from !== from) return yield* diffByIdentitySteps(from.config, snapshot.config, limit);
   let n = 0;
   for (const list of Object.values(made.upserted)) n += list.length;
   for (const ids of Object.values(made.removed)) n += ids.length;

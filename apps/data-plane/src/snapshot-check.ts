@@ -14,7 +14,7 @@ import {
   addDigest, applyDeltaSteps, canonicalEntity, CONFIG_COLLECTIONS, ConfigIndex, configHashFromSum, configHashSteps, entityDigest,
   runSteps, validateConfigSteps, type ConfigDelta, type PluginLookup, type Route, type Snapshot, type Steps, type ValidationMemo,
 } from '@archway/schema';
-import { recordChanges, type AppliedChanges } from './snapshot-changes';
+import { recordChanges } from './snapshot-changes';
 
 export class ConfigRejectedError extends Error {
   readonly code = 'ARCHWAY_CONFIG_REJECTED';
@@ -166,18 +166,14 @@ export class SnapshotChecker {
     const applied = yield* applyDeltaSteps(base.config, this.#index, delta, this.schemas);
     // what it changed, as this config's objects; the base's objects of the routes removed or replaced
     // are read before commit() updates the index
-    const made = { from: base, upserted: {} as Record<string, unknown[]>, removed: {} as Record<string, string[]>, routes: { added: [] as Route[], removed: [] as Route[] } };
+    const upserted: Record<string, unknown[]> = {};
+    const removed: Record<string, string[]> = {};
     for (const kind of CONFIG_COLLECTIONS) {
-      if (delta.removed[kind].length) made.removed[kind] = delta.removed[kind];
-      if (delta.upserted[kind].length) made.upserted[kind] = delta.upserted[kind].map((raw) => applied.validated.get(`${kind}:${raw.id}`));
+      if (delta.removed[kind].length) removed[kind] = delta.removed[kind];
+      if (delta.upserted[kind].length) upserted[kind] = delta.upserted[kind].map((raw) => applied.validated.get(`${kind}:${raw.id}`));
     }
     const baseRoutes = this.#index.byId.get('routes');
-    for (const id of delta.removed.routes) made.routes.removed.push(baseRoutes?.get(id) as unknown as Route);
-    for (const raw of delta.upserted.routes) {
-      const old = baseRoutes?.get(raw.id);
-      if (old) made.routes.removed.push(old as unknown as Route);
-    }
-    made.routes.added = (made.upserted.routes ?? []) as Route[];
+    const removedRoutes = [...delta.removed.routes, ...delta.upserted.routes.map((r) => r.id)].flatMap((id) => baseRoutes?.get(id) ?? []) as unknown as Route[];
     applied.commit();
     for (const [key, c] of changed) {
       if (c === null) this.#known.delete(key);
@@ -185,7 +181,7 @@ export class SnapshotChecker {
     }
     this.#sum = sum;
     this.#base = trustCheckedSnapshot(Object.freeze({ version: delta.version, hash: delta.hash, config: applied.config }));
-    recordChanges(this.#base, made as AppliedChanges);
+    recordChanges(this.#base, { from: base, upserted, removed, removedRoutes });
     return this.#base;
   }
 }

@@ -5,8 +5,8 @@
 // instead of the whole snapshot being written again. 50 data planes on one host writing 8 MB each per
 // write was a third of the time a 10,000-route change took to reach them all (docs/benchmarks.md).
 import { appendFile, readFile, unlink } from 'node:fs/promises';
-import { diffByIdentitySteps, patchConfig, type ConfigCollection, type IdentityChanges, type Snapshot } from '@archway/schema';
-import { recordedChanges } from './snapshot-changes';
+import { patchConfig, type ConfigCollection, type Snapshot } from '@archway/schema';
+import { changesSinceSteps } from './snapshot-changes';
 import { runInSlices } from './time-slices';
 import { writeFileAtomic } from './write-file-atomic';
 
@@ -91,15 +91,9 @@ export class SnapshotFileWriter {
     if (disk && disk.version === snapshot.version && disk.hash === snapshot.hash) return;
     this.#onDisk = null; // until this write is done, what is on disk is not known
     const roomy = this.#journalLines < JOURNAL_LINES && this.#journalBytes < Math.max(JOURNAL_MIN_BYTES, this.#fileBytes / 2);
-    // what the delta that made it changed, when it was applied to what is on disk (snapshot-changes.ts);
-    // else compared: an unchanged entity is the same object in both configs (a delta's), so the diff
-    // costs no encoding, but it walks the changed collections (10,000 routes): in time slices
-    let changes: IdentityChanges | null = null;
-    if (disk && roomy) {
-      const limit = Math.min(LINE_CHANGES, entityCount(snapshot) / 2);
-      const recorded = recordedChanges(disk, snapshot, limit);
-      changes = recorded !== undefined ? recorded : await runInSlices(diffByIdentitySteps(disk.config, snapshot.config, limit));
-    }
+    // what the delta that made it changed, when it was applied to what is on disk; else compared by
+    // identity, which walks the changed collections (10,000 routes): in time slices, beside the proxy
+    const changes = disk && roomy ? await runInSlices(changesSinceSteps(disk, snapshot, Math.min(LINE_CHANGES, entityCount(snapshot) / 2))) : null;
     if (disk && changes) {
       const line: JournalLine = { base_version: disk.version, base_hash: disk.hash, version: snapshot.version, hash: snapshot.hash, ...changes };
       const text = `${JSON.stringify(line)}\n`;

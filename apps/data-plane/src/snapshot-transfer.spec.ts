@@ -73,10 +73,11 @@ describe('snapshot transfer to workers', () => {
     const made = changesOf(got);
     expect(made?.from).toBe(before);
     const ids = (list: readonly { id: string }[] = []) => list.map((r) => r.id).sort();
-    expect(ids(made?.routes.added)).toEqual(ids([added, moved]));
-    for (const r of made?.routes.added ?? []) expect(got.config.routes).toContain(r);
-    expect(made?.routes.removed).toEqual(expect.arrayContaining([before.config.routes[0], before.config.routes[3]]));
-    expect(made?.routes.removed).toHaveLength(2);
+    const put = (made?.upserted.routes ?? []) as Route[];
+    expect(ids(put)).toEqual(ids([added, moved]));
+    for (const r of put) expect(got.config.routes).toContain(r);
+    expect(made?.removedRoutes).toEqual(expect.arrayContaining([before.config.routes[0], before.config.routes[3]]));
+    expect(made?.removedRoutes).toHaveLength(2);
   });
 
   it('sends what the delta that made a snapshot changed, without comparing every entity', () => {
@@ -92,7 +93,7 @@ describe('snapshot transfer to workers', () => {
     const told = { ...next, version: 11, hash: 'h11', config: { ...next.config, routes: next.config.routes.map((r) => ({ ...r })) } };
     const again = makeRoute(svc, { paths: ['/again'] });
     told.config.routes.push(again);
-    recordChanges(told, { from: next, upserted: { routes: [again] }, removed: {}, routes: { added: [again], removed: [] } });
+    recordChanges(told, { from: next, upserted: { routes: [again] }, removed: {}, removedRoutes: [] });
     const recorded = deliver({ type: 'apply', seq: 2, snapshot: told });
     expect(sender.sent).toEqual({ whole: 2, deltas: 1 });
     expect(recorded.sent).toHaveLength(2); // the added route's part, then the message

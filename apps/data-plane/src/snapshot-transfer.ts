@@ -8,8 +8,8 @@
 // same objects, so they are found by identity), and the worker's PartsReceiver, which keeps the last
 // snapshot it assembled, patches it. The worker gets back the whole snapshot either way, with the
 // unchanged entities as its own objects of before, so its compile reuses what it compiled for them.
-import { diffByIdentity, emptyConfig, patchConfigSteps, runSteps, type ConfigSet, type Route, type Snapshot, type Steps } from '@archway/schema';
-import { recordChanges, recordedChanges } from './snapshot-changes';
+import { emptyConfig, patchConfigSteps, runSteps, type ConfigSet, type Route, type Snapshot, type Steps } from '@archway/schema';
+import { changesSinceSteps, recordChanges } from './snapshot-changes';
 import type { ToWorker } from './worker-messages';
 
 /** Entities per part: about 100-300 KB of JSON for typical entities. */
@@ -71,10 +71,7 @@ export class PartsSender {
     const last = this.#last;
     let total = 0;
     for (const list of Object.values(snapshot.config) as unknown[][]) total += list.length;
-    const limit = Math.max(1, total / 2);
-    // what the delta that made it changed (snapshot-changes.ts), else found by identity
-    const recorded = last ? recordedChanges(last, snapshot, limit) : undefined;
-    const delta = !last || last.hash === snapshot.hash ? null : recorded !== undefined ? recorded : diffByIdentity(last.config, snapshot.config, limit);
+    const delta = last && last.hash !== snapshot.hash ? runSteps(changesSinceSteps(last, snapshot, Math.max(1, total / 2))) : null;
     this.#last = snapshot;
     if (!last || !delta) {
       this.sent.whole++;
@@ -133,7 +130,7 @@ export class PartsReceiver {
       for (const ids of Object.values(removed)) entities += ids.length;
       // what this change did, for the compile that follows (snapshot-changes.ts)
       const upserted = Object.fromEntries(Object.entries(parts).filter(([, list]) => (list as unknown[]).length > 0));
-      recordChanges(snapshot, { from: last, upserted, removed, routes: { added: parts.routes, removed: (dropped.routes ?? []) as unknown as Route[] } });
+      recordChanges(snapshot, { from: last, upserted, removed, removedRoutes: (dropped.routes ?? []) as unknown as Route[] });
     }
     this.lastReceived = { delta: ref.base !== undefined, entities };
     this.#last = snapshot;

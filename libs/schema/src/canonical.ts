@@ -113,7 +113,6 @@ export function* configHashSteps(
   /** told each entity's canonical JSON and digest as it is hashed (a data plane remembers them: snapshot-check.ts) */
   onEntity?: (kind: ConfigCollection, entity: object, canonical: string, digest: bigint) => void,
 ): Steps<string> {
-  if (onEntity === undefined) return yield* configHashStepsWith(config);
   let sum = 0n;
   for (const key of CONFIG_COLLECTIONS) {
     const list = (config[key] ?? []) as object[];
@@ -122,19 +121,6 @@ export function* configHashSteps(
       const digest = entityDigest(key, json);
       onEntity?.(key, list[i], json, digest);
       sum += digest;
-      yield;
-    }
-  }
-  return configHashFromSum(sum % MOD);
-}
-
-/** configHashSteps without the per-entity callback. */
-function* configHashStepsWith(config: Partial<ConfigSet>): Steps<string> {
-  let sum = 0n;
-  for (const key of CONFIG_COLLECTIONS) {
-    const list = (config[key] ?? []) as object[];
-    for (let i = 0; i < list.length; i++) {
-      sum += entityDigest(key, canonicalJson(list[i]));
       yield;
     }
   }

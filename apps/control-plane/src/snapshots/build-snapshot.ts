@@ -158,7 +158,6 @@ export class SnapshotBuilder {
     // same content is no change to send
     let sum = last.sum;
     const changes: EntityChange[] = [];
-    const dropped: string[] = [];
     const upserted = emptyConfig() as unknown as Record<ConfigCollection, StoredEntity[]>;
     const removed = emptyRemoved();
     for (const { kind, key, entity } of rows.values()) {
@@ -168,17 +167,14 @@ export class SnapshotBuilder {
       const after = entity ? this.#digests.of(kind, entity) : 0n;
       sum = addDigest(addDigest(sum, -before), after);
       changes.push({ kind, key, entity });
-      if (old && (!entity || entity.id !== old.id)) {
-        removed[kind].push(old.id);
-        dropped.push(`${kind}:${old.id}`);
-      }
+      if (old && (!entity || entity.id !== old.id)) removed[kind].push(old.id);
       if (entity && (before !== after || old?.id !== entity.id)) upserted[kind].push(entity);
     }
     // from here the index is changed: it is the last build's again only once this one succeeds
     this.#last = null;
     const problems = last.index.apply(changes);
     if (problems.length) return `an incremental check found: ${problems.slice(0, 3).join('; ')}`;
-    for (const key of dropped) this.#validated.delete(key);
+    for (const [kind, ids] of Object.entries(removed)) for (const id of ids) this.#validated.delete(`${kind}:${id}`);
     for (const { kind, entity, rev } of rows.values()) if (entity) this.#validated.set(`${kind}:${entity.id}`, { rev: rev as string, entity });
     for (const kind of Object.keys(upserted) as ConfigCollection[]) {
       upserted[kind].sort(byId);
