@@ -3,7 +3,7 @@ import { type Matcher, compareMatchers, compileRoute } from './matcher';
 import { escapePath, normalizePath } from './normalize-path';
 import { type RouterRequest, RouteMatcherCache, compileRouter, compileRouterSteps } from './router';
 import { runSteps, type Service } from '@archway/schema';
-import { makeRoute, makeService } from './testing/fixtures';
+import { makeRoute, makeService, request } from './testing/fixtures';
 import { upstreamPathV0 } from './upstream-path';
 
 // The router's indexes (exact and wildcard hosts, header values, the path trie with regexes filed under
@@ -159,5 +159,41 @@ describe('a router updated by deltas picks what a router compiled from scratch p
     }
     // most of these deltas are small enough to update the last router rather than build one
     expect(incremental).toBeGreaterThan(15);
+  });
+});
+
+// Routes added over time with like paths are filed at the same place in the ranking, each taking half of
+// the gap its neighbours leave: a double has about 40 halvings. The router then respaces a few matchers
+// around the place (copies, as the router serving holds the originals) instead of being built anew.
+describe('routes added one by one at the same place in the ranking', () => {
+  it('120 deltas each update the last router, pick what a router compiled from scratch picks, and leave the serving router as it was', () => {
+    const base = Array.from({ length: 500 }, (_, i) => makeRoute(svc, { name: `p${i}`, paths: [`/p/${i}/`], created_at: 1_000 }));
+    let routes = base;
+    const cache = new RouteMatcherCache();
+    let serving = runSteps(compileRouterSteps(routes, [svc], cache));
+    const name = (m: { route: Route } | null) => m?.route.name ?? null;
+    const added: Route[] = [];
+    for (let k = 1; k <= 120; k++) {
+      // odd: younger than every route of the kind (filed after them); even: older (filed before them)
+      const route = makeRoute(svc, { name: `n${k}`, paths: ['/same/', `/n/${k}/`], created_at: k % 2 ? 2_000 + k : 500 - k });
+      const previous = routes;
+      routes = [...routes, route];
+      added.push(route);
+      const removed: Route[] = [];
+      if (k % 7 === 0) {
+        removed.push(added.splice(Math.floor(added.length / 2), 1)[0]);
+        routes = routes.filter((r) => r !== removed[0]);
+      }
+      const requests = ['/same/x', '/p/7/', ...added.map((r) => `/n/${r.name?.slice(1)}/`), ...removed.map((r) => `/n/${r.name?.slice(1)}/`)].map((p) => request(p));
+      const servingBefore = requests.map((req) => name(serving.match(req)));
+      const updated = runSteps(compileRouterSteps(routes, [svc], cache, { from: previous, added: [route], removed }));
+      expect([k, cache.incremental]).toEqual([k, true]);
+      const fresh = compileRouter(routes, [svc]);
+      expect(requests.map((req) => name(updated.match(req)))).toEqual(requests.map((req) => name(fresh.match(req))));
+      expect(requests.map((req) => name(serving.match(req)))).toEqual(servingBefore);
+      serving = updated;
+    }
+    // the oldest route with /same/ wins, as Kong picks among equal paths
+    expect(name(serving.match(request('/same/x')))).toBe('n120');
   });
 });

@@ -260,8 +260,9 @@ export interface RouteChangesSince {
  * with the same service object is not compiled again (its regexes, hosts, headers are reused; see
  * Matcher.copy). When the routes changed little since the last build (a delta: the unchanged routes
  * are the same objects), that build's ranking and index are updated instead of built again: matchers of
- * kept routes keep their rank (ranks are spaced apart, a new matcher takes one between its neighbours'),
- * and only the index sections the changed matchers are filed under are packed again.
+ * kept routes keep their rank (ranks are spaced apart, a new matcher takes one between its neighbours';
+ * where they leave none, a few around it are respaced), and only the index sections the changed
+ * matchers are filed under are packed again.
  */
 export class RouteMatcherCache {
   readonly #byRoute = new WeakMap<Route, { service: Service; matchers: Matcher[] }>();
@@ -346,6 +347,58 @@ function insertionPoint(ranked: readonly Matcher[], m: Matcher): number {
   return lo;
 }
 
+/** A rank between the matchers around position `at` of `ranked`, or null when theirs leave none. */
+function freeRank(ranked: readonly Matcher[], at: number): number | null {
+  if (ranked.length === 0) return 0;
+  // past either end there is always room
+  const before = at > 0 ? ranked[at - 1].rank : ranked[0].rank - 2 * RANK_GAP;
+  const after = at < ranked.length ? ranked[at].rank : before + 2 * RANK_GAP;
+  const rank = before + (after - before) / 2;
+  return rank > before && rank < after ? rank : null;
+}
+
+/** The least gap a respacing leaves between the ranks it spreads. */
+const RESPACED_GAP = RANK_GAP / 8;
+
+/**
+ * Makes room at position `at` of `ranked`: new matchers filed one after another at the same place (routes
+ * added over time with like paths) halve the gap there each time, and a double runs out of halvings
+ * after about 40. The matchers around `at` — the fewest whose outer neighbours leave a gap of at least
+ * RESPACED_GAP between each — get ranks spread evenly between those neighbours. The router serving reads
+ * the same matcher objects, so a matcher of its gets a copy with the new rank (`respaced`: original →
+ * copy; the caller swaps them in the index) while one of this build (`placed`) is re-ranked as it is.
+ * False when that would respace more than `most` matchers: the caller then builds the router anew.
+ */
+function respace(ranked: Matcher[], at: number, placed: Set<Matcher>, respaced: Map<Matcher, Matcher>, most: number): boolean {
+  for (let width = 1; ; width *= 2) {
+    const lo = Math.max(0, at - width);
+    const hi = Math.min(ranked.length, at + width);
+    const count = hi - lo;
+    if (count > most) return false;
+    let first: number;
+    let gap = RANK_GAP;
+    if (lo === 0 && hi === ranked.length) first = 0;
+    else if (lo === 0) first = ranked[hi].rank - count * RANK_GAP;
+    else if (hi === ranked.length) first = ranked[lo - 1].rank + RANK_GAP;
+    else {
+      gap = (ranked[hi].rank - ranked[lo - 1].rank) / (count + 1);
+      if (gap < RESPACED_GAP) continue;
+      first = ranked[lo - 1].rank + gap;
+    }
+    for (let i = 0; i < count; i++) {
+      let m = ranked[lo + i];
+      if (!placed.has(m)) {
+        const copy = m.copy();
+        respaced.set(m, copy);
+        placed.add(copy);
+        ranked[lo + i] = m = copy;
+      }
+      m.rank = first + i * gap;
+    }
+    return true;
+  }
+}
+
 /** Index of `m` in `ranked` (rank order), found by its rank. */
 function positionOf(ranked: readonly Matcher[], m: Matcher): number {
   let lo = 0;
@@ -426,20 +479,30 @@ function* updateRouterSteps(
   const ranked = last.ranked.slice();
   for (const m of removed) ranked.splice(positionOf(ranked, m), 1);
   const fresh = added.flatMap((a) => a.matchers).sort(compareMatchers);
+  const placed = new Set<Matcher>(fresh);
+  const respaced = new Map<Matcher, Matcher>();
   for (const m of fresh) {
     const at = insertionPoint(ranked, m);
-    const before = at > 0 ? ranked[at - 1].rank : -RANK_GAP;
-    const after = at < ranked.length ? ranked[at].rank : (before + 2 * RANK_GAP);
-    const rank = before + (after - before) / 2;
-    if (!(rank > before && rank < after)) return null;
+    let rank = freeRank(ranked, at);
+    if (rank === null) {
+      if (!respace(ranked, at, placed, respaced, limit - removed.length - addedCount)) return null;
+      rank = freeRank(ranked, at) as number;
+    }
     m.rank = rank;
     ranked.splice(at, 0, m);
   }
   yield;
-  const index = yield* last.index.updatedSteps(removed, fresh);
+  // a respaced matcher leaves the index as itself and comes back as its copy
+  const out = respaced.size === 0 ? removed : [...removed, ...respaced.keys()];
+  const into = respaced.size === 0 ? fresh : [...fresh, ...respaced.values()];
+  const index = yield* last.index.updatedSteps(out, into);
   // nothing above changed `last`: now it becomes this build
   for (const m of removed) last.routes.delete(m.route);
   for (const a of added) last.routes.set(a.route, { service: a.service, matchers: a.matchers, mark });
+  for (const [m, copy] of respaced) {
+    const entry = last.routes.get(m.route) as { matchers: Matcher[] };
+    entry.matchers = entry.matchers.map((x) => (x === m ? copy : x));
+  }
   last.ranked = ranked;
   last.index = index;
   last.from = { routes, services };
