@@ -46,6 +46,18 @@ async function stopChild(child, graceMs = 15_000) {
   clearTimeout(timer);
 }
 
+/** Starts ok-upstream.js (every request answered 200 "ok") on a free port: { port, child }, stopped with stopChild. */
+async function startOkUpstream() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(__dirname, 'ok-upstream.js'), String(port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`ok-upstream.js exited with ${code}`)));
+  });
+  child.disconnect();
+  return { port, child };
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** median, min and max of a list of numbers (rounds of one measurement). */
@@ -120,5 +132,5 @@ function call(method, url, body, headers = {}) {
 }
 
 module.exports = {
-  ROOT, call, freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, percentile, machine, writeSection, sleep, rounds, fmtRange,
+  ROOT, call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, summarize, percentile, machine, writeSection, sleep, rounds, fmtRange,
 };

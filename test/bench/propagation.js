@@ -4,7 +4,7 @@
 // ARCHWAY_DATABASE_URL is set) and N data planes. Usage: node test/bench/propagation.js [writes] [dataPlanes]
 const http = require('node:http');
 const { rmSync } = require('node:fs');
-const { freePort, tempPrefix, spawnRole, waitFor, summarize, machine, writeSection } = require('./lib');
+const { freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, summarize, machine, writeSection } = require('./lib');
 
 const WRITES = Number(process.argv[2] || 100);
 const DATA_PLANES = Number(process.argv[3] || 2);
@@ -22,8 +22,7 @@ function request(method, url, body) {
 }
 
 async function main() {
-  const upstream = http.createServer((_, res) => res.end('ok')).listen(0, '127.0.0.1');
-  await new Promise((r) => upstream.once('listening', r));
+  const upstream = await startOkUpstream();
   const prefixes = [tempPrefix('cp')];
   const cpPorts = { admin: await freePort(), cluster: await freePort() };
   const admin = `http://127.0.0.1:${cpPorts.admin}`;
@@ -52,7 +51,7 @@ async function main() {
       );
       proxies.push(`http://127.0.0.1:${proxyPort}`);
     }
-    await request('POST', admin + '/services', `name=bench&url=http://127.0.0.1:${upstream.address().port}`);
+    await request('POST', admin + '/services', `name=bench&url=http://127.0.0.1:${upstream.port}`);
     for (const p of proxies) await waitFor('data plane', async () => (await request('GET', p + '/nothing')) === 404);
 
     const writeMs = [];
@@ -95,7 +94,7 @@ ${table}`,
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once('exit', r)))));
-    upstream.close();
+    await stopChild(upstream.child);
     agent.destroy();
     for (const p of prefixes) rmSync(p, { recursive: true, force: true });
   }

@@ -3,10 +3,9 @@
 // through the real schemas), compile time, and the data plane's RSS with 10,000 routes + 10,000
 // consumers with key-auth credentials loaded.
 // Usage: node test/bench/router.js   (env: BENCH_ROUNDS=3 BENCH_SAMPLES=50000)
-const http = require('node:http');
 const { readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
-const { ROOT, machine, writeSection, rounds, fmtRange, sleep, percentile, stopChild } = require('./lib');
+const { ROOT, machine, writeSection, rounds, fmtRange, sleep, percentile, stopChild, startOkUpstream } = require('./lib');
 const fx = require('./fixtures');
 
 const { compileRouter } = require(join(ROOT, 'dist', 'libs', 'router', 'src', 'index.js'));
@@ -130,9 +129,8 @@ async function dataPlaneRss(snapshot, probe) {
 }
 
 async function memoryBench() {
-  const upstream = http.createServer((_, res) => res.end('ok')).listen(0, '127.0.0.1');
-  await new Promise((r) => upstream.once('listening', r));
-  const svc = fx.service({ name: 'mem', host: '127.0.0.1', port: upstream.address().port });
+  const upstream = await startOkUpstream();
+  const svc = fx.service({ name: 'mem', host: '127.0.0.1', port: upstream.port });
   const base = fx.snapshotOf(1, { services: [svc], routes: [fx.route(svc, { paths: ['/'] })] });
   const { routes, requests } = fx.mixedRoutes(svc, MEMORY_ROUTES);
   const { consumers, keyauth_credentials } = fx.consumersWithKeys(MEMORY_CONSUMERS);
@@ -148,7 +146,7 @@ async function memoryBench() {
       res.full.push(await dataPlaneRss(full, probe));
     }
   } finally {
-    upstream.close();
+    await stopChild(upstream.child);
   }
   return { res, snapshotMb };
 }

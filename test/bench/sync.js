@@ -8,10 +8,9 @@
 //   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=10 (10,000-route config)
 //        BENCH_SYNC_APPLY_WRITES=50 (writes while the proxy's latency is measured, per data plane)
 //        BENCH_SYNC_PROCS=4 (child processes the N data planes are spread over)
-const http = require('node:http');
 const { rmSync } = require('node:fs');
 const { join } = require('node:path');
-const { ROOT, call, freePort, tempPrefix, spawnRole, stopChild, waitFor, summarize, machine, writeSection } = require('./lib');
+const { ROOT, call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, summarize, machine, writeSection } = require('./lib');
 const fx = require('./fixtures');
 const { Fleet } = require('./sync-fleet');
 const { readSnapshotFile } = require(join(ROOT, 'dist', 'apps', 'data-plane', 'src', 'snapshot-file.js'));
@@ -123,8 +122,7 @@ async function phase(ctx, routes, consumers, writes, fleets) {
 }
 
 async function main() {
-  const upstream = http.createServer((_, res) => res.end('ok')).listen(0, '127.0.0.1');
-  await new Promise((r) => upstream.once('listening', r));
+  const upstream = await startOkUpstream();
   const prefixes = [tempPrefix('cp'), tempPrefix('dp'), tempPrefix('dpw')];
   const ports = { admin: await freePort(), cluster: await freePort(), proxy: await freePort() };
   const cp = spawnRole(
@@ -132,7 +130,7 @@ async function main() {
     { ARCHWAY_ADMIN_LISTEN: `127.0.0.1:${ports.admin}`, ARCHWAY_CLUSTER_LISTEN: `127.0.0.1:${ports.cluster}`, ARCHWAY_PREFIX: prefixes[0], ARCHWAY_LOG_LEVEL: 'info' },
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  const ctx = { admin: `http://127.0.0.1:${ports.admin}`, upstreamPort: upstream.address().port, proxyPort: ports.proxy, builds: watchBuilds(cp) };
+  const ctx = { admin: `http://127.0.0.1:${ports.admin}`, upstreamPort: upstream.port, proxyPort: ports.proxy, builds: watchBuilds(cp) };
   let dp = null;
   ctx.fleet = new Fleet(`127.0.0.1:${ports.cluster}`);
   try {
@@ -177,7 +175,7 @@ async function main() {
     await ctx.fleet.close();
     await stopChild(dp);
     await stopChild(cp, 30_000);
-    upstream.close();
+    await stopChild(upstream.child);
     for (const p of prefixes) rmSync(p, { recursive: true, force: true });
   }
 }
