@@ -10,6 +10,30 @@ function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * `sorted` (code-unit order) without `removed` and with `added` (neither in it / both not), as a new
+ * array: a few binary searches and splices, where sorting the keys again would compare them all.
+ */
+export function resortedKeys(sorted: readonly string[], removed: readonly string[], added: readonly string[]): string[] {
+  const keys = sorted.slice();
+  const at = (key: string) => {
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (const key of removed) {
+    const i = at(key);
+    if (keys[i] === key) keys.splice(i, 1);
+  }
+  for (const key of added) keys.splice(at(key), 0, key);
+  return keys;
+}
+
 const STRIDE = 4;
 const LABEL_START = 0;
 const LABEL_LENGTH = 1;
@@ -43,21 +67,27 @@ export class PackedTrie<T> {
     return runSteps(PackedTrie.packSteps(sets));
   }
 
-  /** PackedTrie.of, one step per few hundred keys (a router's section can hold thousands). */
-  static *packSteps<T>(sets: readonly ReadonlyMap<string, T>[]): Steps<PackedTrie<T>> {
+  /**
+   * PackedTrie.of, one step per few hundred keys (a router's section can hold thousands). `sortedKeys[i]`,
+   * when given, is set i's keys already in code-unit order (a section packed again after a delta keeps
+   * them: sorting thousands of keys was half the cost of that).
+   */
+  static *packSteps<T>(sets: readonly ReadonlyMap<string, T>[], sortedKeys: readonly (readonly string[] | null)[] = []): Steps<PackedTrie<T>> {
     const nodes: number[] = [];
     const chars: number[] = [];
     const keys: number[] = [];
     const values: (T | null)[] = [];
     const roots: number[] = [];
+    const packedKeys: (readonly string[])[] = [];
     // Node `id` covers the keys sorted[lo..hi) (which share their first `depth` code units) and is reached
     // by code unit `key`. Breadth-first, so the children pushed for one node get consecutive ids; one set
     // after the other, so each trie's nodes sit together.
     const queue: { lo: number; hi: number; depth: number; key: number }[] = [];
     let id = 0;
-    for (const entries of sets) {
+    for (const [set, entries] of sets.entries()) {
       // UTF-16 code-unit order: a key sorts before its extensions
-      const sorted = yield* sortSteps([...entries.keys()], byCodeUnits);
+      const sorted = sortedKeys[set] ?? (yield* sortSteps([...entries.keys()], byCodeUnits));
+      packedKeys.push(sorted);
       roots.push(queue.length);
       queue.push({ lo: 0, hi: sorted.length, depth: 0, key: 0 });
       for (; id < queue.length; id++) {
@@ -84,10 +114,18 @@ export class PackedTrie<T> {
       }
     }
     yield;
-    return new PackedTrie(Int32Array.from(nodes), Uint16Array.from(chars), Uint16Array.from(keys), values, roots);
+    return new PackedTrie(Int32Array.from(nodes), Uint16Array.from(chars), Uint16Array.from(keys), values, roots, packedKeys);
   }
 
-  private constructor(nodes: Int32Array, chars: Uint16Array, keys: Uint16Array, values: (T | null)[], roots: number[]) {
+  private constructor(
+    nodes: Int32Array,
+    chars: Uint16Array,
+    keys: Uint16Array,
+    values: (T | null)[],
+    roots: number[],
+    /** each key set's keys in code-unit order, as packed */
+    readonly sortedKeys: (readonly string[])[],
+  ) {
     this.#nodes = nodes;
     this.#chars = chars;
     this.#keys = keys;

@@ -90,6 +90,7 @@ export class RouteIndex {
     this.#sections.forEach((s, i) => {
       s.trie = paths;
       s.root = paths.roots[i];
+      s.keys = paths.sortedKeys[i];
     });
     yield* this.#packWildcardsSteps();
   }

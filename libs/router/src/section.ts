@@ -5,7 +5,7 @@
 // sit at the root and are tried on every path. Lists are filled in global rank order, so each one is
 // already sorted, and a node can mix prefix and regex matchers.
 import type { Steps } from '@archway/schema';
-import { EMPTY_TRIE, PackedTrie } from './packed-trie';
+import { EMPTY_TRIE, PackedTrie, resortedKeys } from './packed-trie';
 import type { Matcher } from './matcher';
 
 export class Section {
@@ -17,6 +17,8 @@ export class Section {
    * build the section again without the others (`updated`). Never changed once packed.
    */
   byKey = new Map<string, Matcher[]>();
+  /** byKey's keys in code-unit order, as packed: a delta packs the section again from them, with its changes */
+  keys: readonly string[] = [];
   /** the packed trie this section's root lives in (shared with other sections), and that root */
   trie: PackedTrie<Matcher[]> = EMPTY_TRIE;
   root = 0;
@@ -31,6 +33,9 @@ export class Section {
     else list.push(m);
   }
 }
+
+/** Keys a section's update puts in or takes out one by one, beyond which they are sorted again. */
+const RESORT_MOST = 64;
 
 /** Index of the first matcher of `list` (rank order) ranked after `rank`. */
 function after(list: readonly Matcher[], rank: number): number {
@@ -59,10 +64,14 @@ export function* updatedSectionSteps(old: Section | null, exactHost: boolean, re
     if (++n % 1024 === 0) yield;
   }
   const copied = new Set<Matcher[]>();
+  /** keys whose list was emptied or made here: each is in the packed keys before or after, or both */
+  const touched = new Set<string>();
   const own = (key: string): Matcher[] => {
     let list = byKey.get(key);
-    if (list === undefined) byKey.set(key, (list = []));
-    else if (!copied.has(list)) byKey.set(key, (list = list.slice()));
+    if (list === undefined) {
+      byKey.set(key, (list = []));
+      touched.add(key);
+    } else if (!copied.has(list)) byKey.set(key, (list = list.slice()));
     copied.add(list);
     return list;
   };
@@ -70,7 +79,10 @@ export function* updatedSectionSteps(old: Section | null, exactHost: boolean, re
     const list = own(m.pathKey);
     const i = list.indexOf(m);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) byKey.delete(m.pathKey);
+    if (list.length === 0) {
+      byKey.delete(m.pathKey);
+      touched.add(m.pathKey);
+    }
   }
   for (const m of added) {
     const list = own(m.pathKey);
@@ -81,7 +93,14 @@ export function* updatedSectionSteps(old: Section | null, exactHost: boolean, re
     if (list[0].rank < section.minRank) section.minRank = list[0].rank;
     if (++n % 1024 === 0) yield;
   }
-  section.trie = yield* PackedTrie.packSteps([byKey]);
+  let sorted: string[] | null = null;
+  if (old !== null && old.keys.length === old.byKey.size && touched.size <= RESORT_MOST) {
+    const gone = [...touched].filter((k) => old.byKey.has(k) && !byKey.has(k));
+    const fresh = [...touched].filter((k) => !old.byKey.has(k) && byKey.has(k));
+    sorted = resortedKeys(old.keys, gone, fresh);
+  }
+  section.trie = yield* PackedTrie.packSteps([byKey], [sorted]);
   section.root = section.trie.roots[0];
+  section.keys = section.trie.sortedKeys[0];
   return section;
 }
