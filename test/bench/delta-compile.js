@@ -7,7 +7,8 @@
 // process and alternates between them, so a before/after comparison sees the same machine load (each
 // checkout needs its own node_modules/@archway links, pointing at its own libs and apps):
 //   node --max-old-space-size=8192 test/bench/delta-compile.js [checkout ...]   (default: this one)
-//   env: N (10000), ROUNDS (15)
+//   env: N (10000), ROUNDS (15), SHAPE (mixed: the bench's mixed set; hostless: N prefix routes
+//        /p/<i>/ on any host, all in the router's any-host section, the largest one to pack again)
 const { join, resolve } = require('node:path');
 const { ROOT: HERE } = require('./lib');
 function setup(ROOT) {
@@ -21,7 +22,7 @@ function setup(ROOT) {
   const { pluginSchema } = dist('libs', 'plugins', 'src', 'index.js');
   const N = Number(process.env.N ?? 10000);
   const svc = fx.service({ name: 'bench', port: 9 });
-  const { routes } = fx.mixedRoutes(svc, N);
+  const routes = process.env.SHAPE === 'hostless' ? Array.from({ length: N }, (_, i) => fx.route(svc, { name: `p${i}`, paths: [`/p/${i}/`] })) : fx.mixedRoutes(svc, N).routes;
   const { consumers, keyauth_credentials } = fx.consumersWithKeys(N);
   const snap = fx.snapshotOf(1, { services: [svc], routes, consumers, keyauth_credentials, plugins: [fx.plugin({ name: 'key-auth' })] });
   const checker = new SnapshotChecker(pluginSchema);

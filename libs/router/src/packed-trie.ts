@@ -70,51 +70,76 @@ export class PackedTrie<T> {
   /**
    * PackedTrie.of, one step per few hundred keys (a router's section can hold thousands). `sortedKeys[i]`,
    * when given, is set i's keys already in code-unit order (a section packed again after a delta keeps
-   * them: sorting thousands of keys was half the cost of that).
+   * them: sorting 10,000 keys again was ≈ 3 ms of a one-route delta's compile).
    */
   static *packSteps<T>(sets: readonly ReadonlyMap<string, T>[], sortedKeys: readonly (readonly string[] | null)[] = []): Steps<PackedTrie<T>> {
-    const nodes: number[] = [];
-    const chars: number[] = [];
-    const keys: number[] = [];
-    const values: (T | null)[] = [];
-    const roots: number[] = [];
-    const packedKeys: (readonly string[])[] = [];
-    // Node `id` covers the keys sorted[lo..hi) (which share their first `depth` code units) and is reached
-    // by code unit `key`. Breadth-first, so the children pushed for one node get consecutive ids; one set
-    // after the other, so each trie's nodes sit together.
-    const queue: { lo: number; hi: number; depth: number; key: number }[] = [];
-    let id = 0;
+    let keyCount = 0;
+    let charCount = 0;
+    const ordered: (readonly string[])[] = [];
     for (const [set, entries] of sets.entries()) {
       // UTF-16 code-unit order: a key sorts before its extensions
       const sorted = sortedKeys[set] ?? (yield* sortSteps([...entries.keys()], byCodeUnits));
-      packedKeys.push(sorted);
-      roots.push(queue.length);
-      queue.push({ lo: 0, hi: sorted.length, depth: 0, key: 0 });
-      for (; id < queue.length; id++) {
-        let { lo } = queue[id];
-        const { hi, depth, key } = queue[id];
+      ordered.push(sorted);
+      keyCount += sorted.length;
+      for (const k of sorted) charCount += k.length;
+    }
+    // every node but a root holds a key or branches: at most two per key, plus the roots (typed arrays
+    // of that size, cut to what was used at the end, instead of growing arrays of numbers and objects)
+    const most = 2 * keyCount + sets.length;
+    const nodes = new Int32Array(most * STRIDE);
+    const chars = new Uint16Array(charCount);
+    const keys = new Uint16Array(most);
+    const values: (T | null)[] = [];
+    const roots: number[] = [];
+    // Node `id` covers the keys sorted[lo..hi) (which share their first `depth` code units) and is reached
+    // by code unit `key`. Breadth-first, so the children queued for one node get consecutive ids; one set
+    // after the other, so each trie's nodes sit together.
+    const queueLo = new Int32Array(most);
+    const queueHi = new Int32Array(most);
+    const queueDepth = new Int32Array(most);
+    let queued = 0;
+    let charsUsed = 0;
+    let id = 0;
+    for (const [set, entries] of sets.entries()) {
+      const sorted = ordered[set];
+      roots.push(queued);
+      queueLo[queued] = 0;
+      queueHi[queued] = sorted.length;
+      queueDepth[queued] = 0;
+      keys[queued++] = 0;
+      for (; id < queued; id++) {
+        let lo = queueLo[id];
+        const hi = queueHi[id];
+        const depth = queueDepth[id];
         // the label runs on while no key ends and every key goes on with the same code unit
         let end = depth;
         while (lo < hi && sorted[lo].length > end && sorted[lo].charCodeAt(end) === sorted[hi - 1].charCodeAt(end)) end++;
-        for (let i = depth; i < end; i++) chars.push(sorted[lo].charCodeAt(i));
+        const labelStart = charsUsed;
+        for (let i = depth; i < end; i++) chars[charsUsed++] = sorted[lo].charCodeAt(i);
         let value: T | null = null;
         if (lo < hi && sorted[lo].length === end) value = entries.get(sorted[lo++]) as T;
-        const firstChild = queue.length;
+        const firstChild = queued;
         while (lo < hi) {
           const c = sorted[lo].charCodeAt(end);
           let next = lo + 1;
           while (next < hi && sorted[next].charCodeAt(end) === c) next++;
-          queue.push({ lo, hi: next, depth: end + 1, key: c });
+          queueLo[queued] = lo;
+          queueHi[queued] = next;
+          queueDepth[queued] = end + 1;
+          keys[queued++] = c;
           lo = next;
         }
-        nodes.push(chars.length - (end - depth), end - depth, firstChild, ((queue.length - firstChild) << 1) | (value === null ? 0 : 1));
-        keys.push(key);
+        const at = id * STRIDE;
+        nodes[at + LABEL_START] = labelStart;
+        nodes[at + LABEL_LENGTH] = end - depth;
+        nodes[at + FIRST_CHILD] = firstChild;
+        nodes[at + CHILDREN_AND_VALUE] = ((queued - firstChild) << 1) | (value === null ? 0 : 1);
         values.push(value);
         if (id % NODES_PER_STEP === NODES_PER_STEP - 1) yield;
       }
     }
     yield;
-    return new PackedTrie(Int32Array.from(nodes), Uint16Array.from(chars), Uint16Array.from(keys), values, roots, packedKeys);
+    return new PackedTrie(nodes.slice(0, id * STRIDE), chars.slice(0, charsUsed), keys.slice(0, id), values, roots, ordered);
   }
 
   private constructor(
