@@ -10,28 +10,16 @@ function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/**
- * `sorted` (code-unit order) without `removed` and with `added` (neither in it / both not), as a new
- * array: a few binary searches and splices, where sorting the keys again would compare them all.
- */
-export function resortedKeys(sorted: readonly string[], removed: readonly string[], added: readonly string[]): string[] {
-  const keys = sorted.slice();
-  const at = (key: string) => {
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (keys[mid] < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  for (const key of removed) {
-    const i = at(key);
-    if (keys[i] === key) keys.splice(i, 1);
-  }
-  for (const key of added) keys.splice(at(key), 0, key);
-  return keys;
+/** `entries` as a SortedSet, in steps: UTF-16 code-unit order, in which a key sorts before its extensions. */
+export function* sortedSetSteps<T>(entries: ReadonlyMap<string, T>): Steps<SortedSet<T>> {
+  const keys = yield* sortSteps([...entries.keys()], byCodeUnits);
+  return { keys, values: keys.map((k) => entries.get(k) as T) };
+}
+
+/** A key set for PackedTrie.packSortedSteps: `keys` in code-unit order, `values[i]` stored under `keys[i]`. */
+export interface SortedSet<T> {
+  keys: readonly string[];
+  values: readonly T[];
 }
 
 const STRIDE = 4;
@@ -67,21 +55,23 @@ export class PackedTrie<T> {
     return runSteps(PackedTrie.packSteps(sets));
   }
 
+  /** PackedTrie.of, one step per few hundred keys (a router's section can hold thousands). */
+  static *packSteps<T>(sets: readonly ReadonlyMap<string, T>[]): Steps<PackedTrie<T>> {
+    const sorted: SortedSet<T>[] = [];
+    for (const entries of sets) sorted.push(yield* sortedSetSteps(entries));
+    return yield* PackedTrie.packSortedSteps(sorted);
+  }
+
   /**
-   * PackedTrie.of, one step per few hundred keys (a router's section can hold thousands). `sortedKeys[i]`,
-   * when given, is set i's keys already in code-unit order (a section packed again after a delta keeps
-   * them: sorting 10,000 keys again was ≈ 3 ms of a one-route delta's compile).
+   * Packs key sets given as keys in code-unit order and their values (a router section keeps its own so,
+   * and a delta changes a few of them rather than sorting thousands again).
    */
-  static *packSteps<T>(sets: readonly ReadonlyMap<string, T>[], sortedKeys: readonly (readonly string[] | null)[] = []): Steps<PackedTrie<T>> {
+  static *packSortedSteps<T>(sets: readonly SortedSet<T>[]): Steps<PackedTrie<T>> {
     let keyCount = 0;
     let charCount = 0;
-    const ordered: (readonly string[])[] = [];
-    for (const [set, entries] of sets.entries()) {
-      // UTF-16 code-unit order: a key sorts before its extensions
-      const sorted = sortedKeys[set] ?? (yield* sortSteps([...entries.keys()], byCodeUnits));
-      ordered.push(sorted);
-      keyCount += sorted.length;
-      for (const k of sorted) charCount += k.length;
+    for (const { keys } of sets) {
+      keyCount += keys.length;
+      for (const k of keys) charCount += k.length;
     }
     // every node but a root holds a key or branches: at most two per key, plus the roots (typed arrays
     // of that size, cut to what was used at the end, instead of growing arrays of numbers and objects)
@@ -100,8 +90,7 @@ export class PackedTrie<T> {
     let queued = 0;
     let charsUsed = 0;
     let id = 0;
-    for (const [set, entries] of sets.entries()) {
-      const sorted = ordered[set];
+    for (const { keys: sorted, values: stored } of sets) {
       roots.push(queued);
       queueLo[queued] = 0;
       queueHi[queued] = sorted.length;
@@ -117,7 +106,7 @@ export class PackedTrie<T> {
         const labelStart = charsUsed;
         for (let i = depth; i < end; i++) chars[charsUsed++] = sorted[lo].charCodeAt(i);
         let value: T | null = null;
-        if (lo < hi && sorted[lo].length === end) value = entries.get(sorted[lo++]) as T;
+        if (lo < hi && sorted[lo].length === end) value = stored[lo++];
         const firstChild = queued;
         while (lo < hi) {
           const c = sorted[lo].charCodeAt(end);
@@ -139,18 +128,10 @@ export class PackedTrie<T> {
       }
     }
     yield;
-    return new PackedTrie(nodes.slice(0, id * STRIDE), chars.slice(0, charsUsed), keys.slice(0, id), values, roots, ordered);
+    return new PackedTrie(nodes.slice(0, id * STRIDE), chars.slice(0, charsUsed), keys.slice(0, id), values, roots);
   }
 
-  private constructor(
-    nodes: Int32Array,
-    chars: Uint16Array,
-    keys: Uint16Array,
-    values: (T | null)[],
-    roots: number[],
-    /** each key set's keys in code-unit order, as packed */
-    readonly sortedKeys: (readonly string[])[],
-  ) {
+  private constructor(nodes: Int32Array, chars: Uint16Array, keys: Uint16Array, values: (T | null)[], roots: number[]) {
     this.#nodes = nodes;
     this.#chars = chars;
     this.#keys = keys;

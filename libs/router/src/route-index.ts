@@ -6,7 +6,7 @@
 // in the any-host section. Filing only narrows the candidates: every field is still checked on a
 // candidate, so where a matcher is filed never changes which route wins, only how fast it is found.
 import type { Steps } from '@archway/schema';
-import { EMPTY_TRIE, PackedTrie } from './packed-trie';
+import { EMPTY_TRIE, PackedTrie, sortedSetSteps, type SortedSet } from './packed-trie';
 import { type HeaderCondition, HostKind, type Matcher } from './matcher';
 import { Section, updatedSectionSteps } from './section';
 
@@ -86,12 +86,10 @@ export class RouteIndex {
 
   /** Packs every trie, in steps; call once every matcher is added. */
   *freezeSteps(): Steps<void> {
-    const paths = yield* PackedTrie.packSteps(this.#sections.map((s) => s.byKey));
-    this.#sections.forEach((s, i) => {
-      s.trie = paths;
-      s.root = paths.roots[i];
-      s.keys = paths.sortedKeys[i];
-    });
+    const sets: SortedSet<Matcher[]>[] = [];
+    for (const s of this.#sections) sets.push(yield* sortedSetSteps(s.filled));
+    const paths = yield* PackedTrie.packSortedSteps(sets);
+    this.#sections.forEach((s, i) => s.packedAs(sets[i], paths, paths.roots[i]));
     yield* this.#packWildcardsSteps();
   }
 
@@ -183,7 +181,7 @@ export class RouteIndex {
       const set = function* (map: Map<string, Section>, exactHost: boolean): Steps<Map<string, Section>> {
         const old = map.get(place.key) ?? null;
         const section = yield* updatedSectionSteps(old, exactHost, out, into);
-        if (section.byKey.size === 0) map.delete(place.key);
+        if (section.size === 0) map.delete(place.key);
         else map.set(place.key, section);
         return map;
       };
