@@ -109,14 +109,18 @@ export function* updatedSectionSteps(old: Section | null, exactHost: boolean, re
     if (list[0].rank < minRank) minRank = list[0].rank;
   };
   let c = 0;
+  const putChanged = () => {
+    const key = changes[c++];
+    put(key, changed.get(key) as Matcher[]);
+  };
   for (let i = 0; i < from.keys.length; i++) {
     const key = from.keys[i];
-    while (c < changes.length && changes[c] < key) put(changes[c], changed.get(changes[c++]) as Matcher[]);
-    if (c < changes.length && changes[c] === key) put(key, changed.get(changes[c++]) as Matcher[]);
+    while (c < changes.length && changes[c] < key) putChanged();
+    if (c < changes.length && changes[c] === key) putChanged();
     else put(key, from.values[i]);
     if (i % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
   }
-  while (c < changes.length) put(changes[c], changed.get(changes[c++]) as Matcher[]);
+  while (c < changes.length) putChanged();
   const section = new Section(exactHost);
   section.minRank = minRank;
   const packed = { keys, values };
