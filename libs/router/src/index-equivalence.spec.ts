@@ -196,4 +196,25 @@ describe('routes added one by one at the same place in the ranking', () => {
     // the oldest route with /same/ wins, as Kong picks among equal paths
     expect(name(serving.match(request('/same/x')))).toBe('n120');
   });
+
+  it('in a router of a few routes, respacing reaches the ends of the ranking and still orders every route as a fresh compile does', () => {
+    // /a/ ranks before /same/ (longer paths first), /b/ after it (younger): the place is between them
+    let routes = [makeRoute(svc, { name: 'a', paths: ['/aaaaaa/'], created_at: 1 }), makeRoute(svc, { name: 'b', paths: ['/same/'], created_at: 9_000 })];
+    const cache = new RouteMatcherCache();
+    let serving = runSteps(compileRouterSteps(routes, [svc], cache));
+    const name = (m: { route: Route } | null) => m?.route.name ?? null;
+    for (let k = 1; k <= 100; k++) {
+      const route = makeRoute(svc, { name: `n${k}`, paths: ['/same/', `/n/${k}/`], created_at: 100 + k });
+      const previous = routes;
+      routes = [...routes, route];
+      const requests = ['/same/x', '/aaaaaa/x', ...routes.map((r) => `/n/${r.name?.slice(1)}/`)].map((p) => request(p));
+      const servingBefore = requests.map((req) => name(serving.match(req)));
+      const updated = runSteps(compileRouterSteps(routes, [svc], cache, { from: previous, added: [route], removed: [] }));
+      expect([k, cache.incremental]).toEqual([k, true]);
+      expect(requests.map((req) => name(updated.match(req)))).toEqual(requests.map((req) => name(compileRouter(routes, [svc]).match(req))));
+      expect(requests.map((req) => name(serving.match(req)))).toEqual(servingBefore);
+      serving = updated;
+    }
+    expect(name(serving.match(request('/same/x')))).toBe('n1');
+  });
 });
