@@ -25,8 +25,8 @@ const all = () => [cp, dp];
 const statusOf = async (path: string) => (await fetch(proxy + path, { headers: { connection: 'close' } })).status;
 const serves = (path: string, code = 200) => eventually(`the data plane to answer ${path} with ${code}`, async () => (await statusOf(path)) === code, 20_000, all());
 
-/** archway_sync_messages_total / archway_sync_received_bytes_total by kind, from the data plane's /metrics. */
-async function received(): Promise<{ snapshot: number; delta: number; snapshotBytes: number; deltaBytes: number }> {
+/** archway_sync_messages_total / archway_sync_received_bytes_total / archway_config_apply_ms_count by kind, from the data plane's /metrics. */
+async function received(): Promise<{ snapshot: number; delta: number; snapshotBytes: number; deltaBytes: number; deltaApplies: number }> {
   const text = await (await fetch(status + '/metrics')).text();
   const value = (name: string, kind: string) => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   return {
@@ -34,6 +34,7 @@ async function received(): Promise<{ snapshot: number; delta: number; snapshotBy
     delta: value('archway_sync_messages_total', 'delta'),
     snapshotBytes: value('archway_sync_received_bytes_total', 'snapshot'),
     deltaBytes: value('archway_sync_received_bytes_total', 'delta'),
+    deltaApplies: value('archway_config_apply_ms_count', 'delta'),
   };
 }
 
@@ -79,9 +80,10 @@ describe('deltas from a control plane on Postgres', () => {
     expect(before.snapshot).toBeGreaterThanOrEqual(1);
     expect((await adminCall('POST', '/services/echo/routes', 'name=one&paths[]=/one')).status).toBe(201);
     await serves('/one');
-    const after = await eventually('the delta counted', async () => {
+    // counted when it arrives, its apply time observed once ACKed: every delta received was applied
+    const after = await eventually('the delta counted and applied', async () => {
       const r = await received();
-      return r.delta > before.delta ? r : null;
+      return r.delta > before.delta && r.deltaApplies === r.delta ? r : null;
     }, 10_000, all());
     expect(after.snapshot).toBe(before.snapshot);
     // one route and the response's own fields: a few hundred bytes, where the whole config (a service and 31 routes) is over 6 KB

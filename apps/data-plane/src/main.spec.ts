@@ -102,12 +102,18 @@ describe('startDataPlane', () => {
         }
         throw new Error(`timed out waiting for ${what}`);
       };
-      await until('the ACK', (t) => sample(t, 'archway_config_applies_total{result="ack"}') === 1);
+      const acked = await until('the ACK', (t) => sample(t, 'archway_config_applies_total{result="ack"}') === 1);
       expect((await send(dp.proxyPort, { path: '/one' })).status).toBe(200);
+      // how long the apply took, by kind: the first config comes whole
+      expect(sample(acked, 'archway_config_apply_ms_count{kind="snapshot"}')).toBe(1);
+      expect(sample(acked, 'archway_config_apply_ms_sum{kind="snapshot"}')).toBeGreaterThan(0);
 
       server.publish({ ...makeSnapshot(2, v1.config), hash: 'f'.repeat(64) }); // its hash does not match: NACKed
       const text = await until('the NACK', (t) => sample(t, 'archway_config_applies_total{result="nack"}') === 1);
       expect(sample(text, 'archway_data_plane_config_version')).toBe(1);
+      // a rejected config was not applied: no time observed for it
+      expect(sample(text, 'archway_config_apply_ms_count{kind="snapshot"}')).toBe(1);
+      expect(sample(text, 'archway_config_apply_ms_count{kind="delta"}') ?? 0).toBe(0);
       expect(sample(text, 'archway_data_plane_config_hash')).toBe(configHashValue(v1.hash));
       expect(sample(text, 'archway_sync_connected')).toBe(1);
       expect(sample(text, 'archway_http_requests_total{service="echo",route="one",code="200"}')).toBe(1);

@@ -125,7 +125,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
     throw err;
   }
 
-  sync.on('config', (result, received) => nodeMetrics.configApplied(result, received));
+  sync.on('config', (result, received, ms) => nodeMetrics.configApplied(result, received, ms));
   // 'connected' is news; the connecting/disconnected churn of a retry loop is already warned about by the sync client
   sync.on('state', (state) =>
     state === 'connected'

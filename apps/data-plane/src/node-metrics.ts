@@ -1,6 +1,6 @@
 // What the data-plane process that holds the sync connection measures (the only process, or the primary
 // of the proxy workers): the node, the configuration it serves, ACKs and NACKs, the control-plane link.
-import { MetricsRegistry, type Counter, type Gauge } from '@archway/telemetry';
+import { MetricsRegistry, type Counter, type Gauge, type Histogram } from '@archway/telemetry';
 import type { SyncState } from './sync/sync-client';
 
 export type ConfigResult = 'ack' | 'nack';
@@ -16,6 +16,9 @@ export function configHashValue(hash: string): number {
   return Number.isFinite(n) ? n : 0;
 }
 
+/** Buckets (ms) of the time to apply a configuration: a delta takes a few ms, a whole 10,000-route snapshot seconds. */
+export const CONFIG_APPLY_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000];
+
 export class NodeMetrics {
   readonly #configVersion: Gauge;
   readonly #configHash: Gauge;
@@ -23,6 +26,7 @@ export class NodeMetrics {
   readonly #syncConnected: Gauge;
   readonly #messages: Counter;
   readonly #bytes: Counter;
+  readonly #applyMs: Histogram;
 
   constructor(
     readonly registry: MetricsRegistry,
@@ -41,6 +45,12 @@ export class NodeMetrics {
     this.#applies.labels('nack');
     this.#messages = r.counter({ name: 'archway_sync_messages_total', help: 'Configurations received from the control plane, by kind: snapshot (whole) or delta', labelNames: ['kind'] });
     this.#bytes = r.counter({ name: 'archway_sync_received_bytes_total', help: 'Bytes of the configurations received from the control plane, by kind: snapshot or delta', labelNames: ['kind'] });
+    this.#applyMs = r.histogram({
+      name: 'archway_config_apply_ms',
+      help: 'Time from taking up a configuration to its ACK (decoded, checked, compiled and served; by every worker), by kind: snapshot or delta',
+      labelNames: ['kind'],
+      buckets: CONFIG_APPLY_BUCKETS,
+    });
     for (const kind of ['snapshot', 'delta']) {
       this.#messages.labels(kind);
       this.#bytes.labels(kind);
@@ -48,12 +58,13 @@ export class NodeMetrics {
     this.#syncConnected = r.gauge({ name: 'archway_sync_connected', help: 'Whether the sync stream to a control plane is connected (1) or not (0)', merge: 'max' });
   }
 
-  /** The sync client answered a snapshot or a delta of `bytes` on the wire. */
-  configApplied(result: ConfigResult, received?: { kind: ConfigKind; bytes: number }): void {
+  /** The sync client answered a snapshot or a delta of `bytes` on the wire, `ms` after taking it up. */
+  configApplied(result: ConfigResult, received?: { kind: ConfigKind; bytes: number }, ms?: number): void {
     this.#applies.labels(result).inc();
     if (!received) return;
     this.#messages.labels(received.kind).inc();
     this.#bytes.labels(received.kind).inc(received.bytes);
+    if (result === 'ack' && ms !== undefined) this.#applyMs.labels(received.kind).observe(ms);
   }
 
   /** Scrape time: the served configuration and the sync connection. */

@@ -98,7 +98,7 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
   }
   started = true;
   const ports = pool.ports ?? { proxyPort: 0, proxySslPort: null };
-  sync.on('config', (result, received) => nodeMetrics.configApplied(result, received));
+  sync.on('config', (result, received, ms) => nodeMetrics.configApplied(result, received, ms));
   sync.on('state', (state) =>
     state === 'connected'
       ? log.info('control plane connection state changed', { state })

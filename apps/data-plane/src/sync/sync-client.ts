@@ -7,6 +7,7 @@
 // apply() receives it checked. A delta (the "delta" capability, announced in the hello) is applied to
 // the last snapshot that passed and checked in O(changes); apply() receives the resulting whole snapshot.
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { pluginSchema } from '@archway/plugins';
 import type { PluginLookup, Snapshot } from '@archway/schema';
@@ -32,6 +33,10 @@ export interface NodeIdentity {
 }
 
 export type SyncState = 'connecting' | 'connected' | 'disconnected';
+/** An answered configuration: `ms` from taking it up to the answer (see `on('config')`). */
+export type ConfigListener = (result: 'ack' | 'nack', received: ReceivedConfig, ms: number) => void;
+
+const round2 = (ms: number): number => Math.round(ms * 100) / 100;
 
 export interface SyncClientOptions {
   /** host:port of each control plane, tried in order */
@@ -122,10 +127,13 @@ export class SyncClient extends EventEmitter {
     return this.#receiver.received;
   }
 
-  /** 'state': the connection state changed; 'config': a snapshot was answered, 'ack' (applied) or 'nack' */
+  /**
+   * 'state': the connection state changed; 'config': a snapshot was answered, 'ack' (applied) or 'nack',
+   * `ms` after it was taken up (decoded, checked, compiled and swapped in: by every worker, on a primary)
+   */
   override on(event: 'state', listener: (state: SyncState) => void): this;
-  override on(event: 'config', listener: (result: 'ack' | 'nack', received: ReceivedConfig) => void): this;
-  override on(event: 'state' | 'config', listener: ((state: SyncState) => void) | ((result: 'ack' | 'nack', received: ReceivedConfig) => void)): this {
+  override on(event: 'config', listener: ConfigListener): this;
+  override on(event: 'state' | 'config', listener: ((state: SyncState) => void) | ConfigListener): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
 
@@ -270,23 +278,27 @@ export class SyncClient extends EventEmitter {
     if (this.#attempt !== attempt) return;
     let applied: CheckedSnapshot | null = null;
     const kind = this.#receiver.count(response, size);
+    const start = performance.now();
+    let checkMs = 0;
     try {
       applied = await runInSlices(this.#receiver.receiveSteps(response, () => this.#served()));
+      checkMs = performance.now() - start;
       if (applied) await this.#opts.apply(applied);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.#log.warn('configuration rejected; keeping the current one', { version: response.version_info, kind: kind.kind, error: message });
-      this.#reply(attempt, response.nonce, { code: NACK_CODE, message }, kind);
+      this.#reply(attempt, response.nonce, { code: NACK_CODE, message }, kind, performance.now() - start);
       return;
     }
-    this.#log.debug('configuration acknowledged', { version: response.version_info, kind: kind.kind });
-    this.#reply(attempt, response.nonce, null, kind, applied ?? undefined);
+    const ms = performance.now() - start;
+    this.#log.debug('configuration acknowledged', { version: response.version_info, kind: kind.kind, check_ms: round2(checkMs), apply_ms: round2(ms - checkMs) });
+    this.#reply(attempt, response.nonce, null, kind, ms, applied ?? undefined);
     // after the ACK, before the next response: what the first delta on this config would otherwise build
     if (applied && kind.kind === 'snapshot')
       await runInSlices(this.#receiver.prepareDeltaSteps()).catch((err: unknown) => this.#log.warn('cannot prepare for deltas', { err }));
   }
 
-  #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, received: ReceivedConfig, applied?: Snapshot): void {
+  #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, received: ReceivedConfig, ms: number, applied?: Snapshot): void {
     if (this.#attempt !== attempt) return;
     const served = applied ? { version: applied.version, hash: applied.hash } : this.#served();
     this.#send(attempt, {
@@ -295,7 +307,7 @@ export class SyncClient extends EventEmitter {
       response_nonce: nonce,
       error_detail: error,
     });
-    this.emit('config', error ? 'nack' : 'ack', received);
+    this.emit('config', error ? 'nack' : 'ack', received, ms);
   }
 
   #send(attempt: Attempt, request: SyncRequest): void {
