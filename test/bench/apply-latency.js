@@ -3,11 +3,16 @@
 // heap holds a 10,000-route snapshot and more, and its garbage collections (on both cores) would show up
 // as proxy latency. An open-loop load (`rate` requests/s over keep-alive, each on its own timer tick
 // whatever the answers) runs `steadyMs` without config changes, then `writes` route additions through
-// the Admin API, each polled on the proxy until served, `pauseMs` apart. Prints one JSON line:
-// { samples: [[start ms, latency ms, status]], steady: [from, to], windows: [[write's 201, served]] }
+// the Admin API, each polled on the proxy until served, `pauseMs` apart. With `cp` ({ pid, nice }),
+// every other write is made with the control plane and the processes below it (the embedded Postgres)
+// at that nice value, put back to 0 once the write is served: the two halves tell how much of the
+// latency during an apply is the control plane's own work on the shared cores. Prints one JSON line:
+// { samples: [[start ms, latency ms, status]], steady: [from, to], windows: [[write's 201, served, niced]] }
 // (times in ms since the epoch, performance clock).
-// Usage: node apply-latency.js '<JSON: admin, proxyPort, loadPath, loadHeaders, probeHeaders, writes, label, rate, steadyMs, pauseMs>'
+// Usage: node apply-latency.js '<JSON: admin, proxyPort, loadPath, loadHeaders, probeHeaders, writes, label, rate, steadyMs, pauseMs, cp?>'
 const http = require('node:http');
+const { readdirSync, readFileSync } = require('node:fs');
+const { setPriority } = require('node:os');
 const { performance } = require('node:perf_hooks');
 const { call } = require('./lib');
 
@@ -15,6 +20,39 @@ const o = JSON.parse(process.argv[2]);
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** `pid` and every process below it (from /proc: Linux). */
+function processTree(pid) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(name));
+  }
+  const tree = [];
+  for (const queue = [pid]; queue.length > 0; ) {
+    const p = queue.pop();
+    tree.push(p);
+    queue.push(...(children.get(p) ?? []));
+  }
+  return tree;
+}
+
+function renice(pid, nice) {
+  for (const p of processTree(pid)) {
+    try {
+      setPriority(p, nice);
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
 
 async function main() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -44,15 +82,19 @@ async function main() {
   try {
     await sleep(o.steadyMs);
     for (let i = 0; i < o.writes; i++) {
+      const niced = o.cp !== undefined && i % 2 === 1;
+      if (niced) renice(o.cp.pid, o.cp.nice);
       const name = `w-${o.label}-${i}`;
       const res = await call('POST', `${o.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
       if (res.status !== 201) throw new Error(`write answered ${res.status}: ${res.body}`);
       const from = now();
       while ((await probe(`/${name}/`)).status !== 200) await sleep(2);
-      windows.push([from, now()]);
+      windows.push([from, now(), niced]);
+      if (niced) renice(o.cp.pid, 0);
       await sleep(o.pauseMs);
     }
   } finally {
+    if (o.cp !== undefined) renice(o.cp.pid, 0);
     clearInterval(timer);
     await sleep(1000); // answers to the last requests sent
     agent.destroy();

@@ -194,10 +194,13 @@ function dispose(rt) {
  * apply), from `steadyMs` before the first write on, as "steady": the two interleaved over the same
  * minute, so that the machine's other work weighs on both alike. Enough writes that the p99 of the
  * requests during applies is not merely the slowest of a few dozen. Load, writes and probes run in a
- * process of their own (apply-latency.js).
+ * process of their own (apply-latency.js). With `cpNice`, every other write is made with the control plane
+ * (`ctx.cpPid`) and the processes below it at that nice value: `cpEqual` and `cpNiced` are the two halves'
+ * requests during an apply.
  */
-async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pauseMs = 1500, settleMs = 1200, label = 'apply' } = {}) {
-  const opts = { admin: ctx.admin, proxyPort: ctx.proxyPort, loadPath: ctx.loadPath, loadHeaders: ctx.loadHeaders, probeHeaders: ctx.probeHeaders, writes, label, rate, steadyMs, pauseMs };
+async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pauseMs = 1500, settleMs = 1200, label = 'apply', cpNice = null } = {}) {
+  const cp = cpNice === null ? undefined : { pid: ctx.cpPid, nice: cpNice };
+  const opts = { admin: ctx.admin, proxyPort: ctx.proxyPort, loadPath: ctx.loadPath, loadHeaders: ctx.loadHeaders, probeHeaders: ctx.probeHeaders, writes, label, rate, steadyMs, pauseMs, cp };
   const child = spawn(process.execPath, [join(__dirname, 'apply-latency.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8');
@@ -209,6 +212,12 @@ async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pa
   const settling = (t) => windows.some(([a, b]) => t >= a && t <= b + settleMs);
   const steady = samples.filter(([t0]) => t0 >= from && !settling(t0)).map(([, ms]) => ms);
   const during = samples.filter(([t0]) => inWindow(t0)).map(([, ms]) => ms);
+  // the windows of the writes made with the control plane niced, and the others; not the first write's:
+  // a fresh data plane's first delta runs cold code, and it would always fall in the same half
+  const duringIn = (niced) => {
+    const ws = windows.slice(1).filter(([, , n]) => n === niced);
+    return { during: summarize(samples.filter(([t0]) => ws.some(([a, b]) => t0 >= a && t0 <= b)).map(([, ms]) => ms)), applyMs: summarize(ws.map(([a, b]) => b - a)) };
+  };
   const after = samples.filter(([t0]) => settling(t0) && !inWindow(t0)).map(([, ms]) => ms);
   const failedBy = {};
   for (const [, , status] of samples) if (status !== 200) failedBy[status] = (failedBy[status] ?? 0) + 1;
@@ -222,6 +231,8 @@ async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pa
     during: summarize(during),
     after: summarize(after),
     applyMs: summarize(windows.map(([a, b]) => b - a)),
+    cpNice,
+    ...(cp ? { cpEqual: duringIn(false), cpNiced: duringIn(true) } : {}),
     failed: samples.filter(([, , status]) => status !== 200).length,
     failedBy,
     total: samples.length,
