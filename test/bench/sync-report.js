@@ -152,7 +152,7 @@ second after an apply), from ${during.steadyMs / 1000} s before the first write 
 other work weighs on both alike. First the single-process
 data plane (\`ARCHWAY_WORKERS=1\`), then a fresh one with \`ARCHWAY_WORKERS=2\` (the primary decodes and
 checks; each worker receives the snapshot in parts and only compiles).${during.cpEqual ? `
-Every other write is made with the control plane and the processes below it (its embedded Postgres) at
+Every other write is made with the control plane and the processes below it (its embedded Postgres, if any) at
 nice ${during.cpNice}, put back to 0 once the write is served: deployed, the control plane runs on a host (or
 in a pod) of its own, here it shares the 2 cores with the data plane, the load and the upstream. The
 rows "control plane at nice 0 / ${during.cpNice}" split the requests during an apply by that (the first write,

@@ -19,7 +19,7 @@ const { applyBreakdown, latencyDuringApply } = require('./sync-measures');
 const WRITES = Number(process.env.BENCH_SYNC_WRITES || 100);
 const LARGE_WRITES = Number(process.env.BENCH_SYNC_LARGE_WRITES || 10);
 const FLEETS = (process.env.BENCH_SYNC_FLEETS || '1,10,50').split(',').map(Number);
-/** writes while the proxy's latency is measured, per data plane: an apply window is ≈ 10-40 ms, so at 200 requests/s 80 of them hold a few hundred requests, enough for a p99 that is not just the maximum, in each half (below) too */
+/** writes while the proxy's latency is measured, per data plane: an apply window is ≈ 10-40 ms, so at 200 requests/s 80 of them hold a few hundred requests, enough for a p99 that is not just the maximum (in each half below, about a hundred: there it nearly is) */
 const APPLY_WRITES = Number(process.env.BENCH_SYNC_APPLY_WRITES || 80);
 /**
  * Every other write of the latency phase is made with the control plane (and its embedded Postgres) at
