@@ -167,7 +167,7 @@ Target "no spike beyond 2× the steady p99" (single process): during-apply p99 i
 **${during.during.p99 <= 2 * during.steady.p99 ? 'met' : 'not met'}**${duringWorkers ? `; with 2 workers: **${f1(duringWorkers.during.p99 / duringWorkers.steady.p99)}×** — **${duringWorkers.during.p99 <= 2 * duringWorkers.steady.p99 ? 'met' : 'not met'}**` : ''}.${during.cpEqual ? `
 With the control plane at nice 0 / nice ${during.cpNice}: ${[['1 process', during], ['2 workers', duringWorkers]]
     .filter(([, d]) => d?.cpEqual)
-    .map(([label, d]) => `${label} ${f1(d.cpEqual.during.p99 / d.steady.p99)}× / **${f1(d.cpNiced.during.p99 / d.steady.p99)}×**`)
+    .map(([label, d]) => `${label} ${f1(d.cpEqual.during.p99 / d.steady.p99)}× / ${f1(d.cpNiced.during.p99 / d.steady.p99)}×`)
     .join('; ')}.` : ''}`;
 }
 
