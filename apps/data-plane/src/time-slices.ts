@@ -8,9 +8,10 @@ import type { Steps } from '@archway/schema';
 /**
  * Longest stretch of apply work between two turns of the event loop (ms). A proxied request needs a
  * few turns (its request in, the upstream's answer back), each of which may wait for a slice: with 4 ms
- * the proxy's p99 during a 10,000-route delta was 4-5× its steady p99, with 1 ms 1.2-3× in most runs
- * (0.5 ms did no better: the longest steps are ≈ 1 ms; docs/decisions.md, "The proxy while a delta is
- * applied"). A slice costs one turn of the loop (tens of µs).
+ * the proxy's p99 during a 10,000-route delta was 4-5× its steady p99 in the harness, with 1 ms 1.2-3×
+ * (0.5 ms did no better; 0.25 ms lowered the p50 of the requests during an apply, not their p99, which
+ * the machine's own tail sets: docs/decisions.md, "The proxy while a delta is applied", and
+ * docs/benchmarks.md, "Proxy latency during applies"). A slice costs one turn of the loop (tens of µs).
  */
 export const APPLY_SLICE_MS = 1;
 
