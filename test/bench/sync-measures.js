@@ -208,15 +208,21 @@ async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pa
   const code = await new Promise((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`apply-latency.js exited with ${code}`);
   const { samples, steady: [from], windows } = JSON.parse(out);
-  const inWindow = (t) => windows.some(([a, b]) => t >= a && t <= b);
+  const within = (ws) => (t) => ws.some(([a, b]) => t >= a && t <= b);
+  const inWindow = within(windows);
+  /** latencies of the requests sent during one of `ws` */
+  const sentDuring = (ws) => {
+    const inThese = within(ws);
+    return samples.filter(([t0]) => inThese(t0)).map(([, ms]) => ms);
+  };
   const settling = (t) => windows.some(([a, b]) => t >= a && t <= b + settleMs);
   const steady = samples.filter(([t0]) => t0 >= from && !settling(t0)).map(([, ms]) => ms);
-  const during = samples.filter(([t0]) => inWindow(t0)).map(([, ms]) => ms);
+  const during = sentDuring(windows);
   // the windows of the writes made with the control plane niced, and the others; not the first write's:
   // a fresh data plane's first delta runs cold code, and it would always fall in the same half
   const duringIn = (niced) => {
     const ws = windows.slice(1).filter(([, , n]) => n === niced);
-    return { during: summarize(samples.filter(([t0]) => ws.some(([a, b]) => t0 >= a && t0 <= b)).map(([, ms]) => ms)), applyMs: summarize(ws.map(([a, b]) => b - a)) };
+    return { during: summarize(sentDuring(ws)), applyMs: summarize(ws.map(([a, b]) => b - a)) };
   };
   const after = samples.filter(([t0]) => settling(t0) && !inWindow(t0)).map(([, ms]) => ms);
   const failedBy = {};

@@ -113,7 +113,7 @@ describe('startDataPlane', () => {
       expect(sample(text, 'archway_data_plane_config_version')).toBe(1);
       // a rejected config was not applied: no time observed for it
       expect(sample(text, 'archway_config_apply_ms_count{kind="snapshot"}')).toBe(1);
-      expect(sample(text, 'archway_config_apply_ms_count{kind="delta"}') ?? 0).toBe(0);
+      expect(sample(text, 'archway_config_apply_ms_count{kind="delta"}')).toBe(0);
       expect(sample(text, 'archway_data_plane_config_hash')).toBe(configHashValue(v1.hash));
       expect(sample(text, 'archway_sync_connected')).toBe(1);
       expect(sample(text, 'archway_http_requests_total{service="echo",route="one",code="200"}')).toBe(1);

@@ -54,6 +54,7 @@ export class NodeMetrics {
     for (const kind of ['snapshot', 'delta']) {
       this.#messages.labels(kind);
       this.#bytes.labels(kind);
+      this.#applyMs.labels(kind);
     }
     this.#syncConnected = r.gauge({ name: 'archway_sync_connected', help: 'Whether the sync stream to a control plane is connected (1) or not (0)', merge: 'max' });
   }
