@@ -15,19 +15,20 @@ let db: TestDatabase;
 let upstream: Upstream;
 let cp: RoleProcess;
 let dp: RoleProcess;
+let wholeDp: RoleProcess | undefined;
 let dpEnv: Record<string, string>;
 let proxy: string;
 let status: string;
 let adminCall: AdminCall;
 const scratch = scratchDirs();
-const all = () => [cp, dp];
+const all = () => [cp, dp, ...(wholeDp ? [wholeDp] : [])];
 
 const statusOf = async (path: string) => (await fetch(proxy + path, { headers: { connection: 'close' } })).status;
 const serves = (path: string, code = 200) => eventually(`the data plane to answer ${path} with ${code}`, async () => (await statusOf(path)) === code, 20_000, all());
 
-/** archway_sync_messages_total / archway_sync_received_bytes_total / archway_config_apply_ms_count by kind, from the data plane's /metrics. */
-async function received(): Promise<{ snapshot: number; delta: number; snapshotBytes: number; deltaBytes: number; deltaApplies: number }> {
-  const text = await (await fetch(status + '/metrics')).text();
+/** archway_sync_messages_total / archway_sync_received_bytes_total / archway_config_apply_ms_count by kind, from a data plane's /metrics. */
+async function received(statusUrl = status): Promise<{ snapshot: number; delta: number; snapshotBytes: number; deltaBytes: number; deltaApplies: number }> {
+  const text = await (await fetch(statusUrl + '/metrics')).text();
   const value = (name: string, kind: string) => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   return {
     snapshot: value('archway_sync_messages_total', 'snapshot'),
@@ -95,6 +96,36 @@ describe('deltas from a control plane on Postgres', () => {
     await serves('/base-0/', 404);
     expect((await received()).snapshot).toBe(before.snapshot);
     expect(await statusOf('/base-1/')).toBe(200);
+  });
+
+  it('sends every change whole to a data plane with ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off, which serves it', async () => {
+    const [proxyPort, statusPort] = [await freePort(), await freePort()];
+    const wholeProxy = `http://127.0.0.1:${proxyPort}`;
+    const wholeStatus = `http://127.0.0.1:${statusPort}`;
+    wholeDp = role('dp-whole', 'data-plane', {
+      ...dpEnv,
+      ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+      ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+      ARCHWAY_PREFIX: scratch.make('dp-whole'),
+      ARCHWAY_CLUSTER_INCREMENTAL_SYNC: 'off',
+    }).start();
+    const answers = (path: string, code: number) =>
+      eventually(`the whole-snapshot data plane to answer ${path} with ${code}`, async () => (await fetch(wholeProxy + path, { headers: { connection: 'close' } })).status === code, 20_000, all());
+    await answers('/base-1/', 200);
+    const before = await received(wholeStatus);
+    expect((await adminCall('POST', '/services/echo/routes', 'name=whole&paths[]=/whole')).status).toBe(201);
+    await answers('/whole', 200);
+    const after = await eventually('the snapshot counted', async () => {
+      const r = await received(wholeStatus);
+      return r.snapshot > before.snapshot ? r : null;
+    }, 10_000, all());
+    expect(after.delta).toBe(0);
+    // the whole config again (a service and 31 routes: over 4 KB), where a delta is a few hundred bytes
+    expect(after.snapshotBytes - before.snapshotBytes).toBeGreaterThan(4000);
+    // the other data plane got the same write as a delta
+    expect((await received()).delta).toBeGreaterThan(0);
+    await wholeDp.stop();
+    wholeDp = undefined;
   });
 
   it('restarted from its disk cache with the control plane gone, serves the config of the last delta', async () => {

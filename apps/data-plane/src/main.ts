@@ -78,6 +78,7 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
   const sync = new SyncClient({
     controlPlanes: settings.clusterControlPlane,
     node: { id: nodeId, hostname: hostname(), zone: settings.zone, version: ARCHWAY_VERSION, labels: {} },
+    deltas: settings.clusterIncrementalSync,
     logger: log.child({ component: 'sync' }),
     current: () => store.current(),
     apply: async (snapshot) => {

@@ -54,6 +54,7 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
   sync = new SyncClient({
     controlPlanes: settings.clusterControlPlane,
     node: { id: nodeId, hostname: hostname(), zone: settings.zone, version: ARCHWAY_VERSION, labels: {} },
+    deltas: settings.clusterIncrementalSync,
     logger: log.child({ component: 'sync' }),
     current: () => pool.current && { version: pool.current.version, hash: pool.current.hash },
     apply: async (snapshot) => {

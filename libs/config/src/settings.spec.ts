@@ -45,6 +45,14 @@ describe('settings', () => {
     expect(loadSettings('data-plane', { ARCHWAY_PROXY_SSL_LISTEN: 'off' }).proxySslListen).toBeNull();
   });
 
+  it('asks for deltas unless ARCHWAY_CLUSTER_INCREMENTAL_SYNC (--cluster-incremental-sync) is off, and names it when invalid', () => {
+    expect(loadSettings('data-plane', {}).clusterIncrementalSync).toBe(true);
+    expect(loadSettings('data-plane', { ARCHWAY_CLUSTER_INCREMENTAL_SYNC: 'off' }).clusterIncrementalSync).toBe(false);
+    expect(loadSettings('data-plane', { ARCHWAY_CLUSTER_INCREMENTAL_SYNC: 'on' }).clusterIncrementalSync).toBe(true);
+    expect(flagToEnv('--cluster-incremental-sync')).toBe('ARCHWAY_CLUSTER_INCREMENTAL_SYNC');
+    expect(() => loadSettings('data-plane', { ARCHWAY_CLUSTER_INCREMENTAL_SYNC: 'no' })).toThrow(/ARCHWAY_CLUSTER_INCREMENTAL_SYNC: expected on or off/);
+  });
+
   it('maps CLI flags to the same variables', () => {
     expect(flagToEnv('--proxy-listen')).toBe('ARCHWAY_PROXY_LISTEN');
     expect(flagToEnv('--cluster-control-plane')).toBe('ARCHWAY_CLUSTER_CONTROL_PLANE');

@@ -27,6 +27,8 @@ export interface Settings {
   statusListen: ListenAddress;
   /** control-plane addresses a data plane dials, in order of preference */
   clusterControlPlane: string[];
+  /** a data plane asks for deltas (Kong's `cluster_incremental_sync`); false: whole snapshots only */
+  clusterIncrementalSync: boolean;
   zone: string;
   prefix: string;
   /** null: the embedded Postgres under the prefix */
@@ -102,6 +104,15 @@ const SPECS: Record<Exclude<keyof Settings, 'role'>, SettingSpec> = {
       return list;
     },
     defaultFor: () => ['127.0.0.1:8005'],
+  },
+  clusterIncrementalSync: {
+    env: 'ARCHWAY_CLUSTER_INCREMENTAL_SYNC',
+    parse: (raw) => {
+      const v = raw.trim();
+      if (v !== 'on' && v !== 'off') throw new SettingsError(`ARCHWAY_CLUSTER_INCREMENTAL_SYNC: expected on or off, got '${raw}'`);
+      return v === 'on';
+    },
+    defaultFor: () => true,
   },
   zone: { env: 'ARCHWAY_ZONE', parse: (raw) => raw, defaultFor: () => 'default' },
   prefix: { env: 'ARCHWAY_PREFIX', parse: (raw) => raw, defaultFor: () => './.archway' },
