@@ -86,14 +86,14 @@ function deltaTable(b) {
 | … longest slice | ${s('longest')} |`;
 }
 
-function render({ small, large, breakdown, during, duringWorkers, WRITES, LARGE_WRITES, procs, machine }) {
+function render({ small, large, breakdown, during, duringWorkers, duringWhole, WRITES, LARGE_WRITES, procs, machine }) {
   const applyTotal = breakdown
     ? ['decode', 'hash', 'validate', 'compile'].reduce((sum, k) => sum + summarize(breakdown.steps[k]).p50, 0)
     : NaN;
   return `## Config propagation at scale (\`npm run bench sync\`)
 
 Command: \`npm run bench sync\` (builds, then \`node --max-old-space-size=12288 test/bench/sync.js\`; env
-BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES} BENCH_SYNC_APPLY_WRITES=${during.writes}), ${new Date().toISOString().slice(0, 10)}.
+BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES} BENCH_SYNC_APPLY_WRITES=${during.writes}${duringWhole ? ` BENCH_SYNC_WHOLE_WRITES=${duringWhole.writes}` : ''}), ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}. Database: ${process.env.ARCHWAY_DATABASE_URL ? 'the server at ARCHWAY_DATABASE_URL' : 'embedded Postgres'}.
 Load average when the run ended (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores — other work
 on the machine stretches every wall-clock figure below; CPU-bound rows stretch the most.
@@ -151,7 +151,10 @@ cores); those sent outside every window and the ${during.settleMs / 1000} s afte
 second after an apply), from ${during.steadyMs / 1000} s before the first write on, as "steady": interleaved, so the machine's
 other work weighs on both alike. First the single-process
 data plane (\`ARCHWAY_WORKERS=1\`), then a fresh one with \`ARCHWAY_WORKERS=2\` (the primary decodes and
-checks; each worker receives the snapshot in parts and only compiles).${during.cpEqual ? `
+checks; each worker receives the snapshot in parts and only compiles)${duringWhole ? `, then a fresh single process
+with \`ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off\`: every change reaches it as the whole snapshot, decoded,
+checked and compiled whole in time slices beside the proxy (what every data plane does when its stream
+to the control plane is new and the config moved on meanwhile); ${duringWhole.writes} writes, ${duringWhole.pauseMs / 1000} s apart` : ''}.${during.cpEqual ? `
 Every other write is made with the control plane and the processes below it (its embedded Postgres, if any) at
 nice ${during.cpNice}, put back to 0 once the write is served: deployed, the control plane runs on a host (or
 in a pod) of its own, here it shares the 2 cores with the data plane, the load and the upstream. The
@@ -162,9 +165,13 @@ whose compile runs cold code in a fresh data plane, in neither).` : ''}
 |---|---|---|---|---|---|---|---|
 ${latencyRows('1 process', during)}
 ${duringWorkers ? latencyRows('2 workers', duringWorkers) : ''}
+${duringWhole ? latencyRows('1 process, whole snapshots', duringWhole) : ''}
 
 Target "no spike beyond 2× the steady p99" (single process): during-apply p99 is **${f1(during.during.p99 / during.steady.p99)}×** the steady p99 —
-**${during.during.p99 <= 2 * during.steady.p99 ? 'met' : 'not met'}**${duringWorkers ? `; with 2 workers: **${f1(duringWorkers.during.p99 / duringWorkers.steady.p99)}×** — **${duringWorkers.during.p99 <= 2 * duringWorkers.steady.p99 ? 'met' : 'not met'}**` : ''}.${during.cpEqual ? `
+**${during.during.p99 <= 2 * during.steady.p99 ? 'met' : 'not met'}**${[['with 2 workers', duringWorkers], ['with whole snapshots', duringWhole]]
+    .filter(([, d]) => d)
+    .map(([label, d]) => `; ${label}: **${f1(d.during.p99 / d.steady.p99)}×** — **${d.during.p99 <= 2 * d.steady.p99 ? 'met' : 'not met'}**`)
+    .join('')}.${during.cpEqual ? `
 With the control plane at nice 0 / nice ${during.cpNice}: ${[['1 process', during], ['2 workers', duringWorkers]]
     .filter(([, d]) => d?.cpEqual)
     .map(([label, d]) => `${label} ${f1(d.cpEqual.during.p99 / d.steady.p99)}× / ${f1(d.cpNiced.during.p99 / d.steady.p99)}×`)

@@ -7,6 +7,7 @@
 // Usage: node --max-old-space-size=12288 test/bench/sync.js
 //   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=10 (10,000-route config)
 //        BENCH_SYNC_APPLY_WRITES=80 (writes while the proxy's latency is measured, per data plane)
+//        BENCH_SYNC_WHOLE_WRITES=15 (the same with a data plane taking every change whole)
 //        BENCH_SYNC_PROCS=4 (child processes the N data planes are spread over)
 const { rmSync } = require('node:fs');
 const { join } = require('node:path');
@@ -21,6 +22,8 @@ const LARGE_WRITES = Number(process.env.BENCH_SYNC_LARGE_WRITES || 10);
 const FLEETS = (process.env.BENCH_SYNC_FLEETS || '1,10,50').split(',').map(Number);
 /** writes while the proxy's latency is measured, per data plane: an apply window is ≈ 10-40 ms, so at 200 requests/s 80 of them hold a few hundred requests, enough for a p99 that is not just the maximum (in each half below, about a hundred: there it nearly is) */
 const APPLY_WRITES = Number(process.env.BENCH_SYNC_APPLY_WRITES || 80);
+/** writes to the data plane that takes every change as a whole snapshot (ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off): each window holds a few hundred requests */
+const WHOLE_WRITES = Number(process.env.BENCH_SYNC_WHOLE_WRITES || 15);
 /**
  * Every other write of the latency phase is made with the control plane (and its embedded Postgres) at
  * this nice value: deployed, the control plane does not share the data plane's cores, here it does.
@@ -129,7 +132,7 @@ async function phase(ctx, routes, consumers, writes, fleets) {
 
 async function main() {
   const upstream = await startOkUpstream();
-  const prefixes = [tempPrefix('cp'), tempPrefix('dp'), tempPrefix('dpw')];
+  const prefixes = [tempPrefix('cp'), tempPrefix('dp'), tempPrefix('dpw'), tempPrefix('dpwhole')];
   const ports = { admin: await freePort(), cluster: await freePort(), proxy: await freePort() };
   const cp = spawnRole(
     'control-plane',
@@ -158,23 +161,31 @@ async function main() {
     await ctx.fleet.shrink(0);
     const breakdown = await applyBreakdown(bigSnapshot, 3);
     const during = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'single', cpNice: CP_NICE });
+    /** a fresh real data plane in place of the last one, on a port of its own, once it serves the loaded config */
+    const restartDataPlane = async (what, prefix, env) => {
+      await stopChild(dp);
+      ctx.proxyPort = await freePort();
+      const statusPort = await freePort();
+      dp = spawnRole('data-plane', {
+        ARCHWAY_PROXY_LISTEN: `127.0.0.1:${ctx.proxyPort}`,
+        ARCHWAY_PROXY_SSL_LISTEN: 'off',
+        ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+        ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${ports.cluster}`,
+        ARCHWAY_PREFIX: prefix,
+        ...env,
+      });
+      // ready once every worker applied the config (a request answered 200 may come from the first one alone)
+      await waitFor(`the ${what} data plane to be ready`, async () => (await fx.get(statusPort, '/status/ready')) === 200, 300_000);
+      await waitFor(`the ${what} data plane to serve the config`, async () => (await fx.get(ctx.proxyPort, ctx.loadPath, ctx.loadHeaders)) === 200, 300_000);
+    };
     // the same with ARCHWAY_WORKERS=2: the primary decodes and checks, the workers only compile
-    await stopChild(dp);
-    ctx.proxyPort = await freePort();
-    const workersStatusPort = await freePort();
-    dp = spawnRole('data-plane', {
-      ARCHWAY_PROXY_LISTEN: `127.0.0.1:${ctx.proxyPort}`,
-      ARCHWAY_PROXY_SSL_LISTEN: 'off',
-      ARCHWAY_STATUS_LISTEN: `127.0.0.1:${workersStatusPort}`,
-      ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${ports.cluster}`,
-      ARCHWAY_PREFIX: prefixes[2],
-      ARCHWAY_WORKERS: '2',
-    });
-    // ready once every worker applied the config (a request answered 200 may come from the first one alone)
-    await waitFor('the 2-worker data plane to be ready', async () => (await fx.get(workersStatusPort, '/status/ready')) === 200, 300_000);
-    await waitFor('the 2-worker data plane to serve the config', async () => (await fx.get(ctx.proxyPort, ctx.loadPath, ctx.loadHeaders)) === 200, 300_000);
+    await restartDataPlane('2-worker', prefixes[2], { ARCHWAY_WORKERS: '2' });
     const duringWorkers = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'workers', cpNice: CP_NICE });
-    const md = require('./sync-report').render({ small, large, breakdown, during, duringWorkers, WRITES, LARGE_WRITES, procs: ctx.fleet.procs, machine: machine() });
+    // and a single process taking every change whole (about a second of sliced work each): the pause is
+    // longer, so that steady requests remain between an apply's disk-cache write and the next write
+    await restartDataPlane('whole-snapshot', prefixes[3], { ARCHWAY_WORKERS: '1', ARCHWAY_CLUSTER_INCREMENTAL_SYNC: 'off' });
+    const duringWhole = await latencyDuringApply(ctx, WHOLE_WRITES, { label: 'whole', pauseMs: 3000 });
+    const md = require('./sync-report').render({ small, large, breakdown, during, duringWorkers, duringWhole, WRITES, LARGE_WRITES, procs: ctx.fleet.procs, machine: machine() });
     process.stdout.write(`\n${md}\n`);
     writeSection('sync', md);
   } finally {
