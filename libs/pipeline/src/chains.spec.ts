@@ -1,7 +1,7 @@
-import { routeSchema, serviceSchema, validateEntity, type ConfigSet, type Plugin, type Route, type Service } from '@archway/schema';
-import { compileChains, PluginUnavailableError } from './chains';
+import { routeSchema, runSteps, serviceSchema, validateEntity, type ConfigSet, type Plugin, type Route, type Service } from '@archway/schema';
+import { compileChains, compileChainsSteps, ConfigIndexCache, PluginUnavailableError } from './chains';
 import { PluginContext } from './plugin-context';
-import type { PluginHandler } from './plugin-handler';
+import type { ConfigIndex, PluginHandler } from './plugin-handler';
 import { PluginError, runHeaderFilter, runHeaderFilterEager, runRequestPhases, runRequestPhasesEager } from './run-phases';
 
 const service = validateEntity<Service>(serviceSchema, { host: 's.test' }, 'create');
@@ -253,5 +253,67 @@ describe('plugin chains (Kong precedence)', () => {
     });
     const failing = compileChains({ config: config([plugin('cors', {})]), handlers: new Map([['cors', broken]]) });
     expect(() => runRequestPhasesEager(failing.forRoute(route), ctxFor())).toThrow(PluginError);
+  });
+});
+
+describe('indexes built in steps (ConfigIndex)', () => {
+  const names = Array.from({ length: 1000 }, (_, i) => ({ id: `c${i}`, username: `user-${i}` }));
+  /** an index of `consumers` by username, a step per 100, counting its builds */
+  function byUsername(): ConfigIndex<Map<string, string>> & { builds: number } {
+    return {
+      key: 'by-username',
+      builds: 0,
+      *build(c) {
+        this.builds++;
+        const m = new Map<string, string>();
+        const list = (c as unknown as { consumers: typeof names }).consumers;
+        for (let i = 0; i < list.length; i++) {
+          m.set(list[i].username, list[i].id);
+          if (i % 100 === 99) yield;
+        }
+        return m;
+      },
+    };
+  }
+  /** a handler whose configure reads the index, which it lists so the compile builds it first */
+  const lookup = (index: ConfigIndex<Map<string, string>>, listed = true): PluginHandler<Map<string, string>> => ({
+    name: 'lookup',
+    priority: 1000,
+    version: '1',
+    configure: (_config, env) => env.index(index),
+    access: () => undefined,
+    ...(listed ? { indexes: () => [index] } : {}),
+  });
+  const withConsumers = (list: typeof names) => ({ ...config([plugin('lookup', {}), plugin('lookup', { service: service.id })]), consumers: list }) as unknown as ConfigSet;
+  const stepsOf = (gen: Generator<unknown, unknown>) => {
+    let steps = 0;
+    while (!gen.next().done) steps++;
+    return steps;
+  };
+
+  it('builds a listed index a step at a time before configure, once for every instance that reads it', () => {
+    const index = byUsername();
+    const listed = stepsOf(compileChainsSteps({ config: withConsumers(names), handlers: new Map([['lookup', lookup(index)]]) }));
+    const unlisted = byUsername();
+    const inConfigure = stepsOf(compileChainsSteps({ config: withConsumers(names), handlers: new Map([['lookup', lookup(unlisted, false)]]) }));
+    // 1,000 consumers, a step per 100: ten steps more than building it inside configure, in one
+    expect(listed - inConfigure).toBe(10);
+    expect(index.builds).toBe(1);
+    expect(unlisted.builds).toBe(1);
+    const chains = compileChains({ config: withConsumers(names), handlers: new Map([['lookup', lookup(byUsername())]]) });
+    expect((chains.forRoute(route).access?.[0].state as Map<string, string>).get('user-7')).toBe('c7');
+  });
+
+  it('keeps a step-built index across compiles while the collections it read are the same arrays', () => {
+    const index = byUsername();
+    const indexes = new ConfigIndexCache();
+    const handlers = new Map([['lookup', lookup(index)]]);
+    runSteps(compileChainsSteps({ config: withConsumers(names), handlers, indexes }));
+    runSteps(compileChainsSteps({ config: withConsumers(names), handlers, indexes }));
+    expect(index.builds).toBe(1);
+    const changed = [...names, { id: 'new', username: 'newcomer' }];
+    const chains = runSteps(compileChainsSteps({ config: withConsumers(changed), handlers, indexes }));
+    expect(index.builds).toBe(2);
+    expect((chains.forRoute(route).access?.[0].state as Map<string, string>).get('newcomer')).toBe('new');
   });
 });

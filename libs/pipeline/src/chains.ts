@@ -4,7 +4,7 @@
 // > route > service > global. Consumer-specific chains are built lazily, once per route and consumer.
 import { runSteps, type ConfigSet, type Plugin, type Route, type Service, type Steps } from '@archway/schema';
 import type { NodeState } from './node-state';
-import type { ConfigureEnv, PluginHandler, PluginLogger } from './plugin-handler';
+import type { ConfigIndex, ConfigureEnv, PluginHandler, PluginLogger } from './plugin-handler';
 
 export interface Step {
   readonly plugin: Plugin;
@@ -122,7 +122,8 @@ export class ConfigIndexCache {
   built = 0;
   reused = 0;
 
-  get<T>(key: string, config: ConfigSet, build: (config: ConfigSet) => T): T {
+  /** `key`'s value: the one kept if every collection its build read is the same array in `config`, else built (in steps) */
+  *getSteps<T>(key: string, config: ConfigSet, build: (config: ConfigSet) => Steps<T>): Steps<T> {
     const hit = this.#entries.get(key);
     if (hit !== undefined) {
       let same = true;
@@ -140,31 +141,53 @@ export class ConfigIndexCache {
         return v;
       },
     });
-    const value = build(tracked);
+    const value = yield* build(tracked);
     this.built++;
     this.#entries.set(key, { reads, value });
     return value;
   }
 }
 
+/** a build that is not written in steps, as one step */
+// eslint-disable-next-line require-yield -- it is one step
+function* atOnce<T>(build: (config: ConfigSet) => T, config: ConfigSet): Steps<T> {
+  return build(config);
+}
+
 const noop = (): void => undefined;
 const SILENT: PluginLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
-function makeEnv(config: ConfigSet, logger: PluginLogger = SILENT, node: NodeState | null = null, indexes?: ConfigIndexCache): ConfigureEnv {
+/** configure's env, and what builds the step-built indexes ahead of configure (into the same caches) */
+function makeEnv(
+  config: ConfigSet,
+  logger: PluginLogger = SILENT,
+  node: NodeState | null = null,
+  indexes?: ConfigIndexCache,
+): { env: ConfigureEnv; prebuildSteps(index: ConfigIndex<unknown>): Steps<void> } {
   const cache = new Map<string, unknown>();
   const shared = <T>(k: string, build: (c: ConfigSet) => T): T => {
     if (!cache.has(k)) cache.set(k, build(config));
     return cache.get(k) as T;
   };
-  return {
+  function* indexSteps<T>(k: string, build: (c: ConfigSet) => Steps<T>): Steps<T> {
+    const at = `index ${k}`;
+    if (!cache.has(at)) cache.set(at, indexes ? yield* indexes.getSteps(k, config, build) : yield* build(config));
+    return cache.get(at) as T;
+  }
+  const env: ConfigureEnv = {
     config,
     logger,
     node,
     shared,
-    index<T>(k: string, build: (c: ConfigSet) => T): T {
-      if (!indexes) return shared(`index ${k}`, build);
-      if (!cache.has(`index ${k}`)) cache.set(`index ${k}`, indexes.get(k, config, build));
-      return cache.get(`index ${k}`) as T;
+    index<T>(keyOrIndex: string | ConfigIndex<T>, build?: (c: ConfigSet) => T): T {
+      if (typeof keyOrIndex === 'string') return runSteps(indexSteps(keyOrIndex, (c) => atOnce(build as (c: ConfigSet) => T, c)));
+      return runSteps(indexSteps(keyOrIndex.key, (c) => keyOrIndex.build(c)));
+    },
+  };
+  return {
+    env,
+    *prebuildSteps(index) {
+      yield* indexSteps(index.key, (c) => index.build(c));
     },
   };
 }
@@ -190,7 +213,7 @@ export function compileChains(input: CompileChainsInput): ChainSet {
 
 /** compileChains, one plugin instance or one route per step (see @archway/schema's steps.ts). */
 export function* compileChainsSteps({ config, handlers, logger, node, indexes }: CompileChainsInput): Steps<ChainSet> {
-  const env = makeEnv(config, logger, node, indexes);
+  const { env, prebuildSteps } = makeEnv(config, logger, node, indexes);
   // name -> scope key -> configured instance
   const instances = new Map<string, Map<Key, Step>>();
   const consumerScoped = new Set<string>();
@@ -199,6 +222,9 @@ export function* compileChainsSteps({ config, handlers, logger, node, indexes }:
   for (const plugin of enabled)
     if (!handlers.has(plugin.name)) throw new PluginUnavailableError(`plugin '${plugin.name}' is not available on this data plane`);
   try {
+    // the lookups configure will ask for, a few hundred entities per step, before configure asks
+    for (const plugin of enabled)
+      for (const index of (handlers.get(plugin.name) as PluginHandler).indexes?.(plugin.config) ?? []) yield* prebuildSteps(index);
     for (const plugin of enabled) {
       const handler = handlers.get(plugin.name) as PluginHandler;
       const state = handler.configure ? handler.configure(plugin.config, env, plugin) : undefined;

@@ -1,7 +1,7 @@
 // The plugin SDK's contract: what a plugin implements. Phases are a closed list (Kong's), each
 // optional; a plugin builds its per-instance state once when a snapshot is applied (`configure`), so
 // the per-request phases only read precompiled state.
-import type { ConfigSet, Plugin } from '@archway/schema';
+import type { ConfigSet, Plugin, Steps } from '@archway/schema';
 import type { NodeState } from './node-state';
 import type { PluginContext } from './plugin-context';
 
@@ -14,6 +14,15 @@ export interface PluginLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * A lookup computed from the config alone (for `env.index`), built in steps of a few hundred entities:
+ * a data plane builds it in time slices beside the proxy instead of in one block inside `configure`.
+ */
+export interface ConfigIndex<T> {
+  readonly key: string;
+  build(config: ConfigSet): Steps<T>;
 }
 
 /** What `configure` may use: the whole config of the snapshot, and indexes shared by every instance. */
@@ -30,6 +39,8 @@ export interface ConfigureEnv {
    * any more. After a delta, the collections it did not touch are the same arrays.
    */
   index<T>(key: string, build: (config: ConfigSet) => T): T;
+  /** the same for a lookup built in steps: built ahead of configure when the handler lists it in `indexes` */
+  index<T>(index: ConfigIndex<T>): T;
   /**
    * state shared by every process of this data-plane node (its proxy workers), or null when this
    * process is the whole node: a plugin then keeps that state in its own memory
@@ -49,6 +60,11 @@ export interface PluginHandler<State = unknown> {
    * entity, for what Kong adds to a conf (route_id, service_id, consumer_id, the plugin's id)
    */
   configure?(config: Record<string, unknown>, env: ConfigureEnv, plugin?: Plugin): State;
+  /**
+   * the step-built indexes `configure` will ask `env.index` for with this instance's config: the
+   * compile builds them first, a step at a time (10,000 consumers are a few ms of work)
+   */
+  indexes?(config: Record<string, unknown>): readonly ConfigIndex<unknown>[];
   /** before routing decisions are used; runs for global plugins only, as in Kong */
   rewrite?(ctx: PluginContext, state: State): PhaseResult;
   access?(ctx: PluginContext, state: State): PhaseResult;

@@ -13,6 +13,7 @@ import { upstreamSchema } from './entities/upstream';
 import { validateEntity, type EntitySchema } from './entity';
 import type { ConfigSet, Route, Service } from './types';
 import { validateConfig } from './validate-config';
+import { checkReferences, type Collections } from './config-integrity';
 
 const NOW = 1_700_000_000;
 const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -161,5 +162,18 @@ describe('validateConfig', () => {
     expect(message).toContain(`services ${ID(3)}: duplicate id`);
     expect(message).toContain(`upstreams ${ID(7)}: schema violation (slots: value should be between 10 and 65536)`);
     expect(message).toContain('acls: expected an array');
+  });
+});
+
+describe('checkReferences', () => {
+  it('gathers the ids of a large collection a few hundred per step, not in one', () => {
+    const consumers = Array.from({ length: 3000 }, (_, i) => ({ id: ID(i + 1) }));
+    const problems: string[] = [];
+    const gen = checkReferences({ ...emptyConfig(), consumers } as unknown as Collections, problems);
+    let steps = 0;
+    while (!gen.next().done) steps++;
+    // a step per entity checked, and at least one per 500 ids gathered
+    expect(steps).toBeGreaterThanOrEqual(3000 + 3000 / 500);
+    expect(problems).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 // acl (kong/plugins/acl/handler.lua, Kong 3.9): allows or denies the authenticated consumer by the
 // groups of its acls. Groups per consumer are indexed once per snapshot; each instance remembers its
 // verdict per consumer, as Kong's config cache does.
-import type { ConfigureEnv, PluginContext, PluginHandler } from '@archway/pipeline';
+import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
 import type { Acl } from '@archway/schema';
 import { CONSUMER_HEADERS } from '../shared/consumers';
+import { forEachInSteps } from '../shared/index-steps';
 import { aclSchema } from './schema';
 
 const ERR_FORBIDDEN = 'You cannot consume this service';
@@ -29,19 +30,20 @@ interface AclState {
   verdicts: Map<string, true | string>;
 }
 
-function groupIndex(env: ConfigureEnv): ReadonlyMap<string, ConsumerGroups> {
-  return env.index('acl:groups', (config) => {
+const GROUP_INDEX: ConfigIndex<ReadonlyMap<string, ConsumerGroups>> = {
+  key: 'acl:groups',
+  *build(config) {
     const lists = new Map<string, string[]>();
-    for (const acl of (config as { acls?: Acl[] }).acls ?? []) {
+    yield* forEachInSteps((config as { acls?: Acl[] }).acls, (acl) => {
       const list = lists.get(acl.consumer.id);
       if (list) list.push(acl.group);
       else lists.set(acl.consumer.id, [acl.group]);
-    }
+    });
     const index = new Map<string, ConsumerGroups>();
-    for (const [id, groups] of lists) index.set(id, { groups, set: new Set(groups), header: groups.join(', ') });
+    yield* forEachInSteps([...lists], ([id, groups]) => index.set(id, { groups, set: new Set(groups), header: groups.join(', ') }));
     return index;
-  });
-}
+  },
+};
 
 /** true when the request is refused; otherwise the groups header value (Kong's get_to_be_blocked). */
 function verdict(s: AclState, has: (g: string) => boolean, header: string): true | string {
@@ -93,10 +95,11 @@ export const aclHandler: PluginHandler<AclState> = {
       groups: deny.length > 0 ? deny : ((config.allow as string[] | null) ?? []),
       hideGroupsHeader: config.hide_groups_header as boolean,
       alwaysUseAuthenticatedGroups: config.always_use_authenticated_groups as boolean,
-      byConsumer: groupIndex(env),
+      byConsumer: env.index(GROUP_INDEX),
       verdicts: new Map(),
     };
   },
+  indexes: () => [GROUP_INDEX],
   access(ctx, s) {
     const consumerId = ctx.consumer?.id;
     // groups given by an authentication plugin win when there is no consumer, when the consumer is

@@ -2,9 +2,10 @@
 // `Proxy-Authorization`, tried first) names a credential by username; the password is checked against
 // the stored sha1 hash. Credentials are looked up in a map built once per snapshot.
 import { timingSafeEqual } from 'node:crypto';
-import type { ConfigureEnv, PluginContext, PluginHandler } from '@archway/pipeline';
+import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
 import { basicAuthHash, type BasicAuthCredential } from '@archway/schema';
-import { anonymousConsumer, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
+import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
+import { forEachInSteps } from '../shared/index-steps';
 import { basicAuthSchema } from './schema';
 
 const ERR_UNAUTHORIZED = 'Unauthorized';
@@ -21,13 +22,14 @@ interface BasicAuthState {
   consumers: ConsumerIndex;
 }
 
-function credentialIndex(env: ConfigureEnv): ReadonlyMap<string, BasicAuthCredential> {
-  return env.index('basic-auth:usernames', (config) => {
+const CREDENTIAL_INDEX: ConfigIndex<ReadonlyMap<string, BasicAuthCredential>> = {
+  key: 'basic-auth:usernames',
+  *build(config) {
     const byUsername = new Map<string, BasicAuthCredential>();
-    for (const c of (config as { basicauth_credentials?: BasicAuthCredential[] }).basicauth_credentials ?? []) byUsername.set(c.username, c);
+    yield* forEachInSteps((config as { basicauth_credentials?: BasicAuthCredential[] }).basicauth_credentials, (c) => byUsername.set(c.username, c));
     return byUsername;
-  });
-}
+  },
+};
 
 /** username and password of a `Basic` header value, or null when it is not one (Kong's retrieve_credentials). */
 export function parseBasic(value: string | undefined): { username: string; password: string } | null {
@@ -80,10 +82,11 @@ export const basicAuthHandler: PluginHandler<BasicAuthState> = {
       hideCredentials: config.hide_credentials as boolean,
       anonymous: config.anonymous,
       wwwAuthenticate: realm ? `Basic realm="${realm}"` : 'Basic',
-      credentials: credentialIndex(env),
+      credentials: env.index(CREDENTIAL_INDEX),
       consumers: consumerIndex(env),
     };
   },
+  indexes: () => [CREDENTIAL_INDEX, CONSUMER_INDEX],
   access(ctx, s) {
     // with `anonymous`, auth plugins are ORed: an earlier one already authenticated the request
     if (s.anonymous && ctx.credential) return;

@@ -2,9 +2,10 @@
 // `Bearer` header names a jwt_secret by its `key_claim_name` claim; the signature and the configured
 // claims are checked. Secrets (and their parsed public keys) are indexed once per snapshot.
 import { createPublicKey } from 'node:crypto';
-import type { ConfigureEnv, PluginContext, PluginHandler } from '@archway/pipeline';
+import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
 import type { JwtSecret } from '@archway/schema';
-import { anonymousConsumer, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
+import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
+import { forEachInSteps } from '../shared/index-steps';
 import { base64UrlDecode, checkMaximumExpiration, decodeJwt, verifyRegisteredClaims, verifySignature, type VerifyKey } from './jwt-parser';
 import { jwtSchema } from './schema';
 
@@ -54,13 +55,18 @@ function verifyKey(secret: JwtSecret, base64: boolean): VerifyKey | null {
 }
 
 /** jwt_secrets by key, with their verification keys; `secret_is_base64` instances share the decoded variant. */
-function secretIndex(env: ConfigureEnv, base64: boolean): ReadonlyMap<string, SecretEntry> {
-  return env.index(base64 ? 'jwt:secrets:base64' : 'jwt:secrets', (config) => {
-    const byKey = new Map<string, SecretEntry>();
-    for (const secret of (config as { jwt_secrets?: JwtSecret[] }).jwt_secrets ?? []) byKey.set(secret.key, { secret, key: verifyKey(secret, base64) });
-    return byKey;
-  });
+function secretIndex(base64: boolean): ConfigIndex<ReadonlyMap<string, SecretEntry>> {
+  return {
+    key: base64 ? 'jwt:secrets:base64' : 'jwt:secrets',
+    *build(config) {
+      const byKey = new Map<string, SecretEntry>();
+      yield* forEachInSteps((config as { jwt_secrets?: JwtSecret[] }).jwt_secrets, (secret) => byKey.set(secret.key, { secret, key: verifyKey(secret, base64) }));
+      return byKey;
+    },
+  };
 }
+const SECRET_INDEX = { plain: secretIndex(false), base64: secretIndex(true) };
+const secretsFor = (config: Record<string, unknown>) => (config.secret_is_base64 ? SECRET_INDEX.base64 : SECRET_INDEX.plain);
 
 function cookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
@@ -146,10 +152,11 @@ export const jwtHandler: PluginHandler<JwtState> = {
       anonymous: config.anonymous,
       wwwAuthenticate: base,
       wwwAuthenticateError: `${base} error="invalid_token"`,
-      secrets: secretIndex(env, config.secret_is_base64 as boolean),
+      secrets: env.index(secretsFor(config)),
       consumers: consumerIndex(env),
     };
   },
+  indexes: (config) => [secretsFor(config), CONSUMER_INDEX],
   access(ctx, s) {
     if (!s.runOnPreflight && ctx.method === 'OPTIONS') return;
     if (s.anonymous) {

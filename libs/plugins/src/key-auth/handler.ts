@@ -1,8 +1,9 @@
 // key-auth (kong/plugins/key-auth/handler.lua): a key from a header, the query string or the body
 // identifies a consumer. Keys are looked up in a map built once per snapshot (O(1) per request).
-import type { ConfigureEnv, PluginContext, PluginHandler } from '@archway/pipeline';
+import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
 import type { KeyAuthCredential } from '@archway/schema';
-import { anonymousConsumer, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
+import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
+import { forEachInSteps } from '../shared/index-steps';
 import { keyAuthSchema } from './schema';
 
 const ERR_NO_KEY = 'No API key found in request';
@@ -28,14 +29,16 @@ interface KeyAuthState {
   consumers: ConsumerIndex;
 }
 
-function keyIndex(env: ConfigureEnv): ReadonlyMap<string, KeyEntry> {
-  return env.index('key-auth:keys', (config) => {
+const KEY_INDEX: ConfigIndex<ReadonlyMap<string, KeyEntry>> = {
+  key: 'key-auth:keys',
+  *build(config) {
     const keys = new Map<string, KeyEntry>();
-    for (const c of ((config as { keyauth_credentials?: KeyAuthCredential[] }).keyauth_credentials ?? []))
-      keys.set(c.key, { credential: c, expiresAt: c.ttl ? c.created_at + c.ttl : Infinity });
+    yield* forEachInSteps((config as { keyauth_credentials?: KeyAuthCredential[] }).keyauth_credentials, (c) =>
+      keys.set(c.key, { credential: c, expiresAt: c.ttl ? c.created_at + c.ttl : Infinity }),
+    );
     return keys;
-  });
-}
+  },
+};
 
 /** The key as sent, or an array when it was sent more than once. */
 function findKey(ctx: PluginContext, s: KeyAuthState): { name: string; value: unknown; where: 'header' | 'query' | 'body' } | null {
@@ -121,10 +124,11 @@ export const keyAuthHandler: PluginHandler<KeyAuthState> = {
       inBody: config.key_in_body as boolean,
       runOnPreflight: config.run_on_preflight as boolean,
       wwwAuthenticate: `Key realm="${(config.realm as string | null) ?? 'kong'}"`,
-      keys: keyIndex(env),
+      keys: env.index(KEY_INDEX),
       consumers: consumerIndex(env),
     };
   },
+  indexes: () => [KEY_INDEX, CONSUMER_INDEX],
   readsRequestBody: (s) => s.inBody,
   access(ctx, s) {
     if (!s.runOnPreflight && ctx.method === 'OPTIONS') return;

@@ -1,7 +1,8 @@
 // What every authentication plugin shares: consumer lookups built once per snapshot, and the upstream
 // headers Kong sets once a consumer is identified (kong/plugins/*/handler.lua set_consumer).
-import type { ConfigureEnv, ConsumerRef, CredentialRef, PluginContext } from '@archway/pipeline';
+import type { ConfigIndex, ConfigureEnv, ConsumerRef, CredentialRef, PluginContext } from '@archway/pipeline';
 import type { Consumer } from '@archway/schema';
+import { forEachInSteps } from './index-steps';
 
 export const CONSUMER_HEADERS = {
   id: 'x-consumer-id',
@@ -18,17 +19,22 @@ export interface ConsumerIndex {
 }
 
 /** Consumers by id and by username, shared by every auth plugin instance of a snapshot. */
-export function consumerIndex(env: ConfigureEnv): ConsumerIndex {
-  return env.index('consumers', (config) => {
+export const CONSUMER_INDEX: ConfigIndex<ConsumerIndex> = {
+  key: 'consumers',
+  *build(config) {
     const byId = new Map<string, ConsumerRef>();
     const byUsername = new Map<string, ConsumerRef>();
-    for (const c of ((config as { consumers?: Consumer[] }).consumers ?? [])) {
+    yield* forEachInSteps((config as { consumers?: Consumer[] }).consumers, (c) => {
       const ref = { id: c.id, username: c.username, custom_id: c.custom_id };
       byId.set(c.id, ref);
       if (c.username) byUsername.set(c.username, ref);
-    }
+    });
     return { byId, byUsername };
-  });
+  },
+};
+
+export function consumerIndex(env: ConfigureEnv): ConsumerIndex {
+  return env.index(CONSUMER_INDEX);
 }
 
 /** `anonymous` names a consumer by id or username (Kong accepts both). */
