@@ -11,7 +11,7 @@
 // (times in ms since the epoch, performance clock).
 // Usage: node apply-latency.js '<JSON: admin, proxyPort, loadPath, loadHeaders, probeHeaders, writes, label, rate, steadyMs, pauseMs, cp?>'
 const http = require('node:http');
-const { readdirSync, readFileSync } = require('node:fs');
+const { readdir, readFile } = require('node:fs/promises');
 const { setPriority } = require('node:os');
 const { performance } = require('node:perf_hooks');
 const { call } = require('./lib');
@@ -20,14 +20,17 @@ const o = JSON.parse(process.argv[2]);
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** `pid` and every process below it (from /proc: Linux). */
-function processTree(pid) {
+/**
+ * `pid` and every process below it (from /proc: Linux). Read asynchronously: a synchronous walk of /proc
+ * blocks this process's event loop for milliseconds, which would show as latency of the requests in flight.
+ */
+async function processTree(pid) {
   const children = new Map();
-  for (const name of readdirSync('/proc')) {
+  for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let stat;
     try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      stat = await readFile(`/proc/${name}/stat`, 'utf8');
     } catch {
       continue; // gone meanwhile
     }
@@ -44,8 +47,8 @@ function processTree(pid) {
   return tree;
 }
 
-function renice(pid, nice) {
-  for (const p of processTree(pid)) {
+function renice(pids, nice) {
+  for (const p of pids) {
     try {
       setPriority(p, nice);
     } catch {
@@ -83,18 +86,20 @@ async function main() {
     await sleep(o.steadyMs);
     for (let i = 0; i < o.writes; i++) {
       const niced = o.cp !== undefined && i % 2 === 1;
-      if (niced) renice(o.cp.pid, o.cp.nice);
+      // the same processes are put back once the write is served (a few setpriority calls, no walk in the window's tail)
+      const cpTree = niced ? await processTree(o.cp.pid) : [];
+      renice(cpTree, o.cp?.nice);
       const name = `w-${o.label}-${i}`;
       const res = await call('POST', `${o.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
       if (res.status !== 201) throw new Error(`write answered ${res.status}: ${res.body}`);
       const from = now();
       while ((await probe(`/${name}/`)).status !== 200) await sleep(2);
       windows.push([from, now(), niced]);
-      if (niced) renice(o.cp.pid, 0);
+      renice(cpTree, 0);
       await sleep(o.pauseMs);
     }
   } finally {
-    if (o.cp !== undefined) renice(o.cp.pid, 0);
+    if (o.cp !== undefined) renice(await processTree(o.cp.pid), 0);
     clearInterval(timer);
     await sleep(1000); // answers to the last requests sent
     agent.destroy();
