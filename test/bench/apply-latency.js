@@ -14,7 +14,7 @@ const http = require('node:http');
 const { readdir, readFile } = require('node:fs/promises');
 const { setPriority } = require('node:os');
 const { performance } = require('node:perf_hooks');
-const { call } = require('./lib');
+const { call, parseProcStat } = require('./lib');
 
 const o = JSON.parse(process.argv[2]);
 const now = () => performance.timeOrigin + performance.now();
@@ -34,7 +34,7 @@ async function processTree(pid) {
     } catch {
       continue; // gone meanwhile
     }
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const { ppid } = parseProcStat(stat);
     if (!children.has(ppid)) children.set(ppid, []);
     children.get(ppid).push(Number(name));
   }

@@ -21,6 +21,23 @@ function freePort() {
   });
 }
 
+/** Linux's USER_HZ: /proc/<pid>/stat times are in these ticks */
+const TICKS_PER_S = 100;
+
+/**
+ * A /proc/<pid>/stat line (Linux): the parent pid and the CPU time used (utime + stime, seconds). The
+ * fields are read after the last ')': the command name before it may hold spaces and parentheses.
+ */
+function parseProcStat(text) {
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(f[1]), cpuSeconds: (Number(f[11]) + Number(f[12])) / TICKS_PER_S };
+}
+
+/** CPU time `pid` has used (utime + stime, seconds; Linux). */
+function cpuSeconds(pid) {
+  return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuSeconds;
+}
+
 function tempPrefix(label) {
   const dir = mkdtempSync(join(tmpdir(), `archway-bench-${label}-`));
   chmodSync(dir, 0o755); // the embedded Postgres runs unprivileged when we are root
@@ -132,5 +149,5 @@ function call(method, url, body, headers = {}) {
 }
 
 module.exports = {
-  ROOT, call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, summarize, percentile, machine, writeSection, sleep, rounds, fmtRange,
+  ROOT, call, freePort, tempPrefix, parseProcStat, cpuSeconds, spawnRole, stopChild, startOkUpstream, waitFor, summarize, percentile, machine, writeSection, sleep, rounds, fmtRange,
 };

@@ -53,8 +53,7 @@ const fmt = (a, d = 3) => `${med(a).toFixed(d)} (${Math.min(...a).toFixed(d)}–
     pids.bare = kids[1].pid;
     // the data planes, in the order started: oneA, plugA, oneB, plugB
     pids.oneA = kids[2].pid; pids.plugA = kids[3].pid; pids.oneB = kids[4].pid; pids.plugB = kids[5].pid;
-    const fs = require('node:fs');
-    const cpu = (pid) => { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1e6 / 100; };
+    const cpu = (pid) => lib.cpuSeconds(pid) * 1e6;
     const measure = async (k, conns, secs) => {
       const url = `http://127.0.0.1:${c[k].port}/`;
       await tools.wrk(wrkBin, url, { connections: conns, seconds: 1, headers: c[k].headers });

@@ -9,11 +9,11 @@
 // and its batch encoding cost one request (building its two spans; serializing them, 200 a batch).
 // Usage: node test/bench/tracing.js   (env: BENCH_ROUNDS=3 BENCH_SECONDS=10 BENCH_WARMUP=2)
 const { once } = require('node:events');
-const { readFileSync, rmSync } = require('node:fs');
+const { rmSync } = require('node:fs');
 const { loadavg } = require('node:os');
 const { createServer } = require('node:http');
 const { join } = require('node:path');
-const { ROOT, tempPrefix, machine, writeSection, rounds, fmtRange, freePort, stopChild } = require('./lib');
+const { ROOT, tempPrefix, machine, writeSection, rounds, fmtRange, freePort, stopChild, cpuSeconds } = require('./lib');
 const { requireTools, startNginx, wrk, wrkVersion } = require('./tools');
 const fx = require('./fixtures');
 
@@ -21,16 +21,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const WARMUP = Number(process.env.BENCH_WARMUP || 2);
 const LOAD = 50;
-/** Linux's USER_HZ: /proc/<pid>/stat times are in these ticks */
-const TICKS_PER_S = 100;
-
-/** utime + stime of `pid`, in seconds */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-}
-
 /** µs of CPU per request to build its spans, and to serialize them (batches of 200), over `n` requests. */
 function inProcess(n) {
   const dist = (p) => require(join(ROOT, 'dist', 'libs', ...p.split('/')));

@@ -8,20 +8,12 @@
 // Usage: node test/bench/workers-rate-limiting.js [other-root]   (env: ROUNDS=5 SECS=6 CONN=50)
 const { join } = require('node:path');
 const { readFileSync, readdirSync, rmSync } = require('node:fs');
-const { ROOT, freePort, tempPrefix } = require('./lib');
+const { ROOT, freePort, tempPrefix, cpuSeconds, parseProcStat } = require('./lib');
 const tools = require('./tools');
 
 const ROUNDS = Number(process.env.ROUNDS || 5);
 const SECONDS = Number(process.env.SECS || 6);
 const CONN = Number(process.env.CONN || 50);
-const TICK_US = 10_000; // /proc's clock ticks (USER_HZ 100)
-
-/** utime + stime of `pid`, in clock ticks */
-function ticks(pid) {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
 
 /** `pid` and its children (a primary and its workers) */
 function family(pid) {
@@ -29,8 +21,7 @@ function family(pid) {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+      if (parseProcStat(readFileSync(`/proc/${d}/stat`, 'utf8')).ppid === pid) out.push(Number(d));
     } catch {
       // exited meanwhile
     }
@@ -38,7 +29,7 @@ function family(pid) {
   return out;
 }
 
-const cpu = (pids) => pids.reduce((a, p) => a + ticks(p), 0);
+const cpu = (pids) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
@@ -71,7 +62,7 @@ async function main() {
         await tools.wrk(wrk, url, { connections: CONN, seconds: 1 });
         const before = cpu(c.pids);
         const r = await tools.wrk(wrk, url, { connections: CONN, seconds: SECONDS });
-        const us = ((cpu(c.pids) - before) * TICK_US) / (r.rps * SECONDS);
+        const us = ((cpu(c.pids) - before) * 1e6) / (r.rps * SECONDS);
         c.runs.push({ us, rps: r.rps });
         process.stdout.write(`round ${round + 1} ${c.key}: ${r.rps.toFixed(0)} rps, ${us.toFixed(0)} µs CPU/request${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}\n`);
       }
