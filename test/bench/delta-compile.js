@@ -11,6 +11,8 @@
 //        /p/<i>/ on any host, all in the router's any-host section, the largest one to pack again)
 const { join, resolve } = require('node:path');
 const { ROOT: HERE } = require('./lib');
+/** DELTA=consumer: each delta adds a consumer and its key-auth credential instead of a route */
+const CONSUMER_DELTA = process.env.DELTA === 'consumer';
 function setup(ROOT) {
   const fx = require(join(ROOT, 'test/bench/fixtures'));
   const { sync } = require(join(ROOT, 'test/bench/wire'));
@@ -36,7 +38,13 @@ function setup(ROOT) {
   let i = 0;
   return () => {
     i++;
-    const config = { ...base.config, routes: [...base.config.routes, fx.route(svc, { name: `delta-${i}`, paths: [`/delta-${i}/`] })] };
+    const config = CONSUMER_DELTA
+      ? (() => {
+          const c = fx.schema.validateEntity(fx.schema.consumerSchema, { username: `delta-${i}` }, 'create');
+          const k = fx.schema.validateEntity(fx.schema.keyAuthSchema, { consumer: { id: c.id }, key: `delta-key-${i}` }, 'create');
+          return { ...base.config, consumers: [...base.config.consumers, c], keyauth_credentials: [...base.config.keyauth_credentials, k] };
+        })()
+      : { ...base.config, routes: [...base.config.routes, fx.route(svc, { name: `delta-${i}`, paths: [`/delta-${i}/`] })] };
     const next = { version: base.version + 1, hash: fx.schema.configHash(config), config };
     const changes = fx.schema.diffConfigs(base.config, next.config, digests);
     const field = sync.encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: next.version, hash: next.hash, ...changes });
@@ -48,7 +56,7 @@ function setup(ROOT) {
     const t = process.cpuUsage();
     const rt = fx.schema.runSteps(rc.compileRuntimeSteps(checked, undefined, undefined, { previous: prev }, undefined, metrics, cache));
     const d = process.cpuUsage(t);
-    if (!rt.router.match({ method: 'GET', host: undefined, path: `/delta-${i}/x`, headers: {} })) throw new Error('delta route not served');
+    if (!CONSUMER_DELTA && !rt.router.match({ method: 'GET', host: undefined, path: `/delta-${i}/x`, headers: {} })) throw new Error('delta route not served');
     dispose(prev); prev = rt; base = checked;
     return [(c.user + c.system) / 1000, (d.user + d.system) / 1000];
   };
