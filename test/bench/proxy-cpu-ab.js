@@ -9,12 +9,13 @@
 // a while. Usage: node test/bench/proxy-cpu-ab.js <checkout A>   (env R=5 rounds, S=4 seconds)
 const B = `${__dirname}/`;
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const lib = require(B + 'lib');
 const fx = require(B + 'fixtures');
 const tools = require(B + 'tools');
 const { pluginsSnapshot } = require(B + 'proxy-contenders');
 const ROUNDS = Number(process.env.R || 6), SECS = Number(process.env.S || 6), WARM = 2;
-const SNAPDIR = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'archway-ab-snaps-'));
+const SNAPDIR = fs.mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'archway-ab-snaps-'));
 if (!process.argv[2]) {
   console.error('usage: node test/bench/proxy-cpu-ab.js <checkout A (built)>');
   process.exit(2);
@@ -102,6 +103,6 @@ const fmt = (a, d = 3) => `${med(a).toFixed(d)} (${Math.min(...a).toFixed(d)}–
     for (const k of kids.reverse()) try { k.kill(k.spawnargs[0].endsWith('nginx') ? 'SIGQUIT' : 'SIGTERM'); } catch {}
     // the data planes and nginx write into their directories until they are gone
     await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 10000))]);
-    for (const t of temps) require('node:fs').rmSync(t, { recursive: true, force: true });
+    for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
   }
 })().catch((e) => { console.error(e); process.exitCode = 1; });
