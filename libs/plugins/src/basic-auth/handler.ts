@@ -22,18 +22,11 @@ interface BasicAuthState {
   consumers: ConsumerIndex;
 }
 
-export const CREDENTIAL_INDEX: ConfigIndex<ReadonlyMap<string, BasicAuthCredential>> = {
+const CREDENTIAL_INDEX: ConfigIndex<ReadonlyMap<string, BasicAuthCredential>> = {
   key: 'basic-auth:usernames',
   *build(config) {
     const byUsername = new Map<string, BasicAuthCredential>();
     yield* forEachInSteps((config as { basicauth_credentials?: BasicAuthCredential[] }).basicauth_credentials, (c) => byUsername.set(c.username, c));
-    return byUsername;
-  },
-  // eslint-disable-next-line require-yield -- a few entities: one step
-  *update(prev, changes) {
-    const byUsername = new Map(prev);
-    for (const c of (changes.dropped.basicauth_credentials ?? []) as BasicAuthCredential[]) if (byUsername.get(c.username)?.id === c.id) byUsername.delete(c.username);
-    for (const c of (changes.upserted.basicauth_credentials ?? []) as BasicAuthCredential[]) byUsername.set(c.username, c);
     return byUsername;
   },
 };

@@ -63,16 +63,9 @@ function secretIndex(base64: boolean): ConfigIndex<ReadonlyMap<string, SecretEnt
       yield* forEachInSteps((config as { jwt_secrets?: JwtSecret[] }).jwt_secrets, (secret) => byKey.set(secret.key, { secret, key: verifyKey(secret, base64) }));
       return byKey;
     },
-    // eslint-disable-next-line require-yield -- a few entities: one step
-    *update(prev, changes) {
-      const byKey = new Map(prev);
-      for (const s of (changes.dropped.jwt_secrets ?? []) as JwtSecret[]) if (byKey.get(s.key)?.secret.id === s.id) byKey.delete(s.key);
-      for (const secret of (changes.upserted.jwt_secrets ?? []) as JwtSecret[]) byKey.set(secret.key, { secret, key: verifyKey(secret, base64) });
-      return byKey;
-    },
   };
 }
-export const SECRET_INDEX = { plain: secretIndex(false), base64: secretIndex(true) };
+const SECRET_INDEX = { plain: secretIndex(false), base64: secretIndex(true) };
 const secretsFor = (config: Record<string, unknown>) => (config.secret_is_base64 ? SECRET_INDEX.base64 : SECRET_INDEX.plain);
 
 function cookies(header: string | undefined): Map<string, string> {

@@ -29,25 +29,16 @@ interface KeyAuthState {
   consumers: ConsumerIndex;
 }
 
-export const KEY_INDEX: ConfigIndex<ReadonlyMap<string, KeyEntry>> = {
+const KEY_INDEX: ConfigIndex<ReadonlyMap<string, KeyEntry>> = {
   key: 'key-auth:keys',
   *build(config) {
     const keys = new Map<string, KeyEntry>();
-    yield* forEachInSteps((config as { keyauth_credentials?: KeyAuthCredential[] }).keyauth_credentials, (c) => keys.set(c.key, keyEntry(c)));
-    return keys;
-  },
-  // eslint-disable-next-line require-yield -- a few entities: one step
-  *update(prev, changes) {
-    const keys = new Map(prev);
-    for (const c of (changes.dropped.keyauth_credentials ?? []) as KeyAuthCredential[]) if (keys.get(c.key)?.credential.id === c.id) keys.delete(c.key);
-    for (const c of (changes.upserted.keyauth_credentials ?? []) as KeyAuthCredential[]) keys.set(c.key, keyEntry(c));
+    yield* forEachInSteps((config as { keyauth_credentials?: KeyAuthCredential[] }).keyauth_credentials, (c) =>
+      keys.set(c.key, { credential: c, expiresAt: c.ttl ? c.created_at + c.ttl : Infinity }),
+    );
     return keys;
   },
 };
-
-function keyEntry(c: KeyAuthCredential): KeyEntry {
-  return { credential: c, expiresAt: c.ttl ? c.created_at + c.ttl : Infinity };
-}
 
 /** The key as sent, or an array when it was sent more than once. */
 function findKey(ctx: PluginContext, s: KeyAuthState): { name: string; value: unknown; where: 'header' | 'query' | 'body' } | null {

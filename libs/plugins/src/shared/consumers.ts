@@ -31,21 +31,6 @@ export const CONSUMER_INDEX: ConfigIndex<ConsumerIndex> = {
     });
     return { byId, byUsername };
   },
-  // eslint-disable-next-line require-yield -- a few entities: one step
-  *update(prev, changes) {
-    const byId = new Map(prev.byId);
-    const byUsername = new Map(prev.byUsername);
-    for (const c of (changes.dropped.consumers ?? []) as Consumer[]) {
-      byId.delete(c.id);
-      if (c.username && byUsername.get(c.username)?.id === c.id) byUsername.delete(c.username);
-    }
-    for (const c of (changes.upserted.consumers ?? []) as Consumer[]) {
-      const ref = { id: c.id, username: c.username, custom_id: c.custom_id };
-      byId.set(c.id, ref);
-      if (c.username) byUsername.set(c.username, ref);
-    }
-    return { byId, byUsername };
-  },
 };
 
 export function consumerIndex(env: ConfigureEnv): ConsumerIndex {
