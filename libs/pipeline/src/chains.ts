@@ -122,9 +122,9 @@ export class ConfigIndexCache {
   built = 0;
   reused = 0;
 
-  /** `key`'s value: the one kept if every collection its build read is the same array in `config`, else built (in steps) */
-  *getSteps<T>(key: string, config: ConfigSet, build: (config: ConfigSet) => Steps<T>): Steps<T> {
-    const hit = this.#entries.get(key);
+  /** `index`'s value: the one kept if every collection its build read is the same array in `config`, else built (in steps) */
+  *getSteps<T>(index: ConfigIndex<T>, config: ConfigSet): Steps<T> {
+    const hit = this.#entries.get(index.key);
     if (hit !== undefined) {
       let same = true;
       for (const [k, v] of hit.reads) if ((config as unknown as Record<string | symbol, unknown>)[k] !== v) same = false;
@@ -141,9 +141,9 @@ export class ConfigIndexCache {
         return v;
       },
     });
-    const value = yield* build(tracked);
+    const value = yield* index.build(tracked);
     this.built++;
-    this.#entries.set(key, { reads, value });
+    this.#entries.set(index.key, { reads, value });
     return value;
   }
 }
@@ -163,15 +163,15 @@ function makeEnv(
   logger: PluginLogger = SILENT,
   node: NodeState | null = null,
   indexes?: ConfigIndexCache,
-): { env: ConfigureEnv; prebuildSteps(index: ConfigIndex<unknown>): Steps<void> } {
+): { env: ConfigureEnv; prebuildSteps(index: ConfigIndex<unknown>): Steps<unknown> } {
   const cache = new Map<string, unknown>();
   const shared = <T>(k: string, build: (c: ConfigSet) => T): T => {
     if (!cache.has(k)) cache.set(k, build(config));
     return cache.get(k) as T;
   };
-  function* indexSteps<T>(k: string, build: (c: ConfigSet) => Steps<T>): Steps<T> {
-    const at = `index ${k}`;
-    if (!cache.has(at)) cache.set(at, indexes ? yield* indexes.getSteps(k, config, build) : yield* build(config));
+  function* indexSteps<T>(index: ConfigIndex<T>): Steps<T> {
+    const at = `index ${index.key}`;
+    if (!cache.has(at)) cache.set(at, indexes ? yield* indexes.getSteps(index, config) : yield* index.build(config));
     return cache.get(at) as T;
   }
   const env: ConfigureEnv = {
@@ -180,16 +180,11 @@ function makeEnv(
     node,
     shared,
     index<T>(keyOrIndex: string | ConfigIndex<T>, build?: (c: ConfigSet) => T): T {
-      if (typeof keyOrIndex === 'string') return runSteps(indexSteps(keyOrIndex, (c) => atOnce(build as (c: ConfigSet) => T, c)));
-      return runSteps(indexSteps(keyOrIndex.key, (c) => keyOrIndex.build(c)));
+      const index = typeof keyOrIndex === 'string' ? { key: keyOrIndex, build: (c: ConfigSet) => atOnce(build as (c: ConfigSet) => T, c) } : keyOrIndex;
+      return runSteps(indexSteps(index));
     },
   };
-  return {
-    env,
-    *prebuildSteps(index) {
-      yield* indexSteps(index.key, (c) => index.build(c));
-    },
-  };
+  return { env, prebuildSteps: indexSteps };
 }
 
 function disposeInstances(instances: Map<string, Map<Key, Step>>, onError?: (err: unknown, plugin: Plugin) => void): Promise<void> {

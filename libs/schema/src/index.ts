@@ -9,7 +9,7 @@ export { routeSchema } from './entities/route';
 export { isValidHostname } from './entities/typedefs';
 export { validateConfig, validateConfigSteps, validateStored, type ValidationMemo } from './validate-config';
 export { IncrementalConfig, entityKey, type EntityChange } from './incremental-config';
-export { runSteps, sortSteps, type Steps } from './steps';
+export { forEachInSteps, runSteps, sortSteps, type Steps } from './steps';
 export * from './declarative';
 export { consumerSchema, type Consumer } from './entities/consumer';
 export {

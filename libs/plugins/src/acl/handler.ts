@@ -2,9 +2,8 @@
 // groups of its acls. Groups per consumer are indexed once per snapshot; each instance remembers its
 // verdict per consumer, as Kong's config cache does.
 import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
-import type { Acl } from '@archway/schema';
+import { forEachInSteps, type Acl } from '@archway/schema';
 import { CONSUMER_HEADERS } from '../shared/consumers';
-import { forEachInSteps } from '../shared/index-steps';
 import { aclSchema } from './schema';
 
 const ERR_FORBIDDEN = 'You cannot consume this service';

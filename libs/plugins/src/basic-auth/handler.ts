@@ -3,9 +3,8 @@
 // the stored sha1 hash. Credentials are looked up in a map built once per snapshot.
 import { timingSafeEqual } from 'node:crypto';
 import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
-import { basicAuthHash, type BasicAuthCredential } from '@archway/schema';
+import { basicAuthHash, forEachInSteps, type BasicAuthCredential } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
-import { forEachInSteps } from '../shared/index-steps';
 import { basicAuthSchema } from './schema';
 
 const ERR_UNAUTHORIZED = 'Unauthorized';

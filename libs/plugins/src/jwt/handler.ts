@@ -3,9 +3,8 @@
 // claims are checked. Secrets (and their parsed public keys) are indexed once per snapshot.
 import { createPublicKey } from 'node:crypto';
 import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
-import type { JwtSecret } from '@archway/schema';
+import { forEachInSteps, type JwtSecret } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
-import { forEachInSteps } from '../shared/index-steps';
 import { base64UrlDecode, checkMaximumExpiration, decodeJwt, verifyRegisteredClaims, verifySignature, type VerifyKey } from './jwt-parser';
 import { jwtSchema } from './schema';
 

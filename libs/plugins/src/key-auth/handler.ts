@@ -1,9 +1,8 @@
 // key-auth (kong/plugins/key-auth/handler.lua): a key from a header, the query string or the body
 // identifies a consumer. Keys are looked up in a map built once per snapshot (O(1) per request).
 import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
-import type { KeyAuthCredential } from '@archway/schema';
+import { forEachInSteps, type KeyAuthCredential } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
-import { forEachInSteps } from '../shared/index-steps';
 import { keyAuthSchema } from './schema';
 
 const ERR_NO_KEY = 'No API key found in request';

@@ -1,8 +1,7 @@
 // What every authentication plugin shares: consumer lookups built once per snapshot, and the upstream
 // headers Kong sets once a consumer is identified (kong/plugins/*/handler.lua set_consumer).
 import type { ConfigIndex, ConfigureEnv, ConsumerRef, CredentialRef, PluginContext } from '@archway/pipeline';
-import type { Consumer } from '@archway/schema';
-import { forEachInSteps } from './index-steps';
+import { forEachInSteps, type Consumer } from '@archway/schema';
 
 export const CONSUMER_HEADERS = {
   id: 'x-consumer-id',
