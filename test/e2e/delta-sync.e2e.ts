@@ -98,6 +98,40 @@ describe('deltas from a control plane on Postgres', () => {
     expect(await statusOf('/base-1/')).toBe(200);
   });
 
+  it('authenticates with key-auth after consumer and key writes, each applied as a delta: a new key, a rotated one, a deleted consumer', async () => {
+    /** the status, and the consumer the upstream was told of, for a request to /keyed with `key` */
+    const asKey = async (key: string) => {
+      const res = await fetch(proxy + '/keyed', { headers: { connection: 'close', apikey: key } });
+      const body = res.status === 200 ? ((await res.json()) as { headers: Record<string, string> }) : null;
+      return `${res.status} ${body?.headers['x-consumer-username'] ?? ''}`.trim();
+    };
+    const answers = (key: string, expected: string) =>
+      eventually(`key ${key} to get ${expected}`, async () => (await asKey(key)) === expected, 20_000, all());
+    const before = await received();
+    expect((await adminCall('POST', '/services/echo/routes', 'name=keyed&paths[]=/keyed')).status).toBe(201);
+    expect((await adminCall('POST', '/routes/keyed/plugins', 'name=key-auth')).status).toBe(201);
+    for (let i = 0; i < 20; i++) {
+      expect((await adminCall('POST', '/consumers', `username=user-${i}`)).status).toBe(201);
+      expect((await adminCall('POST', `/consumers/user-${i}/key-auth`, `key=key-${i}`)).status).toBe(201);
+    }
+    await answers('key-19', '200 user-19');
+    expect(await asKey('key-3')).toBe('200 user-3');
+    expect(await asKey('nobody')).toBe('401');
+    const key3 = (await adminCall('GET', '/consumers/user-3/key-auth')).body as { data: { id: string }[] };
+    expect((await adminCall('PATCH', `/consumers/user-3/key-auth/${key3.data[0].id}`, 'key=rotated')).status).toBe(200);
+    await answers('rotated', '200 user-3');
+    expect(await asKey('key-3')).toBe('401');
+    expect((await adminCall('PATCH', '/consumers/user-4', 'username=renamed')).status).toBe(200);
+    await answers('key-4', '200 renamed');
+    // a deleted consumer's credentials go with it (Kong's cascade)
+    expect((await adminCall('DELETE', '/consumers/user-5')).status).toBe(204);
+    await answers('key-5', '401');
+    expect(await asKey('key-6')).toBe('200 user-6');
+    const after = await received();
+    expect(after.snapshot).toBe(before.snapshot);
+    expect(after.delta).toBeGreaterThan(before.delta);
+  });
+
   it('sends every change whole to a data plane with ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off, which serves it', async () => {
     const [proxyPort, statusPort] = [await freePort(), await freePort()];
     const wholeProxy = `http://127.0.0.1:${proxyPort}`;

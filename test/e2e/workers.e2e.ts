@@ -1,8 +1,10 @@
 // A data plane with two proxy workers (ARCHWAY_WORKERS=2) from the build, fed by a sync server in the
 // test: one sync connection serves both workers, a snapshot is ACKed once both applied it, a killed
-// worker is replaced and serves the current config, a small change reaches the workers as a delta.
+// worker is replaced and serves the current config, a small change reaches the workers as a delta
+// (key-auth's keys too: both workers update their lookups from it).
 // (Rejections by some workers: workers.spec.ts.)
-import { makeSnapshot, routeSchema, validateEntity, type Route } from '@archway/schema';
+import { pluginSchema } from '@archway/plugins';
+import { consumerSchema, keyAuthSchema, makeSnapshot, routeSchema, validateEntity, validatePlugin, type Consumer, type KeyAuthCredential, type Route } from '@archway/schema';
 import type { SyncServer } from '../../apps/control-plane/src/clustering/sync-server';
 import { eventually, type RoleProcess } from '../support/processes';
 import { serviceConfig, startSyncedDataPlane, type SyncedDataPlane } from '../support/synced-data-plane';
@@ -71,6 +73,23 @@ it('passes a one-route change to both workers as a delta, and both serve it', as
   for (let i = 0; i < 10; i++) expect(await get('/added')).toBe(200);
   expect(await get('/many-29')).toBe(200);
   const received = dp.log.filter((l) => l.includes('configuration received from the primary') && l.includes('"config_version":11')).map((l) => JSON.parse(l));
+  expect(received.length).toBeGreaterThanOrEqual(2);
+  for (const r of received) expect(r).toMatchObject({ delta: true, entities: 1 });
+});
+
+it('passes a rotated key-auth key to both workers as a delta: each refuses the old key and takes the new one', async () => {
+  const people = Array.from({ length: 20 }, (_, i) => validateEntity<Consumer>(consumerSchema, { username: `user-${i}` }, 'create'));
+  const keys = people.map((c, i) => validateEntity<KeyAuthCredential>(keyAuthSchema, { key: `key-${i}`, consumer: { id: c.id } }, 'create'));
+  const base = { ...config(['/keyed']), plugins: [validatePlugin({ name: 'key-auth' }, 'create', pluginSchema)], consumers: people, keyauth_credentials: keys };
+  server.publish(makeSnapshot(20, base));
+  await eventually('the ACK of version 20', async () => record()?.config_version === 20, 15_000, [dp]);
+  const withKey = (key: string) => fetch(proxy + '/keyed', { headers: { connection: 'close', apikey: key } }).then((r) => r.status);
+  for (let i = 0; i < 10; i++) expect(await withKey('key-7')).toBe(200);
+  server.publish(makeSnapshot(21, { ...base, keyauth_credentials: keys.map((k, i) => (i === 7 ? { ...k, key: 'rotated' } : k)) }));
+  await eventually('the ACK of version 21', async () => record()?.config_version === 21, 15_000, [dp]);
+  // connections closed after each request: they are spread over both workers
+  for (let i = 0; i < 10; i++) expect([await withKey('key-7'), await withKey('rotated'), await withKey('key-8')]).toEqual([401, 200, 200]);
+  const received = dp.log.filter((l) => l.includes('configuration received from the primary') && l.includes('"config_version":21')).map((l) => JSON.parse(l));
   expect(received.length).toBeGreaterThanOrEqual(2);
   for (const r of received) expect(r).toMatchObject({ delta: true, entities: 1 });
 });

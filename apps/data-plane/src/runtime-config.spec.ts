@@ -1,8 +1,8 @@
 import { pluginSchema } from '@archway/plugins';
-import { configHash, consumerSchema, emptyConfig, keyAuthSchema, makeSnapshot, runSteps, validateEntity, validatePlugin, type Consumer, type KeyAuthCredential } from '@archway/schema';
+import { configHash, consumerSchema, diffConfigs, emptyConfig, EntityDigests, keyAuthSchema, makeSnapshot, runSteps, validateEntity, validatePlugin, type Consumer, type KeyAuthCredential } from '@archway/schema';
 import { ProxyMetrics } from './proxy-metrics';
 import { CompileCache, compileRuntime, compileRuntimeSteps, ConfigRejectedError, type RuntimeConfig } from './runtime-config';
-import { trustCheckedSnapshot } from './snapshot-check';
+import { SnapshotChecker, trustCheckedSnapshot } from './snapshot-check';
 import { makeRoute, makeService, snapshotOf } from './testing/fixtures';
 import { UpstreamPools } from './upstream-pools';
 
@@ -118,5 +118,61 @@ describe('compileRuntimeSteps with a CompileCache (what a delta keeps)', () => {
       serving = next;
     }
     expect(cache.last?.httpsOnly.size).toBeGreaterThan(0);
+  });
+});
+
+describe('key-auth and consumer lookups after consumer deltas', () => {
+  const pools = new UpstreamPools();
+  afterAll(() => pools.closeAll(0));
+
+  it('updates them from the delta instead of building them, as a compile from scratch would have them, the serving config keeping its own', () => {
+    const svc = makeService({});
+    const route = makeRoute(svc, { paths: ['/k'] });
+    const plugin = validatePlugin({ name: 'key-auth' }, 'create', pluginSchema);
+    const consumer = (username: string) => validateEntity<Consumer>(consumerSchema, { username }, 'create');
+    const keyOf = (c: Consumer, key: string) => validateEntity<KeyAuthCredential>(keyAuthSchema, { key, consumer: { id: c.id } }, 'create');
+    const people = Array.from({ length: 20 }, (_, i) => consumer(`user-${i}`));
+    let consumers = people;
+    let keys = people.map((c, i) => keyOf(c, `key-${i}`));
+    const configOf = () => ({ ...emptyConfig(), services: [svc], routes: [route], plugins: [plugin], consumers, keyauth_credentials: keys });
+    const checker = new SnapshotChecker(pluginSchema);
+    const cache = new CompileCache();
+    const metrics = new ProxyMetrics();
+    let base = runSteps(checker.checkSteps(makeSnapshot(1, configOf())));
+    let serving = runSteps(compileRuntimeSteps(base, pools, undefined, {}, undefined, metrics, cache));
+    /** key -> consumer username, and consumer ids, as key-auth's instance reads them */
+    const lookups = (rt: RuntimeConfig) => {
+      const state = rt.chains.forRoute(rt.config.routes[0]).access?.[0].state as { keys: Map<string, { credential: KeyAuthCredential }>; consumers: { byId: Map<string, unknown>; byUsername: Map<string, { id: string }> } };
+      return {
+        keys: Object.fromEntries([...state.keys].map(([k, e]) => [k, e.credential.consumer.id]).sort()),
+        usernames: Object.fromEntries([...state.consumers.byUsername].map(([u, c]) => [u, c.id]).sort()),
+        ids: [...state.consumers.byId.keys()].sort(),
+      };
+    };
+    const newcomer = consumer('newcomer');
+    const changes: [string, () => void][] = [
+      ['a consumer and its key added', () => ((consumers = [...consumers, newcomer]), (keys = [...keys, keyOf(newcomer, 'fresh')]))],
+      ['a key changed', () => (keys = keys.map((k, i) => (i === 3 ? { ...k, key: 'rotated' } : k)))],
+      ['a key removed, the next one given its key', () => (keys = keys.filter((_, i) => i !== 4).map((k, i) => (i === 4 ? { ...k, key: 'key-4' } : k)))],
+      ['a consumer renamed', () => (consumers = consumers.map((c, i) => (i === 6 ? { ...c, username: 'renamed' } : c)))],
+      ['a consumer and its key removed', () => ((keys = keys.filter((k) => k.consumer.id !== people[7].id)), (consumers = consumers.filter((c) => c !== people[7])))],
+    ];
+    for (const [what, change] of changes) {
+      const before = lookups(serving);
+      change();
+      const next = configOf();
+      const hash = configHash(next);
+      const delta = { baseVersion: base.version, baseHash: base.hash, version: base.version + 1, hash, ...diffConfigs(base.config, next, new EntityDigests()) };
+      const checked = runSteps(checker.checkDeltaSteps(delta, { version: base.version, hash: base.hash }));
+      const { built, updated } = cache.indexes;
+      const rt = runSteps(compileRuntimeSteps(checked, pools, undefined, {}, undefined, metrics, cache));
+      expect({ what, built: cache.indexes.built - built, updated: cache.indexes.updated - updated }).toEqual({ what, built: 0, updated: expect.any(Number) });
+      expect(cache.indexes.updated).toBeGreaterThan(updated);
+      expect({ what, ...lookups(rt) }).toEqual({ what, ...lookups(compileRuntime(makeSnapshot(checked.version, next), pools)) });
+      expect(lookups(serving)).toEqual(before);
+      serving = rt;
+      base = checked;
+    }
+    expect(lookups(serving).keys).toMatchObject({ fresh: newcomer.id, rotated: people[3].id, 'key-4': people[5].id });
   });
 });

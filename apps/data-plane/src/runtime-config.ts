@@ -229,7 +229,7 @@ export function* compileRuntimeSteps(
   const config = snapshot.config;
   // routes added and removed since the last compile: what is kept per route is changed, not built again
   const made = changesOf(snapshot);
-  const tracked = cache ? yield* cache.routeChangesSteps(config.routes, made && { from: made.from.config.routes, added: (made.upserted.routes ?? []) as Route[], removed: made.removedRoutes }) : null;
+  const tracked = cache ? yield* cache.routeChangesSteps(config.routes, made && { from: made.from.config.routes, added: (made.upserted.routes ?? []) as Route[], removed: (made.dropped.routes ?? []) as Route[] }) : null;
   const changes = tracked?.changes ?? null;
   const last = cache?.last ?? null;
   // the router leaves out routes without a service or with a disabled one (Kong: they answer 404)
@@ -245,7 +245,7 @@ export function* compileRuntimeSteps(
   yield;
   let chains: ChainSet;
   try {
-    chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node, indexes: cache?.indexes });
+    chains = yield* compileChainsSteps({ config, handlers: plugins.handlers, logger, node: plugins.node, indexes: cache?.indexes, changes: made && { from: made.from.config, upserted: made.upserted, dropped: made.dropped } });
   } catch (err) {
     throw new ConfigRejectedError(`snapshot ${snapshot.version}: ${(err as Error).message}`);
   }

@@ -6,7 +6,7 @@
 // and the disk cache's journal (which entities to write, instead of comparing every collection). The
 // sync client's checker records it for a delta it checked, a worker's parts receiver for a change its
 // primary sent.
-import { diffByIdentitySteps, type ConfigCollection, type IdentityChanges, type Route, type Snapshot, type Steps } from '@archway/schema';
+import { diffByIdentitySteps, type ConfigCollection, type IdentityChanges, type Snapshot, type Steps } from '@archway/schema';
 
 export interface AppliedChanges {
   /** the snapshot the changes were applied to */
@@ -14,8 +14,8 @@ export interface AppliedChanges {
   /** the entities put in (this snapshot's own objects) and the ids taken out, by collection (only those with some) */
   readonly upserted: Partial<Record<ConfigCollection, unknown[]>>;
   readonly removed: Partial<Record<ConfigCollection, string[]>>;
-  /** `from`'s route objects taken out (removed or replaced; those put in are `upserted.routes`) */
-  readonly removedRoutes: readonly Route[];
+  /** `from`'s entities taken out (removed or replaced), by collection (only those with some): the compile's route changes, the plugin indexes' updates */
+  readonly dropped: Partial<Record<ConfigCollection, unknown[]>>;
 }
 
 const changes = new WeakMap<Snapshot['config'], AppliedChanges>();

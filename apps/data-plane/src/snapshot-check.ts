@@ -12,7 +12,7 @@
 import { pluginSchema } from '@archway/plugins';
 import {
   addDigest, applyDeltaSteps, canonicalEntity, CONFIG_COLLECTIONS, ConfigIndex, configHashFromSum, configHashSteps, entityDigest,
-  runSteps, validateConfigSteps, type ConfigDelta, type PluginLookup, type Route, type Snapshot, type Steps, type ValidationMemo,
+  runSteps, validateConfigSteps, type ConfigDelta, type PluginLookup, type Snapshot, type Steps, type ValidationMemo,
 } from '@archway/schema';
 import { recordChanges } from './snapshot-changes';
 
@@ -172,8 +172,12 @@ export class SnapshotChecker {
       if (delta.removed[kind].length) removed[kind] = delta.removed[kind];
       if (delta.upserted[kind].length) upserted[kind] = delta.upserted[kind].map((raw) => applied.validated.get(`${kind}:${raw.id}`));
     }
-    const baseRoutes = this.#index.byId.get('routes');
-    const removedRoutes = [...delta.removed.routes, ...delta.upserted.routes.map((r) => r.id)].flatMap((id) => baseRoutes?.get(id) ?? []) as unknown as Route[];
+    const dropped: Record<string, unknown[]> = {};
+    for (const kind of CONFIG_COLLECTIONS) {
+      const byId = this.#index.byId.get(kind);
+      const olds = [...delta.removed[kind], ...delta.upserted[kind].map((e) => String(e.id))].flatMap((id) => byId?.get(id) ?? []);
+      if (olds.length) dropped[kind] = olds;
+    }
     applied.commit();
     for (const [key, c] of changed) {
       if (c === null) this.#known.delete(key);
@@ -181,7 +185,7 @@ export class SnapshotChecker {
     }
     this.#sum = sum;
     this.#base = trustCheckedSnapshot(Object.freeze({ version: delta.version, hash: delta.hash, config: applied.config }));
-    recordChanges(this.#base, { from: base, upserted, removed, removedRoutes });
+    recordChanges(this.#base, { from: base, upserted, removed, dropped });
     return this.#base;
   }
 }

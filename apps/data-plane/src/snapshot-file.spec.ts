@@ -60,7 +60,7 @@ describe('SnapshotFileWriter and readSnapshotFile', () => {
     // new objects throughout (compared, every entity would differ), but the change that made it is known
     const copy = JSON.parse(JSON.stringify(v2)) as typeof v2;
     const put = copy.config.routes[copy.config.routes.length - 1];
-    recordChanges(copy, { from: v1, upserted: { routes: [put] }, removed: { routes: [routes[0].id] }, removedRoutes: [routes[0]] });
+    recordChanges(copy, { from: v1, upserted: { routes: [put] }, removed: { routes: [routes[0].id] }, dropped: { routes: [routes[0]] } });
     await writer.write(copy);
     expect(await readFile(file, 'utf8')).toBe(whole);
     expect(await lines()).toHaveLength(1);

@@ -76,8 +76,8 @@ describe('snapshot transfer to workers', () => {
     const put = (made?.upserted.routes ?? []) as Route[];
     expect(ids(put)).toEqual(ids([added, moved]));
     for (const r of put) expect(got.config.routes).toContain(r);
-    expect(made?.removedRoutes).toEqual(expect.arrayContaining([before.config.routes[0], before.config.routes[3]]));
-    expect(made?.removedRoutes).toHaveLength(2);
+    expect(made?.dropped.routes).toEqual(expect.arrayContaining([before.config.routes[0], before.config.routes[3]]));
+    expect(made?.dropped.routes).toHaveLength(2);
   });
 
   it('sends what the delta that made a snapshot changed, without comparing every entity', () => {
@@ -93,7 +93,7 @@ describe('snapshot transfer to workers', () => {
     const told = { ...next, version: 11, hash: 'h11', config: { ...next.config, routes: next.config.routes.map((r) => ({ ...r })) } };
     const again = makeRoute(svc, { paths: ['/again'] });
     told.config.routes.push(again);
-    recordChanges(told, { from: next, upserted: { routes: [again] }, removed: {}, removedRoutes: [] });
+    recordChanges(told, { from: next, upserted: { routes: [again] }, removed: {}, dropped: {} });
     const recorded = deliver({ type: 'apply', seq: 2, snapshot: told });
     expect(sender.sent).toEqual({ whole: 2, deltas: 1 });
     expect(recorded.sent).toHaveLength(2); // the added route's part, then the message

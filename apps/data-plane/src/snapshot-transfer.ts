@@ -8,7 +8,7 @@
 // same objects, so they are found by identity), and the worker's PartsReceiver, which keeps the last
 // snapshot it assembled, patches it. The worker gets back the whole snapshot either way, with the
 // unchanged entities as its own objects of before, so its compile reuses what it compiled for them.
-import { emptyConfig, patchConfigSteps, runSteps, type ConfigSet, type Route, type Snapshot, type Steps } from '@archway/schema';
+import { emptyConfig, patchConfigSteps, runSteps, type ConfigSet, type Snapshot, type Steps } from '@archway/schema';
 import { changesSinceSteps, recordChanges } from './snapshot-changes';
 import type { ToWorker } from './worker-messages';
 
@@ -130,7 +130,7 @@ export class PartsReceiver {
       for (const ids of Object.values(removed)) entities += ids.length;
       // what this change did, for the compile that follows (snapshot-changes.ts)
       const upserted = Object.fromEntries(Object.entries(parts).filter(([, list]) => (list as unknown[]).length > 0));
-      recordChanges(snapshot, { from: last, upserted, removed, removedRoutes: (dropped.routes ?? []) as unknown as Route[] });
+      recordChanges(snapshot, { from: last, upserted, removed, dropped });
     }
     this.lastReceived = { delta: ref.base !== undefined, entities };
     this.#last = snapshot;

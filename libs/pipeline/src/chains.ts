@@ -4,7 +4,7 @@
 // > route > service > global. Consumer-specific chains are built lazily, once per route and consumer.
 import { runSteps, type ConfigSet, type Plugin, type Route, type Service, type Steps } from '@archway/schema';
 import type { NodeState } from './node-state';
-import type { ConfigIndex, ConfigureEnv, PluginHandler, PluginLogger } from './plugin-handler';
+import type { ConfigIndex, ConfigureEnv, IndexChanges, PluginHandler, PluginLogger } from './plugin-handler';
 
 export interface Step {
   readonly plugin: Plugin;
@@ -110,27 +110,40 @@ export interface CompileChainsInput {
   node?: NodeState | null;
   /** `env.index` values kept from the previous compiles (a data plane passes the same cache to each) */
   indexes?: ConfigIndexCache;
+  /** what the delta that made `config` changed: kept indexes built for its base are updated, not built again */
+  changes?: IndexChanges;
 }
 
 /**
  * Values built by `env.index`, kept from one compile to the next with the config collections their
- * build read: one is built again only when one of those collections is a different array.
+ * build read: one is built again only when one of those collections is a different array (or updated,
+ * after a delta, when its ConfigIndex can be).
  */
 export class ConfigIndexCache {
   readonly #entries = new Map<string, { reads: Map<string | symbol, unknown>; value: unknown }>();
-  /** indexes built / reused by the compiles since the last reset (for benches and specs) */
+  /** indexes built / updated from a delta / reused by the compiles since the last reset (for benches and specs) */
   built = 0;
+  updated = 0;
   reused = 0;
 
-  /** `index`'s value: the one kept if every collection its build read is the same array in `config`, else built (in steps) */
-  *getSteps<T>(index: ConfigIndex<T>, config: ConfigSet): Steps<T> {
+  /**
+   * `index`'s value for `config`: the one kept if every collection its build read is the same array in
+   * `config`; else updated from it, when the index can be and the kept one was built for the base of
+   * the delta that made `config` (`changes`); else built. In steps.
+   */
+  *getSteps<T>(index: ConfigIndex<T>, config: ConfigSet, changes?: IndexChanges): Steps<T> {
     const hit = this.#entries.get(index.key);
     if (hit !== undefined) {
-      let same = true;
-      for (const [k, v] of hit.reads) if ((config as unknown as Record<string | symbol, unknown>)[k] !== v) same = false;
-      if (same) {
+      const read = (c: ConfigSet, k: string | symbol) => (c as unknown as Record<string | symbol, unknown>)[k];
+      if ([...hit.reads].every(([k, v]) => read(config, k) === v)) {
         this.reused++;
         return hit.value as T;
+      }
+      if (index.update && changes && [...hit.reads].every(([k, v]) => read(changes.from, k) === v)) {
+        const value = yield* index.update(hit.value as T, changes);
+        this.updated++;
+        this.#entries.set(index.key, { reads: new Map([...hit.reads.keys()].map((k) => [k, read(config, k)])), value });
+        return value;
       }
     }
     const reads = new Map<string | symbol, unknown>();
@@ -163,6 +176,7 @@ function makeEnv(
   logger: PluginLogger = SILENT,
   node: NodeState | null = null,
   indexes?: ConfigIndexCache,
+  changes?: IndexChanges,
 ): { env: ConfigureEnv; prebuildSteps(index: ConfigIndex<unknown>): Steps<unknown> } {
   const cache = new Map<string, unknown>();
   const shared = <T>(k: string, build: (c: ConfigSet) => T): T => {
@@ -171,7 +185,7 @@ function makeEnv(
   };
   function* indexSteps<T>(index: ConfigIndex<T>): Steps<T> {
     const at = `index ${index.key}`;
-    if (!cache.has(at)) cache.set(at, indexes ? yield* indexes.getSteps(index, config) : yield* index.build(config));
+    if (!cache.has(at)) cache.set(at, indexes ? yield* indexes.getSteps(index, config, changes) : yield* index.build(config));
     return cache.get(at) as T;
   }
   const env: ConfigureEnv = {
@@ -207,8 +221,8 @@ export function compileChains(input: CompileChainsInput): ChainSet {
 }
 
 /** compileChains, one plugin instance or one route per step (see @archway/schema's steps.ts). */
-export function* compileChainsSteps({ config, handlers, logger, node, indexes }: CompileChainsInput): Steps<ChainSet> {
-  const { env, prebuildSteps } = makeEnv(config, logger, node, indexes);
+export function* compileChainsSteps({ config, handlers, logger, node, indexes, changes }: CompileChainsInput): Steps<ChainSet> {
+  const { env, prebuildSteps } = makeEnv(config, logger, node, indexes, changes);
   // name -> scope key -> configured instance
   const instances = new Map<string, Map<Key, Step>>();
   const consumerScoped = new Set<string>();

@@ -23,6 +23,21 @@ export interface PluginLogger {
 export interface ConfigIndex<T> {
   readonly key: string;
   build(config: ConfigSet): Steps<T>;
+  /**
+   * Optional: the index for the config a delta made, from `prev` (built for the config before it) and
+   * what the delta changed, instead of a build. `prev` is still served: return a new value.
+   */
+  update?(prev: T, changes: IndexChanges): Steps<T>;
+}
+
+/** What a delta changed, for ConfigIndex.update: by collection, only those with some. */
+export interface IndexChanges {
+  /** the config the delta was applied to */
+  readonly from: ConfigSet;
+  /** the entities put in (new, or in place of one with the same id) */
+  readonly upserted: Partial<Record<string, readonly unknown[]>>;
+  /** `from`'s entities taken out (removed, or replaced by an upserted one) */
+  readonly dropped: Partial<Record<string, readonly unknown[]>>;
 }
 
 /** What `configure` may use: the whole config of the snapshot, and indexes shared by every instance. */

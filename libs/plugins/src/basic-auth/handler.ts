@@ -2,7 +2,7 @@
 // `Proxy-Authorization`, tried first) names a credential by username; the password is checked against
 // the stored sha1 hash. Credentials are looked up in a map built once per snapshot.
 import { timingSafeEqual } from 'node:crypto';
-import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
+import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
 import { basicAuthHash, forEachInSteps, type BasicAuthCredential } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
 import { basicAuthSchema } from './schema';
@@ -17,16 +17,24 @@ interface BasicAuthState {
   hideCredentials: boolean;
   anonymous: unknown;
   wwwAuthenticate: string;
-  credentials: ReadonlyMap<string, BasicAuthCredential>;
+  credentials: LayeredMap<string, BasicAuthCredential>;
   consumers: ConsumerIndex;
 }
 
-const CREDENTIAL_INDEX: ConfigIndex<ReadonlyMap<string, BasicAuthCredential>> = {
+export const CREDENTIAL_INDEX: ConfigIndex<LayeredMap<string, BasicAuthCredential>> = {
   key: 'basic-auth:usernames',
   *build(config) {
     const byUsername = new Map<string, BasicAuthCredential>();
     yield* forEachInSteps((config as { basicauth_credentials?: BasicAuthCredential[] }).basicauth_credentials, (c) => byUsername.set(c.username, c));
-    return byUsername;
+    return new LayeredMap(byUsername);
+  },
+  *update(prev, changes) {
+    const dropped = (changes.dropped.basicauth_credentials ?? []) as BasicAuthCredential[];
+    const upserted = (changes.upserted.basicauth_credentials ?? []) as BasicAuthCredential[];
+    return yield* prev.withSteps(
+      dropped.filter((c) => prev.get(c.username)?.id === c.id).map((c) => c.username),
+      upserted.map((c) => [c.username, c]),
+    );
   },
 };
 

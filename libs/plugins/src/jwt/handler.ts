@@ -2,7 +2,7 @@
 // `Bearer` header names a jwt_secret by its `key_claim_name` claim; the signature and the configured
 // claims are checked. Secrets (and their parsed public keys) are indexed once per snapshot.
 import { createPublicKey } from 'node:crypto';
-import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
+import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
 import { forEachInSteps, type JwtSecret } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
 import { base64UrlDecode, checkMaximumExpiration, decodeJwt, verifyRegisteredClaims, verifySignature, type VerifyKey } from './jwt-parser';
@@ -29,7 +29,7 @@ interface JwtState {
   anonymous: unknown;
   wwwAuthenticate: string;
   wwwAuthenticateError: string;
-  secrets: ReadonlyMap<string, SecretEntry>;
+  secrets: LayeredMap<string, SecretEntry>;
   consumers: ConsumerIndex;
 }
 
@@ -54,17 +54,25 @@ function verifyKey(secret: JwtSecret, base64: boolean): VerifyKey | null {
 }
 
 /** jwt_secrets by key, with their verification keys; `secret_is_base64` instances share the decoded variant. */
-function secretIndex(base64: boolean): ConfigIndex<ReadonlyMap<string, SecretEntry>> {
+function secretIndex(base64: boolean): ConfigIndex<LayeredMap<string, SecretEntry>> {
   return {
     key: base64 ? 'jwt:secrets:base64' : 'jwt:secrets',
     *build(config) {
       const byKey = new Map<string, SecretEntry>();
       yield* forEachInSteps((config as { jwt_secrets?: JwtSecret[] }).jwt_secrets, (secret) => byKey.set(secret.key, { secret, key: verifyKey(secret, base64) }));
-      return byKey;
+      return new LayeredMap(byKey);
+    },
+    *update(prev, changes) {
+      const dropped = (changes.dropped.jwt_secrets ?? []) as JwtSecret[];
+      const upserted = (changes.upserted.jwt_secrets ?? []) as JwtSecret[];
+      return yield* prev.withSteps(
+        dropped.filter((s) => prev.get(s.key)?.secret.id === s.id).map((s) => s.key),
+        upserted.map((secret) => [secret.key, { secret, key: verifyKey(secret, base64) }]),
+      );
     },
   };
 }
-const SECRET_INDEX = { plain: secretIndex(false), base64: secretIndex(true) };
+export const SECRET_INDEX = { plain: secretIndex(false), base64: secretIndex(true) };
 const secretsFor = (config: Record<string, unknown>) => (config.secret_is_base64 ? SECRET_INDEX.base64 : SECRET_INDEX.plain);
 
 function cookies(header: string | undefined): Map<string, string> {

@@ -1,6 +1,6 @@
 // key-auth (kong/plugins/key-auth/handler.lua): a key from a header, the query string or the body
 // identifies a consumer. Keys are looked up in a map built once per snapshot (O(1) per request).
-import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
+import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
 import { forEachInSteps, type KeyAuthCredential } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
 import { keyAuthSchema } from './schema';
@@ -24,20 +24,30 @@ interface KeyAuthState {
   inBody: boolean;
   runOnPreflight: boolean;
   wwwAuthenticate: string;
-  keys: ReadonlyMap<string, KeyEntry>;
+  keys: LayeredMap<string, KeyEntry>;
   consumers: ConsumerIndex;
 }
 
-const KEY_INDEX: ConfigIndex<ReadonlyMap<string, KeyEntry>> = {
+export const KEY_INDEX: ConfigIndex<LayeredMap<string, KeyEntry>> = {
   key: 'key-auth:keys',
   *build(config) {
     const keys = new Map<string, KeyEntry>();
-    yield* forEachInSteps((config as { keyauth_credentials?: KeyAuthCredential[] }).keyauth_credentials, (c) =>
-      keys.set(c.key, { credential: c, expiresAt: c.ttl ? c.created_at + c.ttl : Infinity }),
+    yield* forEachInSteps((config as { keyauth_credentials?: KeyAuthCredential[] }).keyauth_credentials, (c) => keys.set(c.key, keyEntry(c)));
+    return new LayeredMap(keys);
+  },
+  *update(prev, changes) {
+    const dropped = (changes.dropped.keyauth_credentials ?? []) as KeyAuthCredential[];
+    const upserted = (changes.upserted.keyauth_credentials ?? []) as KeyAuthCredential[];
+    return yield* prev.withSteps(
+      dropped.filter((c) => prev.get(c.key)?.credential.id === c.id).map((c) => c.key),
+      upserted.map((c) => [c.key, keyEntry(c)]),
     );
-    return keys;
   },
 };
+
+function keyEntry(c: KeyAuthCredential): KeyEntry {
+  return { credential: c, expiresAt: c.ttl ? c.created_at + c.ttl : Infinity };
+}
 
 /** The key as sent, or an array when it was sent more than once. */
 function findKey(ctx: PluginContext, s: KeyAuthState): { name: string; value: unknown; where: 'header' | 'query' | 'body' } | null {

@@ -1,6 +1,6 @@
 // What every authentication plugin shares: consumer lookups built once per snapshot, and the upstream
 // headers Kong sets once a consumer is identified (kong/plugins/*/handler.lua set_consumer).
-import type { ConfigIndex, ConfigureEnv, ConsumerRef, CredentialRef, PluginContext } from '@archway/pipeline';
+import { LayeredMap, type ConfigIndex, type ConfigureEnv, type ConsumerRef, type CredentialRef, type PluginContext } from '@archway/pipeline';
 import { forEachInSteps, type Consumer } from '@archway/schema';
 
 export const CONSUMER_HEADERS = {
@@ -13,9 +13,11 @@ export const CONSUMER_HEADERS = {
 } as const;
 
 export interface ConsumerIndex {
-  byId: ReadonlyMap<string, ConsumerRef>;
-  byUsername: ReadonlyMap<string, ConsumerRef>;
+  byId: LayeredMap<string, ConsumerRef>;
+  byUsername: LayeredMap<string, ConsumerRef>;
 }
+
+const refOf = (c: Consumer): ConsumerRef => ({ id: c.id, username: c.username, custom_id: c.custom_id });
 
 /** Consumers by id and by username, shared by every auth plugin instance of a snapshot. */
 export const CONSUMER_INDEX: ConfigIndex<ConsumerIndex> = {
@@ -24,11 +26,25 @@ export const CONSUMER_INDEX: ConfigIndex<ConsumerIndex> = {
     const byId = new Map<string, ConsumerRef>();
     const byUsername = new Map<string, ConsumerRef>();
     yield* forEachInSteps((config as { consumers?: Consumer[] }).consumers, (c) => {
-      const ref = { id: c.id, username: c.username, custom_id: c.custom_id };
+      const ref = refOf(c);
       byId.set(c.id, ref);
       if (c.username) byUsername.set(c.username, ref);
     });
-    return { byId, byUsername };
+    return { byId: new LayeredMap(byId), byUsername: new LayeredMap(byUsername) };
+  },
+  *update(prev, changes) {
+    const dropped = (changes.dropped.consumers ?? []) as Consumer[];
+    const refs = ((changes.upserted.consumers ?? []) as Consumer[]).map(refOf);
+    return {
+      byId: yield* prev.byId.withSteps(
+        dropped.map((c) => c.id),
+        refs.map((r) => [r.id, r]),
+      ),
+      byUsername: yield* prev.byUsername.withSteps(
+        dropped.filter((c) => c.username && prev.byUsername.get(c.username)?.id === c.id).map((c) => c.username as string),
+        refs.filter((r) => r.username).map((r) => [r.username as string, r]),
+      ),
+    };
   },
 };
 

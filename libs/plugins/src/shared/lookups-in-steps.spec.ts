@@ -1,10 +1,14 @@
 // The auth plugins' lookups (consumers, keys, usernames, secrets, groups) are built by the compile a
 // few hundred entities per step, ahead of configure, so that a data plane applying a snapshot with
 // thousands of consumers never holds its proxy's event loop for the whole build.
-import { compileChainsSteps } from '@archway/pipeline';
+import { compileChainsSteps, LayeredMap, type ConfigIndex } from '@archway/pipeline';
 import type { ConfigSet, Plugin } from '@archway/schema';
 import { BUNDLED_HANDLERS, pluginSchema } from '../index';
 import { configOf } from '../testing/config-of';
+import { CREDENTIAL_INDEX } from '../basic-auth/handler';
+import { SECRET_INDEX } from '../jwt/handler';
+import { KEY_INDEX } from '../key-auth/handler';
+import { CONSUMER_INDEX } from './consumers';
 
 const N = 2000;
 const consumers = Array.from({ length: N }, (_, i) => ({ id: `c-${i}`, username: `user-${i}`, custom_id: null }));
@@ -41,5 +45,68 @@ describe('auth plugin lookups built in steps', () => {
   ])('%s: a step per few hundred of 2,000 entities in each lookup it reads', (name, config, lookups) => {
     // one step per plugin instance, and per lookup at least one per 500 entities
     expect(compileSteps(name, config)).toBeGreaterThanOrEqual(1 + lookups * (N / 500));
+  });
+});
+
+describe('auth plugin lookups updated from a delta', () => {
+  // each lookup, the collection it reads, and an entity of it whose looked-up field is `name`
+  const cases: [string, ConfigIndex<unknown>, string, (id: string, name: string) => Record<string, unknown>][] = [
+    ['consumers', CONSUMER_INDEX, 'consumers', (id, name) => ({ id, username: name, custom_id: null })],
+    ['key-auth keys', KEY_INDEX, 'keyauth_credentials', (id, name) => ({ id, key: name, consumer: consumer(1), ttl: null, created_at: 1 })],
+    ['basic-auth usernames', CREDENTIAL_INDEX, 'basicauth_credentials', (id, name) => ({ id, username: name, password: 'x', consumer: consumer(1) })],
+    ['jwt secrets', SECRET_INDEX.plain, 'jwt_secrets', (id, name) => ({ id, key: name, algorithm: 'HS256', secret: `s-${name}`, rsa_public_key: null, consumer: consumer(1) })],
+  ];
+  /** a lookup's maps as sorted entries (a LayeredMap lists its changed entries first) */
+  const plain = (value: unknown): unknown =>
+    value instanceof LayeredMap
+      ? [...value].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1))
+      : Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, plain(v)]));
+  const run = <T>(gen: Generator<void, T>): T => {
+    for (;;) {
+      const r = gen.next();
+      if (r.done) return r.value;
+    }
+  };
+
+  it.each(cases)('%s: after each of 150 random deltas (adds, removals, renames, one taking a freed name; the layer folded on the way), what a build gives', (_, index, collection, entity) => {
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    let list = Array.from({ length: 30 }, (_, i) => entity(`e-${i}`, `n-${i}`));
+    let value = run(index.build({ [collection]: list } as unknown as ConfigSet));
+    let next = 30;
+    for (let step = 0; step < 150; step++) {
+      const upserted: Record<string, unknown>[] = [];
+      const dropped: Record<string, unknown>[] = [];
+      let after = [...list];
+      const i = random(after.length);
+      switch (random(4)) {
+        case 0: // added
+          upserted.push(entity(`e-${next}`, `n-${next++}`));
+          after.push(upserted[0]);
+          break;
+        case 1: // removed
+          dropped.push(after[i]);
+          after.splice(i, 1);
+          break;
+        case 2: // renamed
+          dropped.push(after[i]);
+          upserted.push({ ...after[i], [collection === 'consumers' || collection === 'basicauth_credentials' ? 'username' : 'key']: `n-${next++}` });
+          after[i] = upserted[0];
+          break;
+        default: {
+          // one removed, another renamed to the name it freed
+          const j = (i + 1) % after.length;
+          const field = collection === 'consumers' || collection === 'basicauth_credentials' ? 'username' : 'key';
+          dropped.push(after[i], after[j]);
+          upserted.push({ ...after[j], [field]: after[i][field] });
+          after[j] = upserted[0];
+          after = after.filter((_, k) => k !== i);
+        }
+      }
+      const from = { [collection]: list } as unknown as ConfigSet;
+      value = run((index.update as NonNullable<typeof index.update>)(value, { from, upserted: { [collection]: upserted }, dropped: { [collection]: dropped } }));
+      list = after;
+      expect(plain(value)).toEqual(plain(run(index.build({ [collection]: list } as unknown as ConfigSet))));
+    }
   });
 });
