@@ -1,7 +1,7 @@
 // Per-route series, compiled at snapshot apply: the label values (Kong's: service name or host, route
 // name or id) are resolved once, so recording a request is a few additions on numbers it already holds.
 // A route's series are created on its first request, so routes without traffic add nothing to a scrape.
-import type { ConfigSet, Route, Steps } from '@archway/schema';
+import { forEachInSteps, type ConfigSet, type Route, type Steps } from '@archway/schema';
 import type { CounterSeries, HistogramSeries } from '@archway/telemetry';
 import type { ProxyMetrics } from './proxy-metrics';
 
@@ -130,11 +130,7 @@ export class RouteMetrics {
       }
     }
     const byId = new Map<string, RouteSeries>();
-    for (let i = 0; i < config.routes.length; i++) {
-      const r = config.routes[i];
-      byId.set(r.id, new RouteSeries(metrics, labelOf(r), r.name ?? r.id));
-      if (i % SERIES_PER_STEP === SERIES_PER_STEP - 1) yield;
-    }
+    yield* forEachInSteps(config.routes, (r) => byId.set(r.id, new RouteSeries(metrics, labelOf(r), r.name ?? r.id)), SERIES_PER_STEP);
     return new RouteMetrics(metrics, config.services, byId, 0);
   }
 

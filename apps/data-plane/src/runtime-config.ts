@@ -6,7 +6,7 @@
 import { compileChainsSteps, ConfigIndexCache, type ChainSet, type NodeState, type PluginHandler } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
 import { compileRouterSteps, RouteMatcherCache, type Router } from '@archway/router';
-import { runSteps, type ConfigSet, type PluginLookup, type Route, type Service, type Snapshot, type Steps } from '@archway/schema';
+import { forEachInSteps, runSteps, type ConfigSet, type PluginLookup, type Route, type Service, type Snapshot, type Steps } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import type { Pool } from 'undici';
 import { closeBalancers, compileBalancers, ServiceBalancer, upstreamsByName, type Balancers, type BalancingOptions } from './balancers';
@@ -114,10 +114,13 @@ export class CompileCache {
     if (delta && delta.from === this.#from) ({ added, removed } = delta);
     else {
       const fresh: Route[] = (added = []);
-      for (let i = 0; i < routes.length; i++) {
-        if (!known.has(routes[i])) fresh.push(routes[i]);
-        if (i % ROUTES_PER_STEP === ROUTES_PER_STEP - 1) yield;
-      }
+      yield* forEachInSteps(
+        routes,
+        (r) => {
+          if (!known.has(r)) fresh.push(r);
+        },
+        ROUTES_PER_STEP,
+      );
       // routes are distinct objects: some are gone exactly when fewer than all known ones are still here
       if (routes.length - added.length !== known.size) {
         const now = new Set(routes);

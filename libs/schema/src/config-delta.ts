@@ -7,7 +7,7 @@ import { applyToListSteps, entities } from './config-diff';
 import { foreignFields, uniqueKey, uniqueSets, type StoredEntity, type UniqueSet } from './config-integrity';
 import type { PluginLookup } from './entities/plugin';
 import { ArchwayError } from './errors';
-import { runSteps, type Steps } from './steps';
+import { forEachInSteps, runSteps, type Steps } from './steps';
 import type { ConfigSet } from './types';
 import { validateStored } from './validate-config';
 
@@ -49,18 +49,14 @@ export class ConfigIndex {
     for (const kind of CONFIG_COLLECTIONS) {
       const ids = new Map<string, StoredEntity>();
       const list = entities(config, kind);
-      for (let i = 0; i < list.length; i++) {
-        ids.set(list[i].id, list[i]);
-        if (i % 512 === 511) yield;
-      }
+      yield* forEachInSteps(list, (e) => ids.set(e.id, e), 512);
       this.byId.set(kind, ids);
       for (const set of uniqueSets(kind)) {
         const owners = new Map<string, string>();
-        for (let i = 0; i < list.length; i++) {
-          const k = uniqueKey(list[i], set);
-          if (k) owners.set(k.key, list[i].id);
-          if (i % 256 === 255) yield;
-        }
+        yield* forEachInSteps(list, (e) => {
+          const k = uniqueKey(e, set);
+          if (k) owners.set(k.key, e.id);
+        });
         this.owners.set(setName(kind, set), owners);
       }
     }

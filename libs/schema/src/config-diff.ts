@@ -5,7 +5,7 @@ import { CONFIG_COLLECTIONS, emptyConfig, type ConfigCollection, type EntityDige
 import type { StoredEntity } from './config-integrity';
 import type { ConfigSet } from './types';
 import type { ConfigDelta } from './config-delta';
-import { runSteps, type Steps } from './steps';
+import { forEachInSteps, runSteps, type Steps } from './steps';
 
 /**
  * Entities walked between two steps of the list work below: a data plane runs it in time slices on its
@@ -39,10 +39,7 @@ function* diffListSteps(
   same: (old: StoredEntity, next: StoredEntity) => boolean,
 ): Steps<{ upserted: StoredEntity[]; removed: string[] }> {
   const gone = new Map<string, StoredEntity>();
-  for (let i = 0; i < before.length; i++) {
-    gone.set(before[i].id, before[i]);
-    if (i % LIST_STEP === LIST_STEP - 1) yield;
-  }
+  yield* forEachInSteps(before, (e) => gone.set(e.id, e), LIST_STEP);
   const upserted: StoredEntity[] = [];
   for (let i = 0; i < after.length; i++) {
     const e = after[i];

@@ -15,11 +15,14 @@ export function runSteps<T>(steps: Steps<T>): T {
 /** Items handled between two steps of forEachInSteps: a few tens of µs of work, well under a time slice. */
 const EACH_STEP = 256;
 
-/** Calls `each` for every item of `list`, a step per few hundred items (a lookup built, ids gathered). */
-export function* forEachInSteps<T>(list: readonly T[] | undefined, each: (item: T) => void): Steps<void> {
+/**
+ * Calls `each` for every item of `list`, a step per `perStep` items (a few hundred by default: a lookup
+ * built, ids gathered; more where `each` is only a Map.set or a Set.has).
+ */
+export function* forEachInSteps<T>(list: readonly T[] | undefined, each: (item: T) => void, perStep = EACH_STEP): Steps<void> {
   if (!list) return;
-  for (let from = 0; from < list.length; from += EACH_STEP) {
-    const to = Math.min(list.length, from + EACH_STEP);
+  for (let from = 0; from < list.length; from += perStep) {
+    const to = Math.min(list.length, from + perStep);
     for (let i = from; i < to; i++) each(list[i]);
     yield;
   }
