@@ -118,4 +118,14 @@ async function startCachedDataPlane(snapshot, probe, opts = {}) {
   return { child, port, prefix };
 }
 
-module.exports = { schema, service, route, plugin, mixedRoute, mixedRoutes, consumersWithKeys, snapshotOf, writeCache, startCachedDataPlane, get };
+/** Kong's declarative document for POST /config: service `bench`, `routes` mixed routes, and `consumers` consumers with a key-auth key each and a global key-auth. */
+function declarative(upstreamPort, routes, consumers) {
+  const svc = service({ name: 'bench', port: upstreamPort });
+  const doc = { _format_version: '3.0', services: [{ name: 'bench', url: `http://127.0.0.1:${upstreamPort}`, routes: [] }], consumers: [], plugins: [] };
+  for (let i = 0; i < routes; i++) doc.services[0].routes.push({ name: `r${i}`, ...mixedRoute(svc, i)[0] });
+  for (let i = 0; i < consumers; i++) doc.consumers.push({ username: `user-${i}`, keyauth_credentials: [{ key: `key-${i}` }] });
+  if (consumers) doc.plugins.push({ name: 'key-auth' });
+  return doc;
+}
+
+module.exports = { schema, service, route, plugin, mixedRoute, mixedRoutes, consumersWithKeys, declarative, snapshotOf, writeCache, startCachedDataPlane, get };

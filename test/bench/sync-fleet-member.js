@@ -3,14 +3,15 @@
 // each a real SyncClient (its own gRPC stream) applying into a real ConfigStore with its own prefix,
 // exactly as a single-process data plane does (main.ts): decode + check in the sync client, compile in
 // time slices, swap, then ACK; the disk cache is written off the ACK's path, coalesced, as main.ts does. Apply times go to the parent as hrtime values
-// (CLOCK_MONOTONIC, comparable across processes on one machine).
+// (CLOCK_MONOTONIC, comparable across processes on one machine). BENCH_FLEET_ROOT: the built checkout
+// whose dist the data planes run (default: this one), for a fleet of another build beside it.
 const { randomUUID } = require('node:crypto');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { ROOT } = require('./lib');
 
-const dist = (...p) => require(join(ROOT, 'dist', ...p));
+const dist = (...p) => require(join(process.env.BENCH_FLEET_ROOT || ROOT, 'dist', ...p));
 const { SyncClient } = dist('apps', 'data-plane', 'src', 'sync', 'sync-client.js');
 const { ConfigStore } = dist('apps', 'data-plane', 'src', 'config-store.js');
 const { createLogger } = dist('libs', 'telemetry', 'src', 'index.js');
@@ -18,14 +19,14 @@ const { ARCHWAY_VERSION } = dist('libs', 'config', 'src', 'index.js');
 
 const quiet = createLogger({ level: 'error', bindings: { role: 'bench-fleet' } });
 const members = new Map();
-/** route watches: key -> { by: 'id' | 'name', value } */
+/** entity watches: key -> { collection ('routes', 'consumers', ...), by: 'id' | 'name', value } */
 const watches = new Map();
 
 const send = (msg) => process.connected && process.send(msg);
 
 function has(member, w) {
   const rt = member.store.runtime;
-  return rt !== null && rt.config.routes.some((r) => r[w.by] === w.value);
+  return rt !== null && (rt.config[w.collection] ?? []).some((e) => e[w.by] === w.value);
 }
 
 /** Reports every watch `member` now satisfies (each once per member). */
@@ -73,7 +74,7 @@ process.on('message', async (msg) => {
       await remove(msg.index);
       return send({ type: 'removed', index: msg.index });
     case 'watch':
-      watches.set(msg.key, { by: msg.by, value: msg.value });
+      watches.set(msg.key, { collection: msg.collection, by: msg.by, value: msg.value });
       for (const m of members.values()) check(m);
       return;
     case 'unwatch':

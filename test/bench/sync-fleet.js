@@ -4,16 +4,18 @@
 // (decode, hash + validation once, compile in time slices, swap, disk cache, ACK). Spreading them over
 // processes lets the machine's cores apply in parallel, as separate data planes would; on a 2-core
 // machine N applies still share two cores, which the report says. The parent learns apply times
-// (hrtime, comparable across processes) by watching for a route.
+// (hrtime, comparable across processes) by watching for an entity (a route, a credential). `root`: the
+// built checkout the members run (default: this one), to run two builds' fleets side by side.
 const { fork } = require('node:child_process');
 const { join } = require('node:path');
 
 const PROCS = Number(process.env.BENCH_SYNC_PROCS || 4);
 
 class Fleet {
-  constructor(address, procs = PROCS) {
+  constructor(address, procs = PROCS, root = undefined) {
     this.address = address;
     this.procs = procs;
+    this.root = root;
     this.children = [];
     this.size = 0;
     this.nextKey = 0;
@@ -24,7 +26,8 @@ class Fleet {
   async #start() {
     if (this.children.length) return;
     for (let i = 0; i < this.procs; i++) {
-      const child = fork(join(__dirname, 'sync-fleet-member.js'), [], { execArgv: ['--max-old-space-size=8192'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const env = this.root ? { ...process.env, BENCH_FLEET_ROOT: this.root } : process.env;
+      const child = fork(join(__dirname, 'sync-fleet-member.js'), [], { env, execArgv: ['--max-old-space-size=8192'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       child.on('message', (msg) => this.#onMessage(msg));
       await new Promise((resolve) => child.once('message', resolve)); // ready
       this.children.push(child);
@@ -67,12 +70,12 @@ class Fleet {
     }
   }
 
-  /** Resolves with every member's apply time (hrtime bigint) of the first snapshot holding the route. */
-  #watch(by, value) {
+  /** Resolves with every member's apply time (hrtime bigint) of the first snapshot holding the entity. */
+  #watch(collection, by, value) {
     const key = ++this.nextKey;
     const members = Array.from({ length: this.size }, (_, i) => i);
     const times = new Promise((resolve) => this.waiters.set(key, { pending: new Set(members), times: new Map(), resolve }));
-    for (const c of this.children) c.send({ type: 'watch', key, by, value });
+    for (const c of this.children) c.send({ type: 'watch', key, collection, by, value });
     return times.then((t) => {
       this.waiters.delete(key);
       for (const c of this.children) c.send({ type: 'unwatch', key });
@@ -82,12 +85,17 @@ class Fleet {
 
   /** Every member's apply time of the first snapshot that holds route `routeId`. */
   waitRoute(routeId) {
-    return this.#watch('id', routeId);
+    return this.#watch('routes', 'id', routeId);
+  }
+
+  /** Every member's apply time of the first snapshot that holds entity `id` of `collection` ('consumers', 'keyauth_credentials', ...). */
+  waitEntity(collection, id) {
+    return this.#watch(collection, 'id', id);
   }
 
   /** Resolves once every member serves a config holding a route named `name`. */
   waitRouteName(name) {
-    return this.#watch('name', name);
+    return this.#watch('routes', 'name', name);
   }
 
   /** What every member received so far, summed: { snapshots, deltas, snapshotBytes, deltaBytes }. */

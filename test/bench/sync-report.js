@@ -25,6 +25,22 @@ function writesTable(phase, writes) {
   return `${rows.join('\n')}\n\n${wireTable(phase)}`;
 }
 
+/** Consumer writes at the large config: a consumer, then its key-auth key, each until every data plane ACKed it. */
+function consumerWritesTable(phase) {
+  const c = phase.consumerWrites;
+  if (!c) return '';
+  return `
+Consumer writes, at the same config and N = ${c.n}: ${c.writes} consumers added one at a time (\`POST /consumers\`), each
+then given a key (\`POST /consumers/{username}/key-auth\`); the real data plane is polled until the new key is let through.
+
+| data planes (N) | writes | measure (ms) | p50 | p99 | min–max |
+|---|---|---|---|---|---|
+| ${c.n} | ${c.writes} | consumer: 201 → all ${c.n} ACKed | ${cell(c.consumer)} |
+| | ${c.writes} | **key: 201 → all ${c.n} ACKed** | ${cell(c.key)} |
+| | | key: 201 → the real data plane lets it through | ${cell(c.served)} |
+`;
+}
+
 /** What the fleet received during the writes: deltas and whole snapshots, with their mean size. */
 function wireTable(phase) {
   const rows = ['| data planes (N) | deltas received | mean delta bytes | whole snapshots received | mean snapshot bytes |', '|---|---|---|---|---|'];
@@ -93,7 +109,7 @@ function render({ small, large, breakdown, during, duringWorkers, duringWhole, W
   return `## Config propagation at scale (\`npm run bench sync\`)
 
 Command: \`npm run bench sync\` (builds, then \`node --max-old-space-size=12288 test/bench/sync.js\`; env
-BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES} BENCH_SYNC_APPLY_WRITES=${during.writes}${duringWhole ? ` BENCH_SYNC_WHOLE_WRITES=${duringWhole.writes}` : ''}), ${new Date().toISOString().slice(0, 10)}.
+BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES}${large.consumerWrites ? ` BENCH_SYNC_CONSUMER_WRITES=${large.consumerWrites.writes}` : ''} BENCH_SYNC_APPLY_WRITES=${during.writes}${duringWhole ? ` BENCH_SYNC_WHOLE_WRITES=${duringWhole.writes}` : ''}), ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}. Database: ${process.env.ARCHWAY_DATABASE_URL ? 'the server at ARCHWAY_DATABASE_URL' : 'embedded Postgres'}.
 Load average when the run ended (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores — other work
 on the machine stretches every wall-clock figure below; CPU-bound rows stretch the most.
@@ -117,14 +133,15 @@ The real data plane is polled on its proxy port (every 2 ms) until it serves the
 also runs the control plane, Postgres and the real data plane. Each apply costs CPU (see the breakdown
 below), so "all N ACKed" is bounded below by N × that CPU ÷ 2 cores, however the work is scheduled.
 Separate data-plane machines apply in parallel: there "all N" is about the N = 1 figure plus the
-control plane's fan-out (one encoding per snapshot, shared by all streams). The 10,000-route rows use
-${LARGE_WRITES} writes per N (not 100).
+control plane's fan-out (one encoding per snapshot, shared by all streams).${LARGE_WRITES < 100 ? ` The ${large.routes.toLocaleString('en')}-route rows use
+${LARGE_WRITES} writes per N (not 100).` : ''}
 
 ### ${small.routes} routes
 ${writesTable(small, WRITES)}
 
 ### ${large.routes.toLocaleString('en')} routes + ${large.consumers.toLocaleString('en')} consumers with key-auth credentials
 ${writesTable(large, LARGE_WRITES)}
+${consumerWritesTable(large)}
 
 ### Targets
 - write → all 50 ACKed, ${small.routes} routes: ${target(small, 50, 100)}.

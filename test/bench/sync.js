@@ -5,7 +5,8 @@
 // data-plane process. Measures write → all ACKed, snapshot build, apply, bytes on the wire, and the
 // real proxy's latency while big snapshots are applied.
 // Usage: node --max-old-space-size=12288 test/bench/sync.js
-//   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=10 (10,000-route config)
+//   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=100 (10,000-route config)
+//        BENCH_SYNC_CONSUMER_WRITES=50 (consumer + key pairs at 10,000 consumers, largest N only)
 //        BENCH_SYNC_APPLY_WRITES=80 (writes while the proxy's latency is measured, per data plane)
 //        BENCH_SYNC_WHOLE_WRITES=15 (the same with a data plane taking every change whole)
 //        BENCH_SYNC_PROCS=4 (child processes the N data planes are spread over)
@@ -18,7 +19,9 @@ const { readSnapshotFile } = require(join(ROOT, 'dist', 'apps', 'data-plane', 's
 const { applyBreakdown, latencyDuringApply } = require('./sync-measures');
 
 const WRITES = Number(process.env.BENCH_SYNC_WRITES || 100);
-const LARGE_WRITES = Number(process.env.BENCH_SYNC_LARGE_WRITES || 10);
+const LARGE_WRITES = Number(process.env.BENCH_SYNC_LARGE_WRITES || 100);
+/** consumers added with a key-auth key each, at the 10,000-consumer config and the largest N: two writes each */
+const CONSUMER_WRITES = Number(process.env.BENCH_SYNC_CONSUMER_WRITES || 50);
 const FLEETS = (process.env.BENCH_SYNC_FLEETS || '1,10,50').split(',').map(Number);
 /** writes while the proxy's latency is measured, per data plane: an apply window is ≈ 10-40 ms, so at 200 requests/s 80 of them hold a few hundred requests, enough for a p99 that is not just the maximum (in each half below, about a hundred: there it nearly is) */
 const APPLY_WRITES = Number(process.env.BENCH_SYNC_APPLY_WRITES || 80);
@@ -33,16 +36,6 @@ const CP_NICE = process.getuid?.() === 0 ? 19 : null;
 const SMALL = 100;
 const LARGE = 10_000;
 
-
-/** Kong's declarative document: one service, `routes` mixed routes, and for the big one consumers + key-auth. */
-function declarative(upstreamPort, routes, consumers) {
-  const svc = fx.service({ name: 'bench', port: upstreamPort });
-  const doc = { _format_version: '3.0', services: [{ name: 'bench', url: `http://127.0.0.1:${upstreamPort}`, routes: [] }], consumers: [], plugins: [] };
-  for (let i = 0; i < routes; i++) doc.services[0].routes.push({ name: `r${i}`, ...fx.mixedRoute(svc, i)[0] });
-  for (let i = 0; i < consumers; i++) doc.consumers.push({ username: `user-${i}`, keyauth_credentials: [{ key: `key-${i}` }] });
-  if (consumers) doc.plugins.push({ name: 'key-auth' });
-  return doc;
-}
 
 /** The control plane's 'snapshot published' lines (build_ms), read from its log as they come. */
 function watchBuilds(child) {
@@ -97,13 +90,42 @@ async function measureWrites(ctx, label, writes) {
   return out;
 }
 
+/**
+ * `writes` consumers added one at a time, each with a key-auth key (two writes): per write, 201 → every
+ * data plane ACKed it; for the key, also 201 → the real proxy takes it (answers 200 on the loaded route).
+ */
+async function measureConsumerWrites(ctx, label, writes) {
+  const out = { consumer: [], key: [], served: [] };
+  const timed = async (path, body, collection) => {
+    const res = await call('POST', `${ctx.admin}${path}`, body);
+    const t1 = process.hrtime.bigint();
+    if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${res.body}`);
+    const times = await ctx.fleet.waitEntity(collection, JSON.parse(res.body).id);
+    return { t1, acked: Math.max(...times.map((t) => Number(t - t1) / 1e6)) };
+  };
+  for (let i = 0; i < writes; i++) {
+    const username = `c-${label}-${i}`;
+    out.consumer.push((await timed('/consumers', { username }, 'consumers')).acked);
+    const key = `k-${label}-${i}`;
+    const served = (async () => {
+      while ((await fx.get(ctx.proxyPort, ctx.loadPath, { ...ctx.loadHeaders, apikey: key })) !== 200) await new Promise((r) => setTimeout(r, 2));
+      return process.hrtime.bigint();
+    })();
+    const { t1, acked } = await timed(`/consumers/${username}/key-auth`, { key }, 'keyauth_credentials');
+    out.key.push(acked);
+    out.served.push(Number((await served) - t1) / 1e6);
+  }
+  return out;
+}
+
 async function phase(ctx, routes, consumers, writes, fleets) {
   const t0 = Date.now();
-  const res = await call('POST', `${ctx.admin}/config`, declarative(ctx.upstreamPort, routes, consumers));
+  const res = await call('POST', `${ctx.admin}/config`, fx.declarative(ctx.upstreamPort, routes, consumers));
   if (res.status !== 201) throw new Error(`POST /config answered ${res.status}: ${res.body.slice(0, 500)}`);
   const loadMs = Date.now() - t0;
   ctx.probeHeaders = consumers ? { apikey: 'key-1' } : {};
   const results = [];
+  let consumerWrites = null;
   // the last route of the loaded config tells that a data plane has it
   const last = fx.mixedRoute(fx.service({ name: 'probe' }), routes - 1)[1];
   const lastProbe = { ...ctx.probeHeaders, host: last.host ?? 'other.example.org', ...last.headers };
@@ -126,8 +148,13 @@ async function phase(ctx, routes, consumers, writes, fleets) {
     r.wire = Object.fromEntries(Object.keys(wireAfter).map((k) => [k, wireAfter[k] - wireBefore[k]]));
     results.push({ n, ...r });
     process.stdout.write(`${routes} routes, N=${n}: acked p50 ${summarize(r.acked).p50.toFixed(1)} ms, p99 ${summarize(r.acked).p99.toFixed(1)} ms\n`);
+    if (consumers && n === Math.max(...fleets) && CONSUMER_WRITES > 0) {
+      const c = await measureConsumerWrites(ctx, `${routes}-${n}`, CONSUMER_WRITES);
+      consumerWrites = { n, writes: CONSUMER_WRITES, ...c };
+      process.stdout.write(`${consumers} consumers, N=${n}: key acked p50 ${summarize(c.key).p50.toFixed(1)} ms, p99 ${summarize(c.key).p99.toFixed(1)} ms\n`);
+    }
   }
-  return { routes, consumers, loadMs, results };
+  return { routes, consumers, loadMs, results, consumerWrites };
 }
 
 async function main() {
