@@ -14,16 +14,27 @@ const FOLD_STEP = 512;
 
 /** A read-only map whose values are never undefined, updated into new maps by `withSteps`. */
 export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
-  readonly #base: ReadonlyMap<K, V>;
+  #base: ReadonlyMap<K, V>;
   /** null when empty (every map built from a whole config): a lookup is then the base's alone */
-  readonly #layer: ReadonlyMap<K, V | typeof GONE> | null;
-  readonly size: number;
+  #layer: ReadonlyMap<K, V | typeof GONE> | null = null;
+  #size: number;
 
   /** `base` becomes the new map's own: the caller does not write it afterwards */
-  constructor(base: ReadonlyMap<K, V> = new Map(), layer: ReadonlyMap<K, V | typeof GONE> | null = null, size = base.size) {
+  constructor(base: ReadonlyMap<K, V> = new Map()) {
     this.#base = base;
-    this.#layer = layer !== null && layer.size > 0 ? layer : null;
-    this.size = size;
+    this.#size = base.size;
+  }
+
+  /** `layer` over `base`, `size` entries in all (withSteps counts them) */
+  static #over<K, V>(base: ReadonlyMap<K, V>, layer: ReadonlyMap<K, V | typeof GONE>, size: number): LayeredMap<K, V> {
+    const map = new LayeredMap(base);
+    map.#layer = layer.size > 0 ? layer : null;
+    map.#size = size;
+    return map;
+  }
+
+  get size(): number {
+    return this.#size;
   }
 
   get(key: K): V | undefined {
@@ -57,7 +68,7 @@ export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
       if (!present(key)) size++;
       layer.set(key, value);
     }
-    if (layer.size <= MIN_FOLD || layer.size <= base.size / 8) return new LayeredMap(base, layer, size);
+    if (layer.size <= MIN_FOLD || layer.size <= base.size / 8) return LayeredMap.#over(base, layer, size);
     const folded = new Map<K, V>();
     let n = 0;
     for (const [key, value] of base) {
