@@ -109,7 +109,7 @@ function render({ small, large, breakdown, during, duringWorkers, duringWhole, W
   return `## Config propagation at scale (\`npm run bench sync\`)
 
 Command: \`npm run bench sync\` (builds, then \`node --max-old-space-size=12288 test/bench/sync.js\`; env
-BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES}${large.consumerWrites ? ` BENCH_SYNC_CONSUMER_WRITES=${large.consumerWrites.writes}` : ''} BENCH_SYNC_APPLY_WRITES=${during.writes}${duringWhole ? ` BENCH_SYNC_WHOLE_WRITES=${duringWhole.writes}` : ''}), ${new Date().toISOString().slice(0, 10)}.
+BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES}${large.consumerWrites ? ` BENCH_SYNC_CONSUMER_WRITES=${large.consumerWrites.writes}` : ''} BENCH_SYNC_APPLY_WRITES=${during.writes} BENCH_SYNC_APPLY_RATE=${during.rate}${duringWhole ? ` BENCH_SYNC_WHOLE_WRITES=${duringWhole.writes}` : ''}), ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}. Database: ${process.env.ARCHWAY_DATABASE_URL ? 'the server at ARCHWAY_DATABASE_URL' : 'embedded Postgres'}.
 Load average when the run ended (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores — other work
 on the machine stretches every wall-clock figure below; CPU-bound rows stretch the most.

@@ -8,6 +8,7 @@
 //   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=100 (10,000-route config)
 //        BENCH_SYNC_CONSUMER_WRITES=50 (consumer + key pairs at 10,000 consumers, largest N only)
 //        BENCH_SYNC_APPLY_WRITES=80 (writes while the proxy's latency is measured, per data plane)
+//        BENCH_SYNC_APPLY_RATE=1000 (requests/s to the real data plane meanwhile)
 //        BENCH_SYNC_WHOLE_WRITES=15 (the same with a data plane taking every change whole)
 //        BENCH_SYNC_PROCS=4 (child processes the N data planes are spread over)
 const { rmSync } = require('node:fs');
@@ -23,8 +24,14 @@ const LARGE_WRITES = Number(process.env.BENCH_SYNC_LARGE_WRITES || 100);
 /** consumers added with a key-auth key each, at the 10,000-consumer config and the largest N: two writes each */
 const CONSUMER_WRITES = Number(process.env.BENCH_SYNC_CONSUMER_WRITES || 50);
 const FLEETS = (process.env.BENCH_SYNC_FLEETS || '1,10,50').split(',').map(Number);
-/** writes while the proxy's latency is measured, per data plane: an apply window is ≈ 10-40 ms, so at 200 requests/s 80 of them hold a few hundred requests, enough for a p99 that is not just the maximum (in each half below, about a hundred: there it nearly is) */
+/** writes while the proxy's latency is measured, per data plane (each window holds ≈ 10 requests at APPLY_RATE) */
 const APPLY_WRITES = Number(process.env.BENCH_SYNC_APPLY_WRITES || 80);
+/**
+ * the fixed load on the real data plane during that phase, requests/s: a delta's window is ≈ 10 ms, so at
+ * 200/s the 80 windows held ≈ 160 requests and their p99 was the second slowest (2.8× to 20× steady from
+ * one run to the next); at 1,000/s they hold ≈ 900
+ */
+const APPLY_RATE = Number(process.env.BENCH_SYNC_APPLY_RATE || 1000);
 /** writes to the data plane that takes every change as a whole snapshot (ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off): each window holds a few hundred requests */
 const WHOLE_WRITES = Number(process.env.BENCH_SYNC_WHOLE_WRITES || 15);
 /**
@@ -187,7 +194,7 @@ async function main() {
     const bigSnapshot = cacheFile ? await readSnapshotFile(cacheFile) : null;
     await ctx.fleet.shrink(0);
     const breakdown = await applyBreakdown(bigSnapshot, 3);
-    const during = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'single', cpNice: CP_NICE });
+    const during = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'single', cpNice: CP_NICE, rate: APPLY_RATE });
     /** a fresh real data plane in place of the last one, on a port of its own, once it serves the loaded config */
     const restartDataPlane = async (what, prefix, env) => {
       await stopChild(dp);
@@ -207,11 +214,11 @@ async function main() {
     };
     // the same with ARCHWAY_WORKERS=2: the primary decodes and checks, the workers only compile
     await restartDataPlane('2-worker', prefixes[2], { ARCHWAY_WORKERS: '2' });
-    const duringWorkers = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'workers', cpNice: CP_NICE });
+    const duringWorkers = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'workers', cpNice: CP_NICE, rate: APPLY_RATE });
     // and a single process taking every change whole (about a second of sliced work each): the pause is
     // longer, so that steady requests remain between an apply's disk-cache write and the next write
     await restartDataPlane('whole-snapshot', prefixes[3], { ARCHWAY_WORKERS: '1', ARCHWAY_CLUSTER_INCREMENTAL_SYNC: 'off' });
-    const duringWhole = await latencyDuringApply(ctx, WHOLE_WRITES, { label: 'whole', pauseMs: 3000 });
+    const duringWhole = await latencyDuringApply(ctx, WHOLE_WRITES, { label: 'whole', pauseMs: 3000, rate: APPLY_RATE });
     const md = require('./sync-report').render({ small, large, breakdown, during, duringWorkers, duringWhole, WRITES, LARGE_WRITES, procs: ctx.fleet.procs, machine: machine() });
     process.stdout.write(`\n${md}\n`);
     writeSection('sync', md);
