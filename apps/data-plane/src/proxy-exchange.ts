@@ -1,5 +1,5 @@
 // One proxied request: the undici dispatch handler for it (one object per request, methods on the
-// prototype, no per-request closures), retries on connect errors, client aborts, and error mapping.
+// prototype, no per-request closures), retries (nginx's proxy_next_upstream error), client aborts, and error mapping.
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ProxyErrorName } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
@@ -23,6 +23,12 @@ const CONNECT_ERRORS = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_SOCKET',
 ]);
+
+/**
+ * Methods nginx sends to the next try only when told to (`proxy_next_upstream non_idempotent`), which
+ * Kong does not: once such a request went out, a failure is the client's 502.
+ */
+const NON_IDEMPOTENT = new Set(['POST', 'LOCK', 'PATCH']);
 
 /** undici / socket error code -> Kong's gateway error (PROXY_ERRORS). Anything else is a 502. */
 const ERROR_RESPONSES: Record<string, ProxyErrorName> = {
@@ -84,6 +90,8 @@ function hasAny(headers: IncomingHttpHeaders): boolean {
 export class ProxyExchange implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | null = null;
   #requestStarted = false;
+  /** the upstream answered (a status line past 1xx): from here on nothing is tried again */
+  #responseStarted = false;
   #clientGone = false;
   #attempts = 0;
   #sentAt = 0;
@@ -154,6 +162,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     statusMessage?: string,
   ): void {
     if (statusCode < 200) return; // informational (103 Early Hints...): not relayed
+    this.#responseStarted = true;
     const now = performance.now();
     noteUpstreamLatency(this.res, now - this.#sentAt);
     if (this.plugins === null && this.pick === null) {
@@ -322,8 +331,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.plugins?.upstreamFailed(ERROR_RESPONSES[code] ?? 'badGateway');
     // passive health and the circuit breaker count the failure (a no-op once the peer had answered)
     this.pick?.failed(ERROR_RESPONSES[code] === 'timeout', performance.now() - this.#sentAt);
-    if (!this.#requestStarted && CONNECT_ERRORS.has(code) && this.#attempts < this.upstream.retries) {
+    if (this.#retryable(code)) {
       this.#attempts++;
+      this.#requestStarted = false;
       this.pick?.done(true); // the retry goes to another peer while one is left
       this.start();
       return;
@@ -338,6 +348,20 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     });
     this.#detach();
     sendGatewayError(this.res, name, this.requestId, this.req.headers.accept, this.startedAt);
+  }
+
+  /**
+   * Whether a failure with `code` goes to the next try (service.retries of them), as nginx's
+   * `proxy_next_upstream error` does: a connection error before any byte of the request went out; or
+   * after it, when the upstream did not answer at all (a keep-alive connection it closed as the request
+   * arrived: "other side closed"), the method is idempotent and the body can be sent again (none, or
+   * held in memory; a streamed body is gone).
+   */
+  #retryable(code: string): boolean {
+    if (!CONNECT_ERRORS.has(code) || this.#attempts >= this.upstream.retries) return false;
+    if (!this.#requestStarted) return true;
+    const body = this.options.body;
+    return !this.#responseStarted && !NON_IDEMPOTENT.has(this.options.method) && (body == null || Buffer.isBuffer(body) || typeof body === 'string');
   }
 
   #detach(): void {

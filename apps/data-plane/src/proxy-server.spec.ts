@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Route, Service } from '@archway/schema';
 import type { ProxyServer } from './proxy-server';
 import { closedPort, makeRoute, makeService, send, startUpstream, type Upstream } from './testing/fixtures';
@@ -150,6 +150,64 @@ describe('proxy server', () => {
     expect(JSON.parse(res.body).message).toBe('An invalid response was received from the upstream server');
     // the first try plus service.retries more, all refused before any byte was sent
     expect(logger.lines.find((l) => l.msg === 'upstream request failed')?.tries).toBe(3);
+  });
+
+  describe('a keep-alive connection the upstream closes as the next request arrives', () => {
+    // a raw upstream: the first request on a connection is answered (kept alive), the next one on the
+    // same connection finds it closed, unanswered ("other side closed"), as when the upstream's
+    // keepalive_timeout ends just as the proxy reuses the connection
+    let stale: { port: number; connections: number; close(): Promise<void> };
+    beforeEach(async () => {
+      const sockets = new Set<Socket>();
+      const server = createServer((socket) => {
+        stale.connections++;
+        sockets.add(socket);
+        let seen = 0;
+        socket.on('data', (chunk) => {
+          seen += chunk.toString('latin1').split('HTTP/1.1\r\n').length - 1;
+          if (seen === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok');
+          else socket.destroy();
+        });
+        socket.on('error', () => undefined);
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const close = () =>
+        new Promise<void>((r) => {
+          for (const socket of sockets) socket.destroy(); // the proxy keeps its connections alive
+          server.close(() => r());
+        });
+      stale = { port: (server.address() as AddressInfo).port, connections: 0, close };
+    });
+    afterEach(() => stale.close());
+
+    async function staleRoute(retries: number) {
+      const svc = makeService({ port: stale.port, retries });
+      await apply([svc], [makeRoute(svc, { paths: ['/stale'] })]);
+    }
+
+    it('sends a GET again on a new connection (nginx: proxy_next_upstream error): the client gets 200', async () => {
+      await staleRoute(5);
+      expect((await send(port, { path: '/stale' })).status).toBe(200);
+      const res = await send(port, { path: '/stale' });
+      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: 'ok' });
+      expect(stale.connections).toBe(2);
+      expect(logger.lines.some((l) => l.msg === 'upstream request failed')).toBe(false);
+    });
+
+    it('does not send a POST again (non-idempotent, as nginx): 502', async () => {
+      await staleRoute(5);
+      expect((await send(port, { method: 'POST', path: '/stale', body: 'a=1' })).status).toBe(200);
+      expect((await send(port, { method: 'POST', path: '/stale', body: 'a=2' })).status).toBe(502);
+      expect(stale.connections).toBe(1);
+      expect(logger.lines.find((l) => l.msg === 'upstream request failed')?.tries).toBe(1);
+    });
+
+    it('does not send a GET again with retries = 0: 502', async () => {
+      await staleRoute(0);
+      expect((await send(port, { path: '/stale' })).status).toBe(200);
+      expect((await send(port, { path: '/stale' })).status).toBe(502);
+    });
   });
 
   it("504 'The upstream server is timing out' when the upstream is slower than read_timeout", async () => {
