@@ -1,6 +1,6 @@
 // basic-auth (kong/plugins/basic-auth/access.lua, Kong 3.9): `Authorization: Basic …` (or
 // `Proxy-Authorization`, tried first) names a credential by username; the password is checked against
-// the stored sha1 hash. Credentials are looked up in a map built once per snapshot.
+// the stored sha1 hash. Credentials are looked up in a map built from a whole snapshot, updated by deltas.
 import { timingSafeEqual } from 'node:crypto';
 import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
 import { basicAuthHash, forEachInSteps, type BasicAuthCredential } from '@archway/schema';

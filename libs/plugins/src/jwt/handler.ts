@@ -1,6 +1,7 @@
 // jwt (kong/plugins/jwt/handler.lua, Kong 3.9): a signed JWT from the query string, a cookie or a
 // `Bearer` header names a jwt_secret by its `key_claim_name` claim; the signature and the configured
-// claims are checked. Secrets (and their parsed public keys) are indexed once per snapshot.
+// claims are checked. Secrets (and their parsed public keys) are indexed from a whole snapshot, the index
+// updated by deltas.
 import { createPublicKey } from 'node:crypto';
 import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
 import { forEachInSteps, type JwtSecret } from '@archway/schema';

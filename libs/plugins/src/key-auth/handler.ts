@@ -1,5 +1,6 @@
 // key-auth (kong/plugins/key-auth/handler.lua): a key from a header, the query string or the body
-// identifies a consumer. Keys are looked up in a map built once per snapshot (O(1) per request).
+// identifies a consumer. Keys are looked up in a map (O(1) per request) built from a whole snapshot and
+// updated by deltas (LayeredMap).
 import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
 import { forEachInSteps, type KeyAuthCredential } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
