@@ -98,7 +98,7 @@ describe('deltas from a control plane on Postgres', () => {
     expect(await statusOf('/base-1/')).toBe(200);
   });
 
-  it('authenticates with key-auth after consumer and key writes, each applied as a delta: a new key, a rotated one, a deleted consumer', async () => {
+  it('authenticates with key-auth after consumer and key writes, each applied as a delta: a new key, a rotated one, a deleted consumer, an acl group given and taken', async () => {
     /** the status, and the consumer the upstream was told of, for a request to /keyed with `key` */
     const asKey = async (key: string) => {
       const res = await fetch(proxy + '/keyed', { headers: { connection: 'close', apikey: key } });
@@ -127,6 +127,18 @@ describe('deltas from a control plane on Postgres', () => {
     expect((await adminCall('DELETE', '/consumers/user-5')).status).toBe(204);
     await answers('key-5', '401');
     expect(await asKey('key-6')).toBe('200 user-6');
+    // acl groups given and taken by deltas: a route for group gold only
+    expect((await adminCall('POST', '/services/echo/routes', 'name=gold&paths[]=/gold')).status).toBe(201);
+    expect((await adminCall('POST', '/routes/gold/plugins', 'name=key-auth')).status).toBe(201);
+    expect((await adminCall('POST', '/routes/gold/plugins', 'name=acl&config.allow[]=gold')).status).toBe(201);
+    const gold = async (key: string) => (await fetch(proxy + '/gold', { headers: { connection: 'close', apikey: key } })).status;
+    await eventually('the gold route', async () => (await gold('key-6')) === 403, 20_000, all());
+    const acl = await adminCall('POST', '/consumers/user-6/acls', 'group=gold');
+    expect(acl.status).toBe(201);
+    await eventually('user-6 in group gold', async () => (await gold('key-6')) === 200, 20_000, all());
+    expect(await gold('key-8')).toBe(403);
+    expect((await adminCall('DELETE', `/consumers/user-6/acls/${(acl.body as { id: string }).id}`)).status).toBe(204);
+    await eventually('user-6 out of group gold', async () => (await gold('key-6')) === 403, 20_000, all());
     const after = await received();
     expect(after.snapshot).toBe(before.snapshot);
     expect(after.delta).toBeGreaterThan(before.delta);

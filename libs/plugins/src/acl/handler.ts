@@ -1,7 +1,7 @@
 // acl (kong/plugins/acl/handler.lua, Kong 3.9): allows or denies the authenticated consumer by the
-// groups of its acls. Groups per consumer are indexed once per snapshot; each instance remembers its
-// verdict per consumer, as Kong's config cache does.
-import type { ConfigIndex, PluginContext, PluginHandler } from '@archway/pipeline';
+// groups of its acls. Groups per consumer are indexed from a whole snapshot, the index updated by
+// deltas; each instance remembers its verdict per consumer, as Kong's config cache does.
+import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
 import { forEachInSteps, type Acl } from '@archway/schema';
 import { CONSUMER_HEADERS } from '../shared/consumers';
 import { aclSchema } from './schema';
@@ -13,6 +13,8 @@ export const AUTHENTICATED_GROUPS = 'authenticated_groups';
 const AUTHENTICATED_GROUPS_HEADER = 'x-authenticated-groups';
 
 interface ConsumerGroups {
+  /** the consumer's acls, in the config's order (id order, as the control plane sends them) */
+  acls: readonly Acl[];
   groups: string[];
   set: ReadonlySet<string>;
   /** X-Consumer-Groups: the groups joined by ", " */
@@ -24,23 +26,43 @@ interface AclState {
   groups: readonly string[];
   hideGroupsHeader: boolean;
   alwaysUseAuthenticatedGroups: boolean;
-  byConsumer: ReadonlyMap<string, ConsumerGroups>;
+  byConsumer: LayeredMap<string, ConsumerGroups>;
   /** consumer id -> true (blocked) or the header value to send */
   verdicts: Map<string, true | string>;
 }
 
-const GROUP_INDEX: ConfigIndex<ReadonlyMap<string, ConsumerGroups>> = {
+function groupsOf(acls: readonly Acl[]): ConsumerGroups {
+  const groups = acls.map((a) => a.group);
+  return { acls, groups, set: new Set(groups), header: groups.join(', ') };
+}
+
+const byId = (a: Acl, b: Acl) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export const GROUP_INDEX: ConfigIndex<LayeredMap<string, ConsumerGroups>> = {
   key: 'acl:groups',
   *build(config) {
-    const lists = new Map<string, string[]>();
+    const lists = new Map<string, Acl[]>();
     yield* forEachInSteps((config as { acls?: Acl[] }).acls, (acl) => {
       const list = lists.get(acl.consumer.id);
-      if (list) list.push(acl.group);
-      else lists.set(acl.consumer.id, [acl.group]);
+      if (list) list.push(acl);
+      else lists.set(acl.consumer.id, [acl]);
     });
     const index = new Map<string, ConsumerGroups>();
-    yield* forEachInSteps([...lists], ([id, groups]) => index.set(id, { groups, set: new Set(groups), header: groups.join(', ') }));
-    return index;
+    yield* forEachInSteps([...lists], ([id, acls]) => index.set(id, groupsOf(acls)));
+    return new LayeredMap(index);
+  },
+  /** the groups of the consumers whose acls the delta changed, again; their acls kept in id order */
+  *update(prev, changes) {
+    const dropped = (changes.dropped.acls ?? []) as Acl[];
+    const upserted = (changes.upserted.acls ?? []) as Acl[];
+    const gone = new Set([...dropped, ...upserted].map((a) => a.id));
+    const touched = new Map<string, Acl[]>();
+    for (const a of [...dropped, ...upserted])
+      if (!touched.has(a.consumer.id)) touched.set(a.consumer.id, (prev.get(a.consumer.id)?.acls ?? []).filter((x) => !gone.has(x.id)));
+    for (const a of upserted) touched.get(a.consumer.id)?.push(a);
+    const emptied = [...touched].filter(([, acls]) => acls.length === 0).map(([id]) => id);
+    const regrouped = [...touched].filter(([, acls]) => acls.length > 0).map(([id, acls]) => [id, groupsOf(acls.sort(byId))] as const);
+    return yield* prev.withSteps(emptied, regrouped);
   },
 };
 

@@ -6,6 +6,7 @@ import type { ConfigSet, Plugin } from '@archway/schema';
 import { BUNDLED_HANDLERS, pluginSchema } from '../index';
 import { configOf } from '../testing/config-of';
 import { CREDENTIAL_INDEX } from '../basic-auth/handler';
+import { GROUP_INDEX } from '../acl/handler';
 import { SECRET_INDEX } from '../jwt/handler';
 import { KEY_INDEX } from '../key-auth/handler';
 import { CONSUMER_INDEX } from './consumers';
@@ -49,18 +50,27 @@ describe('auth plugin lookups built in steps', () => {
 });
 
 describe('auth plugin lookups updated from a delta', () => {
-  // each lookup, the collection it reads, and an entity of it whose looked-up field is `name`
-  const cases: [string, ConfigIndex<unknown>, string, (id: string, name: string) => Record<string, unknown>][] = [
-    ['consumers', CONSUMER_INDEX, 'consumers', (id, name) => ({ id, username: name, custom_id: null })],
-    ['key-auth keys', KEY_INDEX, 'keyauth_credentials', (id, name) => ({ id, key: name, consumer: consumer(1), ttl: null, created_at: 1 })],
-    ['basic-auth usernames', CREDENTIAL_INDEX, 'basicauth_credentials', (id, name) => ({ id, username: name, password: 'x', consumer: consumer(1) })],
-    ['jwt secrets', SECRET_INDEX.plain, 'jwt_secrets', (id, name) => ({ id, key: name, algorithm: 'HS256', secret: `s-${name}`, rsa_public_key: null, consumer: consumer(1) })],
+  // each lookup, the collection it reads, the field a rename changes, and an entity of it whose field is `name`
+  const cases: [string, ConfigIndex<unknown>, string, string, (id: string, name: string) => Record<string, unknown>][] = [
+    ['consumers', CONSUMER_INDEX, 'consumers', 'username', (id, name) => ({ id, username: name, custom_id: null })],
+    ['key-auth keys', KEY_INDEX, 'keyauth_credentials', 'key', (id, name) => ({ id, key: name, consumer: consumer(1), ttl: null, created_at: 1 })],
+    ['basic-auth usernames', CREDENTIAL_INDEX, 'basicauth_credentials', 'username', (id, name) => ({ id, username: name, password: 'x', consumer: consumer(1) })],
+    ['jwt secrets', SECRET_INDEX.plain, 'jwt_secrets', 'key', (id, name) => ({ id, key: name, algorithm: 'HS256', secret: `s-${name}`, rsa_public_key: null, consumer: consumer(1) })],
+    // acls of four consumers, a rename moving one to another group
+    ['acl groups', GROUP_INDEX, 'acls', 'group', (id, name) => ({ id, group: name, consumer: consumer(Number(id.slice(2)) % 4) })],
   ];
-  /** a lookup's maps as sorted entries (a LayeredMap lists its changed entries first) */
-  const plain = (value: unknown): unknown =>
-    value instanceof LayeredMap
-      ? [...value].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1))
-      : Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, plain(v)]));
+  /**
+   * a lookup's maps as sorted entries (a LayeredMap lists its changed entries first); a consumer's acl
+   * groups as a sorted list (a build lists them in the config's order, an update in id order: equal when
+   * the config is in id order, as the control plane sends it; these random lists are not)
+   */
+  const plain = (value: unknown): unknown => {
+    if (value instanceof LayeredMap) return [...value].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)).map(([k, v]) => [k, plain(v)]);
+    const groups = (value as { groups?: string[] } | null)?.groups;
+    if (groups) return { groups: [...groups].sort(), header: (value as { header: string }).header.split(', ').sort() };
+    if (value && typeof value === 'object' && !Array.isArray(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    return value;
+  };
   const run = <T>(gen: Generator<void, T>): T => {
     for (;;) {
       const r = gen.next();
@@ -68,7 +78,7 @@ describe('auth plugin lookups updated from a delta', () => {
     }
   };
 
-  it.each(cases)('%s: after each of 150 random deltas (adds, removals, renames, one taking a freed name; the layer folded on the way), what a build gives', (_, index, collection, entity) => {
+  it.each(cases)('%s: after each of 150 random deltas (adds, removals, renames, one taking a freed name; the layer folded on the way), what a build gives', (_, index, collection, field, entity) => {
     let seed = 7;
     const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     let list = Array.from({ length: 30 }, (_, i) => entity(`e-${i}`, `n-${i}`));
@@ -90,13 +100,12 @@ describe('auth plugin lookups updated from a delta', () => {
           break;
         case 2: // renamed
           dropped.push(after[i]);
-          upserted.push({ ...after[i], [collection === 'consumers' || collection === 'basicauth_credentials' ? 'username' : 'key']: `n-${next++}` });
+          upserted.push({ ...after[i], [field]: `n-${next++}` });
           after[i] = upserted[0];
           break;
         default: {
           // one removed, another renamed to the name it freed
           const j = (i + 1) % after.length;
-          const field = collection === 'consumers' || collection === 'basicauth_credentials' ? 'username' : 'key';
           dropped.push(after[i], after[j]);
           upserted.push({ ...after[j], [field]: after[i][field] });
           after[j] = upserted[0];
