@@ -2,9 +2,10 @@
 // `Proxy-Authorization`, tried first) names a credential by username; the password is checked against
 // the stored sha1 hash. Credentials are looked up in a map built from a whole snapshot, updated by deltas.
 import { timingSafeEqual } from 'node:crypto';
-import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
-import { basicAuthHash, forEachInSteps, type BasicAuthCredential } from '@archway/schema';
+import type { LayeredMap, PluginContext, PluginHandler } from '@archway/pipeline';
+import { basicAuthHash, type BasicAuthCredential } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
+import { lookupByField } from '../shared/lookup-by-field';
 import { basicAuthSchema } from './schema';
 
 const ERR_UNAUTHORIZED = 'Unauthorized';
@@ -21,22 +22,13 @@ interface BasicAuthState {
   consumers: ConsumerIndex;
 }
 
-export const CREDENTIAL_INDEX: ConfigIndex<LayeredMap<string, BasicAuthCredential>> = {
+export const CREDENTIAL_INDEX = lookupByField<BasicAuthCredential, BasicAuthCredential>({
   key: 'basic-auth:usernames',
-  *build(config) {
-    const byUsername = new Map<string, BasicAuthCredential>();
-    yield* forEachInSteps((config as { basicauth_credentials?: BasicAuthCredential[] }).basicauth_credentials, (c) => byUsername.set(c.username, c));
-    return new LayeredMap(byUsername);
-  },
-  *update(prev, changes) {
-    const dropped = (changes.dropped.basicauth_credentials ?? []) as BasicAuthCredential[];
-    const upserted = (changes.upserted.basicauth_credentials ?? []) as BasicAuthCredential[];
-    return yield* prev.withSteps(
-      dropped.filter((c) => prev.get(c.username)?.id === c.id).map((c) => c.username),
-      upserted.map((c) => [c.username, c]),
-    );
-  },
-};
+  collection: 'basicauth_credentials',
+  field: (c) => c.username,
+  value: (c) => c,
+  idOf: (c) => c.id,
+});
 
 /** username and password of a `Basic` header value, or null when it is not one (Kong's retrieve_credentials). */
 export function parseBasic(value: string | undefined): { username: string; password: string } | null {

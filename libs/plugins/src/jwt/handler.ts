@@ -3,9 +3,10 @@
 // claims are checked. Secrets (and their parsed public keys) are indexed from a whole snapshot, the index
 // updated by deltas.
 import { createPublicKey } from 'node:crypto';
-import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
-import { forEachInSteps, type JwtSecret } from '@archway/schema';
+import type { ConfigIndex, LayeredMap, PluginContext, PluginHandler } from '@archway/pipeline';
+import type { JwtSecret } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
+import { lookupByField } from '../shared/lookup-by-field';
 import { base64UrlDecode, checkMaximumExpiration, decodeJwt, verifyRegisteredClaims, verifySignature, type VerifyKey } from './jwt-parser';
 import { jwtSchema } from './schema';
 
@@ -56,22 +57,13 @@ function verifyKey(secret: JwtSecret, base64: boolean): VerifyKey | null {
 
 /** jwt_secrets by key, with their verification keys; `secret_is_base64` instances share the decoded variant. */
 function secretIndex(base64: boolean): ConfigIndex<LayeredMap<string, SecretEntry>> {
-  return {
+  return lookupByField<JwtSecret, SecretEntry>({
     key: base64 ? 'jwt:secrets:base64' : 'jwt:secrets',
-    *build(config) {
-      const byKey = new Map<string, SecretEntry>();
-      yield* forEachInSteps((config as { jwt_secrets?: JwtSecret[] }).jwt_secrets, (secret) => byKey.set(secret.key, { secret, key: verifyKey(secret, base64) }));
-      return new LayeredMap(byKey);
-    },
-    *update(prev, changes) {
-      const dropped = (changes.dropped.jwt_secrets ?? []) as JwtSecret[];
-      const upserted = (changes.upserted.jwt_secrets ?? []) as JwtSecret[];
-      return yield* prev.withSteps(
-        dropped.filter((s) => prev.get(s.key)?.secret.id === s.id).map((s) => s.key),
-        upserted.map((secret) => [secret.key, { secret, key: verifyKey(secret, base64) }]),
-      );
-    },
-  };
+    collection: 'jwt_secrets',
+    field: (secret) => secret.key,
+    value: (secret) => ({ secret, key: verifyKey(secret, base64) }),
+    idOf: (entry) => entry.secret.id,
+  });
 }
 export const SECRET_INDEX = { plain: secretIndex(false), base64: secretIndex(true) };
 const secretsFor = (config: Record<string, unknown>) => (config.secret_is_base64 ? SECRET_INDEX.base64 : SECRET_INDEX.plain);

@@ -1,9 +1,10 @@
 // key-auth (kong/plugins/key-auth/handler.lua): a key from a header, the query string or the body
 // identifies a consumer. Keys are looked up in a map (O(1) per request) built from a whole snapshot and
 // updated by deltas (LayeredMap).
-import { LayeredMap, type ConfigIndex, type PluginContext, type PluginHandler } from '@archway/pipeline';
-import { forEachInSteps, type KeyAuthCredential } from '@archway/schema';
+import type { LayeredMap, PluginContext, PluginHandler } from '@archway/pipeline';
+import type { KeyAuthCredential } from '@archway/schema';
 import { anonymousConsumer, CONSUMER_INDEX, consumerIndex, setConsumer, type ConsumerIndex } from '../shared/consumers';
+import { lookupByField } from '../shared/lookup-by-field';
 import { keyAuthSchema } from './schema';
 
 const ERR_NO_KEY = 'No API key found in request';
@@ -29,26 +30,13 @@ interface KeyAuthState {
   consumers: ConsumerIndex;
 }
 
-export const KEY_INDEX: ConfigIndex<LayeredMap<string, KeyEntry>> = {
+export const KEY_INDEX = lookupByField<KeyAuthCredential, KeyEntry>({
   key: 'key-auth:keys',
-  *build(config) {
-    const keys = new Map<string, KeyEntry>();
-    yield* forEachInSteps((config as { keyauth_credentials?: KeyAuthCredential[] }).keyauth_credentials, (c) => keys.set(c.key, keyEntry(c)));
-    return new LayeredMap(keys);
-  },
-  *update(prev, changes) {
-    const dropped = (changes.dropped.keyauth_credentials ?? []) as KeyAuthCredential[];
-    const upserted = (changes.upserted.keyauth_credentials ?? []) as KeyAuthCredential[];
-    return yield* prev.withSteps(
-      dropped.filter((c) => prev.get(c.key)?.credential.id === c.id).map((c) => c.key),
-      upserted.map((c) => [c.key, keyEntry(c)]),
-    );
-  },
-};
-
-function keyEntry(c: KeyAuthCredential): KeyEntry {
-  return { credential: c, expiresAt: c.ttl ? c.created_at + c.ttl : Infinity };
-}
+  collection: 'keyauth_credentials',
+  field: (c) => c.key,
+  value: (c) => ({ credential: c, expiresAt: c.ttl ? c.created_at + c.ttl : Infinity }),
+  idOf: (entry) => entry.credential.id,
+});
 
 /** The key as sent, or an array when it was sent more than once. */
 function findKey(ctx: PluginContext, s: KeyAuthState): { name: string; value: unknown; where: 'header' | 'query' | 'body' } | null {
