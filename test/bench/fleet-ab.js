@@ -14,7 +14,7 @@ const { rmSync } = require('node:fs');
 const { resolve } = require('node:path');
 const { call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, summarize } = require('./lib');
 const fx = require('./fixtures');
-const { Fleet } = require('./sync-fleet');
+const { Fleet, writeAndWait } = require('./sync-fleet');
 
 const N = Number(process.env.N || 25);
 const WRITES = Number(process.env.WRITES || 50);
@@ -39,14 +39,7 @@ async function main() {
     await Promise.all(fleets.map((fleet) => fleet.waitRouteName(`r${ROUTES - 1}`)));
     await Promise.all(fleets.map((fleet) => fleet.flushCaches()));
     /** one write, then every member of each fleet ACKing it: ms from the 201, the slowest member per fleet */
-    const timed = async (path, body, collection) => {
-      const r = await call('POST', `${admin}${path}`, body);
-      const t1 = process.hrtime.bigint();
-      if (r.status !== 201) throw new Error(`POST ${path} answered ${r.status}: ${r.body}`);
-      const id = JSON.parse(r.body).id;
-      const acks = await Promise.all(fleets.map((fleet) => fleet.waitEntity(collection, id)));
-      return acks.map((times) => Math.max(...times.map((t) => Number(t - t1) / 1e6)));
-    };
+    const timed = async (path, body, collection) => (await writeAndWait(`${admin}${path}`, body, collection, fleets)).acked;
     const acked = Object.fromEntries(KINDS.map((k) => [k, [[], []]]));
     const push = (kind, ms) => ms.forEach((x, b) => acked[kind][b].push(x));
     for (let i = 0; i < WRITES; i++) {

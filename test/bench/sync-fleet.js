@@ -8,6 +8,7 @@
 // built checkout the members run (default: this one), to run two builds' fleets side by side.
 const { fork } = require('node:child_process');
 const { join } = require('node:path');
+const { call } = require('./lib');
 
 const PROCS = Number(process.env.BENCH_SYNC_PROCS || 4);
 
@@ -132,4 +133,18 @@ class Fleet {
   }
 }
 
-module.exports = { Fleet };
+/**
+ * POSTs `body` to the Admin API at `url` (it must answer 201 with the entity), then waits until every
+ * member of each of `fleets` applied a snapshot holding that entity of `collection`. Returns the 201's
+ * time (hrtime) and, per fleet, ms from it to its slowest member's apply.
+ */
+async function writeAndWait(url, body, collection, fleets) {
+  const res = await call('POST', url, body);
+  const t1 = process.hrtime.bigint();
+  if (res.status !== 201) throw new Error(`POST ${url} answered ${res.status}: ${res.body}`);
+  const id = JSON.parse(res.body).id;
+  const acks = await Promise.all(fleets.map((fleet) => fleet.waitEntity(collection, id)));
+  return { t1, acked: acks.map((times) => Math.max(...times.map((t) => Number(t - t1) / 1e6))) };
+}
+
+module.exports = { Fleet, writeAndWait };

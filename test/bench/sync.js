@@ -15,7 +15,7 @@ const { rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { ROOT, call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, summarize, machine, writeSection } = require('./lib');
 const fx = require('./fixtures');
-const { Fleet } = require('./sync-fleet');
+const { Fleet, writeAndWait } = require('./sync-fleet');
 const { readSnapshotFile } = require(join(ROOT, 'dist', 'apps', 'data-plane', 'src', 'snapshot-file.js'));
 const { applyBreakdown, latencyDuringApply } = require('./sync-measures');
 
@@ -103,23 +103,17 @@ async function measureWrites(ctx, label, writes) {
  */
 async function measureConsumerWrites(ctx, label, writes) {
   const out = { consumer: [], key: [], served: [] };
-  const timed = async (path, body, collection) => {
-    const res = await call('POST', `${ctx.admin}${path}`, body);
-    const t1 = process.hrtime.bigint();
-    if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${res.body}`);
-    const times = await ctx.fleet.waitEntity(collection, JSON.parse(res.body).id);
-    return { t1, acked: Math.max(...times.map((t) => Number(t - t1) / 1e6)) };
-  };
+  const timed = (path, body, collection) => writeAndWait(`${ctx.admin}${path}`, body, collection, [ctx.fleet]);
   for (let i = 0; i < writes; i++) {
     const username = `c-${label}-${i}`;
-    out.consumer.push((await timed('/consumers', { username }, 'consumers')).acked);
+    out.consumer.push((await timed('/consumers', { username }, 'consumers')).acked[0]);
     const key = `k-${label}-${i}`;
     const served = (async () => {
       while ((await fx.get(ctx.proxyPort, ctx.loadPath, { ...ctx.loadHeaders, apikey: key })) !== 200) await new Promise((r) => setTimeout(r, 2));
       return process.hrtime.bigint();
     })();
     const { t1, acked } = await timed(`/consumers/${username}/key-auth`, { key }, 'keyauth_credentials');
-    out.key.push(acked);
+    out.key.push(acked[0]);
     out.served.push(Number((await served) - t1) / 1e6);
   }
   return out;
