@@ -1,12 +1,14 @@
 // A large snapshot is checked and compiled in time slices: requests that arrive meanwhile are answered
-// on the config being served, before the new one is swapped in. Order of events only, no timings.
+// on the config being served, before the new one is swapped in; the slices wait for the requests the
+// proxy has in flight (serving-load.ts). Order of events only, no timings.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Route } from '@archway/schema';
 import { ConfigStore } from './config-store';
 import { ProxyServer } from './proxy-server';
-import { makeRoute, makeService, memoryLogger, send, snapshotOf, startUpstream, type Upstream } from './testing/fixtures';
+import { requestsInFlight } from './serving-load';
+import { makeRoute, makeService, memoryLogger, send, snapshotOf, startUpstream, waitUntil, type Upstream } from './testing/fixtures';
 
 describe('applying a large snapshot while serving', () => {
   let prefix: string;
@@ -45,4 +47,27 @@ describe('applying a large snapshot while serving', () => {
     expect((await send(port, { path: '/new' })).status).toBe(200);
     expect((await send(port, { path: '/old/x' })).status).toBe(404);
   }, 60_000);
+
+  it('counts a request as in flight, which apply slices wait for, from its arrival until its response is sent', async () => {
+    let release = (): void => undefined;
+    let arrived = (): void => undefined;
+    const upstreamHasIt = new Promise<void>((resolve) => (arrived = resolve));
+    const held = await startUpstream((_req, res) => {
+      release = () => res.end('late');
+      arrived();
+    });
+    try {
+      const svc = makeService({ port: held.port });
+      await store.apply(snapshotOf(3, [svc], [makeRoute(svc, { paths: ['/held'] })]));
+      expect(requestsInFlight()).toBe(0);
+      const answer = send(port, { path: '/held' });
+      await upstreamHasIt;
+      expect(requestsInFlight()).toBe(1);
+      release();
+      expect((await answer).status).toBe(200);
+      await waitUntil(() => requestsInFlight() === 0, 'the response to be counted as sent');
+    } finally {
+      await held.close();
+    }
+  }, 30_000);
 });

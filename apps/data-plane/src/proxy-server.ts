@@ -23,6 +23,7 @@ import { resolveUpstreamOverride } from './upstream-override';
 import { sendHttpsRequired } from './https-redirect';
 import { TlsListener } from './tls-listener';
 import { meterRoute, recordResponse } from './response-metrics';
+import { requestEnded, requestStarted } from './serving-load';
 import type { RouteSeries } from './route-metrics';
 import { upgradeResponse, webSocketOf, WebSocketExchange } from './websocket-proxy';
 
@@ -64,6 +65,7 @@ type CountedResponse = ServerResponse & { [kCounters]: Counters };
 function onResponseDone(this: CountedResponse): void {
   const counters = this[kCounters];
   counters.inFlight--;
+  requestEnded();
   recordResponse(this, counters.unmatched);
 }
 
@@ -167,6 +169,7 @@ export class ProxyServer {
     const startedAt = performance.now();
     this.#totalRequests++;
     this.#counters.inFlight++;
+    requestStarted();
     (res as CountedResponse)[kCounters] = this.#counters;
     res.on('close', onResponseDone); // a response emits 'close' once: no once() wrapper
     if (this.#draining) res.shouldKeepAlive = false;
