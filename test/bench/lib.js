@@ -44,9 +44,12 @@ function tempPrefix(label) {
   return dir;
 }
 
-/** Starts a role from the build; `opts.nodeArgs` go before the script (e.g. --cpu-prof), `opts.stdio` overrides. */
+/**
+ * Starts a role from the build (`opts.root`'s, another built checkout, else this one's); `opts.nodeArgs`
+ * go before the script (e.g. --cpu-prof), `opts.stdio` overrides.
+ */
 function spawnRole(app, env, opts = {}) {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(opts.root ?? ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
     env: { ...process.env, ARCHWAY_LOG_LEVEL: 'warn', ...env },
     stdio: opts.stdio ?? ['ignore', 'ignore', 'inherit'],
   });

@@ -194,13 +194,12 @@ function dispose(rt) {
  * apply), from `steadyMs` before the first write on, as "steady": the two interleaved over the same
  * minute, so that the machine's other work weighs on both alike. Enough writes that the p99 of the
  * requests during applies is not merely the slowest of a few dozen. Load, writes and probes run in a
- * process of their own (apply-latency.js). With `cpNice`, every other write is made with the control plane
- * (`ctx.cpPid`) and the processes below it at that nice value: `cpEqual` and `cpNiced` are the two halves'
- * requests during an apply.
+ * process of their own (apply-latency.js). With `ctx.controlPort` (a data plane on the same config that
+ * applies nothing), every other request goes there: `control` holds its steady and during figures, the
+ * machine's own share of the latency during a write.
  */
-async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pauseMs = 1500, settleMs = 1200, label = 'apply', cpNice = null } = {}) {
-  const cp = cpNice === null ? undefined : { pid: ctx.cpPid, nice: cpNice };
-  const opts = { admin: ctx.admin, proxyPort: ctx.proxyPort, loadPath: ctx.loadPath, loadHeaders: ctx.loadHeaders, probeHeaders: ctx.probeHeaders, writes, label, rate, steadyMs, pauseMs, cp };
+async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pauseMs = 1500, settleMs = 1200, label = 'apply' } = {}) {
+  const opts = { admin: ctx.admin, proxyPort: ctx.proxyPort, controlPort: ctx.controlPort, loadPath: ctx.loadPath, loadHeaders: ctx.loadHeaders, probeHeaders: ctx.probeHeaders, writes, label, rate, steadyMs, pauseMs };
   const child = spawn(process.execPath, [join(__dirname, 'apply-latency.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8');
@@ -208,23 +207,19 @@ async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pa
   const code = await new Promise((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`apply-latency.js exited with ${code}`);
   const { samples, steady: [from], windows } = JSON.parse(out);
-  const within = (ws) => (t) => ws.some(([a, b]) => t >= a && t <= b);
-  const inWindow = within(windows);
-  /** latencies of the requests sent during one of `ws` */
-  const sentDuring = (ws) => {
-    const inThese = within(ws);
-    return samples.filter(([t0]) => inThese(t0)).map(([, ms]) => ms);
-  };
+  const inWindow = (t) => windows.some(([a, b]) => t >= a && t <= b);
   const settling = (t) => windows.some(([a, b]) => t >= a && t <= b + settleMs);
-  const steady = samples.filter(([t0]) => t0 >= from && !settling(t0)).map(([, ms]) => ms);
-  const during = sentDuring(windows);
-  // the windows of the writes made with the control plane niced, and the others; not the first write's:
-  // a fresh data plane's first delta runs cold code, and it would always fall in the same half
-  const duringIn = (niced) => {
-    const ws = windows.slice(1).filter(([, , n]) => n === niced);
-    return { during: summarize(sentDuring(ws)), applyMs: summarize(ws.map(([a, b]) => b - a)) };
+  /** one target's requests: steady, during an apply, and in the settling time after one */
+  const figures = (target) => {
+    const mine = samples.filter((s) => s[3] === target);
+    const ms = (keep) => mine.filter(([t0]) => keep(t0)).map(([, latency]) => latency);
+    return {
+      steady: summarize(ms((t) => t >= from && !settling(t))),
+      during: summarize(ms(inWindow)),
+      after: summarize(ms((t) => settling(t) && !inWindow(t))),
+      failed: mine.filter(([, , status]) => status !== 200).length,
+    };
   };
-  const after = samples.filter(([t0]) => settling(t0) && !inWindow(t0)).map(([, ms]) => ms);
   const failedBy = {};
   for (const [, , status] of samples) if (status !== 200) failedBy[status] = (failedBy[status] ?? 0) + 1;
   return {
@@ -233,13 +228,9 @@ async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pa
     steadyMs,
     pauseMs,
     settleMs,
-    steady: summarize(steady),
-    during: summarize(during),
-    after: summarize(after),
+    ...figures(0),
+    control: ctx.controlPort === undefined ? null : figures(1),
     applyMs: summarize(windows.map(([a, b]) => b - a)),
-    cpNice,
-    ...(cp ? { cpEqual: duringIn(false), cpNiced: duringIn(true) } : {}),
-    failed: samples.filter(([, , status]) => status !== 200).length,
     failedBy,
     total: samples.length,
   };

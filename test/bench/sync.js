@@ -8,7 +8,7 @@
 //   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=100 (10,000-route config)
 //        BENCH_SYNC_CONSUMER_WRITES=50 (consumer + key pairs at 10,000 consumers, largest N only)
 //        BENCH_SYNC_APPLY_WRITES=80 (writes while the proxy's latency is measured, per data plane)
-//        BENCH_SYNC_APPLY_RATE=1000 (requests/s to the real data plane meanwhile)
+//        BENCH_SYNC_APPLY_RATE=1000 (requests/s to the real data plane meanwhile, as many to the control)
 //        BENCH_SYNC_WHOLE_WRITES=15 (the same with a data plane taking every change whole)
 //        BENCH_SYNC_PROCS=4 (child processes the N data planes are spread over)
 const { rmSync } = require('node:fs');
@@ -34,12 +34,6 @@ const APPLY_WRITES = Number(process.env.BENCH_SYNC_APPLY_WRITES || 80);
 const APPLY_RATE = Number(process.env.BENCH_SYNC_APPLY_RATE || 1000);
 /** writes to the data plane that takes every change as a whole snapshot (ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off): each window holds a few hundred requests */
 const WHOLE_WRITES = Number(process.env.BENCH_SYNC_WHOLE_WRITES || 15);
-/**
- * Every other write of the latency phase is made with the control plane (and its embedded Postgres) at
- * this nice value: deployed, the control plane does not share the data plane's cores, here it does.
- * Needs root to put the priority back (else not done).
- */
-const CP_NICE = process.getuid?.() === 0 ? 19 : null;
 const SMALL = 100;
 const LARGE = 10_000;
 
@@ -167,8 +161,10 @@ async function main() {
     { ARCHWAY_ADMIN_LISTEN: `127.0.0.1:${ports.admin}`, ARCHWAY_CLUSTER_LISTEN: `127.0.0.1:${ports.cluster}`, ARCHWAY_PREFIX: prefixes[0], ARCHWAY_LOG_LEVEL: 'info' },
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  const ctx = { admin: `http://127.0.0.1:${ports.admin}`, upstreamPort: upstream.port, proxyPort: ports.proxy, builds: watchBuilds(cp), cpPid: cp.pid };
+  const ctx = { admin: `http://127.0.0.1:${ports.admin}`, upstreamPort: upstream.port, proxyPort: ports.proxy, builds: watchBuilds(cp) };
   let dp = null;
+  /** a data plane serving the loaded config with no control plane: the latency phase's control */
+  let control = null;
   ctx.fleet = new Fleet(`127.0.0.1:${ports.cluster}`);
   try {
     await waitFor('the Admin API', async () => (await call('GET', `${ctx.admin}/status`)).status === 200, 120_000);
@@ -188,7 +184,11 @@ async function main() {
     const bigSnapshot = cacheFile ? await readSnapshotFile(cacheFile) : null;
     await ctx.fleet.shrink(0);
     const breakdown = await applyBreakdown(bigSnapshot, 3);
-    const during = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'single', cpNice: CP_NICE, rate: APPLY_RATE });
+    if (bigSnapshot) {
+      control = await fx.startCachedDataPlane(bigSnapshot, { path: ctx.loadPath, headers: ctx.loadHeaders });
+      ctx.controlPort = control.port;
+    }
+    const during = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'single', rate: APPLY_RATE });
     /** a fresh real data plane in place of the last one, on a port of its own, once it serves the loaded config */
     const restartDataPlane = async (what, prefix, env) => {
       await stopChild(dp);
@@ -208,7 +208,7 @@ async function main() {
     };
     // the same with ARCHWAY_WORKERS=2: the primary decodes and checks, the workers only compile
     await restartDataPlane('2-worker', prefixes[2], { ARCHWAY_WORKERS: '2' });
-    const duringWorkers = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'workers', cpNice: CP_NICE, rate: APPLY_RATE });
+    const duringWorkers = await latencyDuringApply(ctx, APPLY_WRITES, { label: 'workers', rate: APPLY_RATE });
     // and a single process taking every change whole (about a second of sliced work each): the pause is
     // longer, so that steady requests remain between an apply's disk-cache write and the next write
     await restartDataPlane('whole-snapshot', prefixes[3], { ARCHWAY_WORKERS: '1', ARCHWAY_CLUSTER_INCREMENTAL_SYNC: 'off' });
@@ -219,9 +219,10 @@ async function main() {
   } finally {
     await ctx.fleet.close();
     await stopChild(dp);
+    await stopChild(control?.child);
     await stopChild(cp, 30_000);
     await stopChild(upstream.child);
-    for (const p of prefixes) rmSync(p, { recursive: true, force: true });
+    for (const p of [...prefixes, control?.prefix]) if (p) rmSync(p, { recursive: true, force: true });
   }
 }
 

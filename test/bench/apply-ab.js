@@ -1,0 +1,111 @@
+'use strict';
+// The proxy's latency while deltas are applied, two builds side by side: one control plane (this
+// checkout's, embedded Postgres unless ARCHWAY_DATABASE_URL is set) holding ROUTES mixed routes +
+// ROUTES consumers with key-auth keys, and one real single-process data plane per built checkout,
+// both connected the whole time (so both apply every write), and a control: a data plane on the same
+// config with no control plane (it applies nothing). Rounds alternate A B A B …: each loads one data
+// plane and the control, half the requests each, at RATE requests/s in all while WRITES route
+// additions are made and served (apply-latency.js, as the sync bench's "during applies" phase). Per
+// round and build: the p50 and p99 of the requests sent during an apply, their p99 ÷ the steady p99,
+// and ÷ the control's p99 in the same windows (the machine's share taken out); then the medians over
+// the rounds with min–max.
+// Usage: node --max-old-space-size=8192 test/bench/apply-ab.js <checkout A> <checkout B>
+//   env: ROUNDS (per build, 3), WRITES (per round, 40), RATE (1000), ROUTES (10000), WORKERS (1)
+const { rmSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+const { ROOT, call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, rounds, fmtRange } = require('./lib');
+const fx = require('./fixtures');
+const { latencyDuringApply } = require('./sync-measures');
+const { readSnapshotFile } = require(join(ROOT, 'dist', 'apps', 'data-plane', 'src', 'snapshot-file.js'));
+
+const ROUNDS = Number(process.env.ROUNDS || 3);
+const WRITES = Number(process.env.WRITES || 40);
+const RATE = Number(process.env.RATE || 1000);
+const ROUTES = Number(process.env.ROUTES || 10_000);
+const WORKERS = process.env.WORKERS || '1';
+
+async function main() {
+  const roots = process.argv.slice(2).map((r) => resolve(r));
+  if (roots.length !== 2) throw new Error('usage: apply-ab.js <checkout A> <checkout B>');
+  const upstream = await startOkUpstream();
+  const prefixes = [tempPrefix('cp'), tempPrefix('dpa'), tempPrefix('dpb')];
+  const ports = { admin: await freePort(), cluster: await freePort() };
+  const admin = `http://127.0.0.1:${ports.admin}`;
+  const cp = spawnRole('control-plane', { ARCHWAY_ADMIN_LISTEN: `127.0.0.1:${ports.admin}`, ARCHWAY_CLUSTER_LISTEN: `127.0.0.1:${ports.cluster}`, ARCHWAY_PREFIX: prefixes[0], ARCHWAY_LOG_LEVEL: 'error' });
+  const dps = [];
+  let control = null;
+  try {
+    await waitFor('the Admin API', async () => (await call('GET', `${admin}/status`)).status === 200, 120_000);
+    const res = await call('POST', `${admin}/config`, fx.declarative(upstream.port, ROUTES, ROUTES));
+    if (res.status !== 201) throw new Error(`POST /config answered ${res.status}: ${res.body.slice(0, 500)}`);
+    const last = fx.mixedRoute(fx.service({ name: 'probe' }), ROUTES - 1)[1];
+    const probeHeaders = { apikey: 'key-1' };
+    const loadHeaders = { ...probeHeaders, host: last.host ?? 'other.example.org', ...last.headers };
+    for (const [i, root] of roots.entries()) {
+      const proxyPort = await freePort();
+      const statusPort = await freePort();
+      const child = spawnRole(
+        'data-plane',
+        {
+          ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+          ARCHWAY_PROXY_SSL_LISTEN: 'off',
+          ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+          ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${ports.cluster}`,
+          ARCHWAY_PREFIX: prefixes[1 + i],
+          ARCHWAY_WORKERS: WORKERS,
+        },
+        { root },
+      );
+      dps.push({ child, ctx: { admin, proxyPort, loadPath: last.path, loadHeaders, probeHeaders } });
+      await waitFor(`data plane ${'AB'[i]} to be ready`, async () => (await fx.get(statusPort, '/status/ready')) === 200, 300_000);
+      await waitFor(`data plane ${'AB'[i]} to serve the config`, async () => (await fx.get(proxyPort, last.path, loadHeaders)) === 200, 300_000);
+    }
+    // the control serves data plane A's disk cache (written a second after its apply)
+    const cacheFile = join(prefixes[1], 'dp-cache', 'snapshot.json');
+    await waitFor('data plane A to write its disk cache', async () => (await readSnapshotFile(cacheFile)) !== null, 60_000);
+    control = await fx.startCachedDataPlane(await readSnapshotFile(cacheFile), { path: last.path, headers: loadHeaders });
+    for (const dp of dps) dp.ctx.controlPort = control.port;
+    const per = [[], []];
+    for (let r = 0; r < ROUNDS; r++) {
+      for (let b = 0; b < 2; b++) {
+        const d = await latencyDuringApply(dps[b].ctx, WRITES, { label: `ab${r}${'AB'[b]}`, rate: RATE });
+        per[b].push(d);
+        const f1 = (x) => x.toFixed(1);
+        process.stdout.write(
+          `round ${r + 1} ${'AB'[b]}: steady p99 ${f1(d.steady.p99)} ms; during p50 ${f1(d.during.p50)}, p99 ${f1(d.during.p99)} ms (${d.during.n} requests, windows p50 ${f1(d.applyMs.p50)} ms); ${f1(d.during.p99 / d.steady.p99)}× steady; control during p99 ${f1(d.control.during.p99)} ms (${f1(d.control.during.p99 / d.control.steady.p99)}× its steady); failed ${d.failed}\n`,
+        );
+      }
+    }
+    const lines = [
+      `${ROUTES.toLocaleString('en')} routes + consumers, ${ROUNDS} rounds per build of ${WRITES} route writes at ${RATE} requests/s; medians over the rounds (min–max)`,
+      `A = ${roots[0]}`,
+      `B = ${roots[1]}`,
+      '| build | steady p99 (ms) | during p50 (ms) | during p99 (ms) | during p99 ÷ steady p99 | control: during p99 ÷ steady p99 | during p99 ÷ control during p99 | window 201 → served p50 (ms) |',
+      '|---|---|---|---|---|---|---|---|',
+    ];
+    for (let b = 0; b < 2; b++) {
+      const col = (f) => fmtRange(rounds(per[b].map(f)), 1);
+      lines.push(
+        `| ${'AB'[b]} | ${col((d) => d.steady.p99)} | ${col((d) => d.during.p50)} | ${col((d) => d.during.p99)} | ${col((d) => d.during.p99 / d.steady.p99)} | ${col((d) => d.control.during.p99 / d.control.steady.p99)} | ${col((d) => d.during.p99 / d.control.during.p99)} | ${col((d) => d.applyMs.p50)} |`,
+      );
+    }
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+  } finally {
+    for (const dp of dps) await stopChild(dp.child);
+    if (control) {
+      await stopChild(control.child);
+      rmSync(control.prefix, { recursive: true, force: true });
+    }
+    await stopChild(cp, 30_000);
+    await stopChild(upstream.child);
+    for (const p of prefixes) rmSync(p, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err.stack || err}\n`);
+    process.exit(1);
+  },
+);
