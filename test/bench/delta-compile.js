@@ -26,6 +26,8 @@ function setup(ROOT) {
   const svc = fx.service({ name: 'bench', port: 9 });
   const routes = process.env.SHAPE === 'hostless' ? Array.from({ length: N }, (_, i) => fx.route(svc, { name: `p${i}`, paths: [`/p/${i}/`] })) : fx.mixedRoutes(svc, N).routes;
   const { consumers, keyauth_credentials } = fx.consumersWithKeys(N);
+  // in id order, as the control plane sends every collection
+  for (const list of [routes, consumers, keyauth_credentials]) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const snap = fx.snapshotOf(1, { services: [svc], routes, consumers, keyauth_credentials, plugins: [fx.plugin({ name: 'key-auth' })] });
   const checker = new SnapshotChecker(pluginSchema);
   const digests = new fx.schema.EntityDigests();

@@ -78,9 +78,31 @@ export function diffConfigs(prev: ConfigSet, next: ConfigSet, digests: EntityDig
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
+ * Lists known to be in id order: those applyToListSteps made from a list in id order, or found to be in
+ * it on its pass. Config lists are never written after they are made (a delta makes new ones), and a
+ * checked config has no id twice.
+ */
+const ID_ORDERED = new WeakSet<readonly StoredEntity[]>();
+
+/** The first index of `list` (in id order) whose id is not below `id`. */
+function lowerBound(list: readonly StoredEntity[], id: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * `list` without `removed`, with `upserts` replacing their namesakes in place; new ones inserted in id
- * order; the entities of `list` taken out (removed or replaced) pushed onto `dropped` when given. One
- * step per few hundred entities.
+ * order; the entities of `list` taken out (removed or replaced) pushed onto `dropped` when given. A list
+ * known to be in id order (the case of every delta after the first on a config) is edited where a few
+ * hundred changes at most fall, found by binary search, and copied around them: O(changes × log n)
+ * lookups instead of two map lookups per entity. Otherwise the list is walked, one step per few
+ * hundred entities.
  */
 export function* applyToListSteps(
   list: readonly StoredEntity[],
@@ -88,6 +110,7 @@ export function* applyToListSteps(
   removed: ReadonlySet<string>,
   dropped?: StoredEntity[],
 ): Steps<StoredEntity[]> {
+  if (ID_ORDERED.has(list) && upserts.length + removed.size <= LIST_STEP) return applyToOrderedList(list, upserts, removed, dropped);
   const replace = new Map<string, StoredEntity>();
   for (const e of upserts) replace.set(e.id, e);
   const out: StoredEntity[] = [];
@@ -109,7 +132,10 @@ export function* applyToListSteps(
     if (sorted && out.length > 0 && out[out.length - 1].id > next.id) sorted = false;
     out.push(next);
   }
-  if (replace.size === 0) return out;
+  if (replace.size === 0) {
+    if (sorted) ID_ORDERED.add(out);
+    return out;
+  }
   const added = [...replace.values()].sort(byId);
   if (!sorted) return out.concat(added);
   // merge the new ones in
@@ -126,7 +152,45 @@ export function* applyToListSteps(
     merged.push(out[i++]);
     if (i % LIST_STEP === 0) yield;
   }
+  ID_ORDERED.add(merged);
   return merged;
+}
+
+/** applyToListSteps on a list in id order: each change put where binary search finds its id (one step: a copy). */
+function applyToOrderedList(
+  list: readonly StoredEntity[],
+  upserts: readonly StoredEntity[],
+  removed: ReadonlySet<string>,
+  dropped?: StoredEntity[],
+): StoredEntity[] {
+  // [position, entity to put there or null, whether it takes list[position] out]
+  const edits: [number, StoredEntity | null, boolean][] = [];
+  for (const id of removed) {
+    const at = lowerBound(list, id);
+    if (at < list.length && list[at].id === id) edits.push([at, null, true]);
+  }
+  // as on the walk: the last upsert of an id wins, and an upsert of a removed id goes in as a new one
+  const replace = new Map<string, StoredEntity>();
+  for (const e of upserts) replace.set(e.id, e);
+  for (const e of replace.values()) {
+    const at = lowerBound(list, e.id);
+    edits.push([at, e, at < list.length && list[at].id === e.id && !removed.has(e.id)]);
+  }
+  // by position; at one position the insertions (by id) before the replacement of the entity there
+  edits.sort((a, b) => a[0] - b[0] || Number(a[2]) - Number(b[2]) || (a[1] && b[1] ? byId(a[1], b[1]) : 0));
+  const out: StoredEntity[] = [];
+  let from = 0;
+  for (const [at, e, takesOut] of edits) {
+    while (from < at) out.push(list[from++]);
+    if (e) out.push(e);
+    if (takesOut) {
+      dropped?.push(list[at]);
+      from = at + 1;
+    }
+  }
+  while (from < list.length) out.push(list[from++]);
+  ID_ORDERED.add(out);
+  return out;
 }
 
 /**
