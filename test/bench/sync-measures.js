@@ -195,7 +195,7 @@ function dispose(rt) {
  * minute, so that the machine's other work weighs on both alike. Enough writes that the p99 of the
  * requests during applies is not merely the slowest of a few dozen. Load, writes and probes run in a
  * process of their own (apply-latency.js). With `ctx.controlPort` (a data plane on the same config that
- * applies nothing), every other request goes there: `control` holds its steady and during figures, the
+ * applies nothing), each tick of the load sends it a request too: `control` holds its figures, the
  * machine's own share of the latency during a write.
  */
 async function latencyDuringApply(ctx, writes, { rate = 200, steadyMs = 5000, pauseMs = 1500, settleMs = 1200, label = 'apply' } = {}) {
