@@ -5,6 +5,7 @@ import { CONFIG_COLLECTIONS, emptyConfig, type ConfigCollection, type EntityDige
 import type { StoredEntity } from './config-integrity';
 import type { ConfigSet } from './types';
 import type { ConfigDelta } from './config-delta';
+import { patchSortedList } from './sorted-list';
 import { forEachInSteps, runSteps, type Steps } from './steps';
 
 /**
@@ -76,6 +77,7 @@ export function diffConfigs(prev: ConfigSet, next: ConfigSet, digests: EntityDig
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const idOf = (e: StoredEntity) => e.id;
 
 /**
  * Lists known to be in id order: those applyToListSteps made from a list in id order, or found to be in
@@ -83,18 +85,6 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
  * checked config has no id twice.
  */
 const ID_ORDERED = new WeakSet<readonly StoredEntity[]>();
-
-/** The first index of `list` (in id order) whose id is not below `id`. */
-function lowerBound(list: readonly StoredEntity[], id: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid].id < id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * `list` without `removed`, with `upserts` replacing their namesakes in place; new ones inserted in id
@@ -156,39 +146,18 @@ export function* applyToListSteps(
   return merged;
 }
 
-/** applyToListSteps on a list in id order: each change put where binary search finds its id (one step: a copy). */
+/** applyToListSteps on a list in id order, in one step (a copy): each change put where its id belongs. */
 function applyToOrderedList(
   list: readonly StoredEntity[],
   upserts: readonly StoredEntity[],
   removed: ReadonlySet<string>,
   dropped?: StoredEntity[],
 ): StoredEntity[] {
-  // [position, entity to put there or null, whether it takes list[position] out]
-  const edits: [number, StoredEntity | null, boolean][] = [];
-  for (const id of removed) {
-    const at = lowerBound(list, id);
-    if (at < list.length && list[at].id === id) edits.push([at, null, true]);
-  }
-  // as on the walk: the last upsert of an id wins, and an upsert of a removed id goes in as a new one
-  const replace = new Map<string, StoredEntity>();
-  for (const e of upserts) replace.set(e.id, e);
-  for (const e of replace.values()) {
-    const at = lowerBound(list, e.id);
-    edits.push([at, e, at < list.length && list[at].id === e.id && !removed.has(e.id)]);
-  }
-  // by position; at one position the insertions (by id) before the replacement of the entity there
-  edits.sort((a, b) => a[0] - b[0] || Number(a[2]) - Number(b[2]) || (a[1] && b[1] ? byId(a[1], b[1]) : 0));
-  const out: StoredEntity[] = [];
-  let from = 0;
-  for (const [at, e, takesOut] of edits) {
-    while (from < at) out.push(list[from++]);
-    if (e) out.push(e);
-    if (takesOut) {
-      dropped?.push(list[at]);
-      from = at + 1;
-    }
-  }
-  while (from < list.length) out.push(list[from++]);
+  // as on the walk: the last upsert of an id wins, and an upsert of a removed id takes its place
+  const changes = new Map<string, StoredEntity | null>();
+  for (const id of removed) changes.set(id, null);
+  for (const e of upserts) changes.set(e.id, e);
+  const out = patchSortedList(list, changes, idOf, dropped);
   ID_ORDERED.add(out);
   return out;
 }

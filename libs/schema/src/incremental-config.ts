@@ -6,6 +6,7 @@
 // whole config instead, which names every problem as validateConfig always does.
 import { CONFIG_COLLECTIONS, type ConfigCollection } from './canonical';
 import { foreignFields, uniqueKey, uniqueSets, type Collections, type StoredEntity } from './config-integrity';
+import { patchSortedList } from './sorted-list';
 import type { ConfigSet } from './types';
 
 /**
@@ -24,6 +25,7 @@ export interface EntityChange {
   entity: StoredEntity | null;
 }
 
+const keyOf = (e: StoredEntity) => entityKey(e.id);
 const byKey = (a: StoredEntity, b: StoredEntity) => {
   const x = entityKey(a.id);
   const y = entityKey(b.id);
@@ -51,7 +53,7 @@ function referencesOf(kind: ConfigCollection, e: StoredEntity): Reference[] {
   return out;
 }
 
-/** Up to this many changes to one collection are spliced into a copy of its list, more are merged. */
+/** Up to this many changes to one collection are put in where their keys belong (sorted-list.ts), more are merged. */
 const SPLICE_MAX = 64;
 
 export class IncrementalConfig {
@@ -159,30 +161,9 @@ export class IncrementalConfig {
   }
 }
 
-/** First index in `list` (sorted by entityKey) whose key is >= `key`. */
-function lowerBound(list: readonly StoredEntity[], key: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entityKey(list[mid].id) < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** A new sorted list: `list` with the entities of `changes` (by key) replaced, added or (null) removed. */
 function patchList(list: readonly StoredEntity[], changes: Map<string, StoredEntity | null>): StoredEntity[] {
-  if (changes.size <= SPLICE_MAX) {
-    const out = list.slice();
-    for (const [key, next] of changes) {
-      const i = lowerBound(out, key);
-      const present = i < out.length && entityKey(out[i].id) === key;
-      if (next) out.splice(i, present ? 1 : 0, next);
-      else if (present) out.splice(i, 1);
-    }
-    return out;
-  }
+  if (changes.size <= SPLICE_MAX) return patchSortedList(list, changes, keyOf);
   const kept = list.filter((e) => !changes.has(entityKey(e.id)));
   const added = [...changes.values()].filter((e): e is StoredEntity => e !== null).sort(byKey);
   const out: StoredEntity[] = new Array(kept.length + added.length);
