@@ -42,23 +42,9 @@ async function main() {
     const probeHeaders = { apikey: 'key-1' };
     const loadHeaders = { ...probeHeaders, host: last.host ?? 'other.example.org', ...last.headers };
     for (const [i, root] of roots.entries()) {
-      const proxyPort = await freePort();
-      const statusPort = await freePort();
-      const child = spawnRole(
-        'data-plane',
-        {
-          ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
-          ARCHWAY_PROXY_SSL_LISTEN: 'off',
-          ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
-          ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${ports.cluster}`,
-          ARCHWAY_PREFIX: prefixes[1 + i],
-          ARCHWAY_WORKERS: WORKERS,
-        },
-        { root },
-      );
-      dps.push({ child, ctx: { admin, proxyPort, loadPath: last.path, loadHeaders, probeHeaders } });
-      await waitFor(`data plane ${'AB'[i]} to be ready`, async () => (await fx.get(statusPort, '/status/ready')) === 200, 300_000);
-      await waitFor(`data plane ${'AB'[i]} to serve the config`, async () => (await fx.get(proxyPort, last.path, loadHeaders)) === 200, 300_000);
+      const probe = { path: last.path, headers: loadHeaders };
+      const { child, port } = await fx.startSyncedDataPlane('AB'[i], `127.0.0.1:${ports.cluster}`, prefixes[1 + i], probe, { root, env: { ARCHWAY_WORKERS: WORKERS } });
+      dps.push({ child, ctx: { admin, proxyPort: port, loadPath: last.path, loadHeaders, probeHeaders } });
     }
     // the control serves data plane A's disk cache (written a second after its apply)
     const cacheFile = join(prefixes[1], 'dp-cache', 'snapshot.json');

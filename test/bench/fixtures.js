@@ -1,7 +1,7 @@
 'use strict';
 // Realistic configs for benchmarks, built through the real schemas from the build (defaults filled in
-// exactly as a published snapshot has them), and a data plane started from a snapshot in its disk
-// cache with no reachable control plane.
+// exactly as a published snapshot has them), and data planes started for the benches: from a snapshot
+// in their disk cache with no reachable control plane, or synced from a control plane.
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const http = require('node:http');
@@ -118,6 +118,32 @@ async function startCachedDataPlane(snapshot, probe, opts = {}) {
   return { child, port, prefix };
 }
 
+/**
+ * A real data plane (this checkout's build, or `opts.root`'s) synced from the control plane at `cluster`,
+ * with its prefix and `opts.env` (ARCHWAY_WORKERS…). Resolves with { child, port } once it is ready (every
+ * worker applied the config: a request answered 200 may come from the first one alone) and answers
+ * `probe` with 200.
+ */
+async function startSyncedDataPlane(what, cluster, prefix, probe, opts = {}) {
+  const port = await freePort();
+  const statusPort = await freePort();
+  const child = spawnRole(
+    'data-plane',
+    {
+      ARCHWAY_PROXY_LISTEN: `127.0.0.1:${port}`,
+      ARCHWAY_PROXY_SSL_LISTEN: 'off',
+      ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+      ARCHWAY_CLUSTER_CONTROL_PLANE: cluster,
+      ARCHWAY_PREFIX: prefix,
+      ...opts.env,
+    },
+    { root: opts.root },
+  );
+  await waitFor(`the ${what} data plane to be ready`, async () => (await get(statusPort, '/status/ready')) === 200, 300_000);
+  await waitFor(`the ${what} data plane to serve the config`, async () => (await get(port, probe.path, probe.headers)) === 200, 300_000);
+  return { child, port };
+}
+
 /** Kong's declarative document for POST /config: service `bench`, `routes` mixed routes, and `consumers` consumers with a key-auth key each and a global key-auth. */
 function declarative(upstreamPort, routes, consumers) {
   const svc = service({ name: 'bench', port: upstreamPort });
@@ -128,4 +154,4 @@ function declarative(upstreamPort, routes, consumers) {
   return doc;
 }
 
-module.exports = { schema, service, route, plugin, mixedRoute, mixedRoutes, consumersWithKeys, declarative, snapshotOf, writeCache, startCachedDataPlane, get };
+module.exports = { schema, service, route, plugin, mixedRoute, mixedRoutes, consumersWithKeys, declarative, snapshotOf, writeCache, startCachedDataPlane, startSyncedDataPlane, get };

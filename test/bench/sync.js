@@ -192,19 +192,7 @@ async function main() {
     /** a fresh real data plane in place of the last one, on a port of its own, once it serves the loaded config */
     const restartDataPlane = async (what, prefix, env) => {
       await stopChild(dp);
-      ctx.proxyPort = await freePort();
-      const statusPort = await freePort();
-      dp = spawnRole('data-plane', {
-        ARCHWAY_PROXY_LISTEN: `127.0.0.1:${ctx.proxyPort}`,
-        ARCHWAY_PROXY_SSL_LISTEN: 'off',
-        ARCHWAY_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
-        ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${ports.cluster}`,
-        ARCHWAY_PREFIX: prefix,
-        ...env,
-      });
-      // ready once every worker applied the config (a request answered 200 may come from the first one alone)
-      await waitFor(`the ${what} data plane to be ready`, async () => (await fx.get(statusPort, '/status/ready')) === 200, 300_000);
-      await waitFor(`the ${what} data plane to serve the config`, async () => (await fx.get(ctx.proxyPort, ctx.loadPath, ctx.loadHeaders)) === 200, 300_000);
+      ({ child: dp, port: ctx.proxyPort } = await fx.startSyncedDataPlane(what, `127.0.0.1:${ports.cluster}`, prefix, { path: ctx.loadPath, headers: ctx.loadHeaders }, { env }));
     };
     // the same with ARCHWAY_WORKERS=2: the primary decodes and checks, the workers only compile
     await restartDataPlane('2-worker', prefixes[2], { ARCHWAY_WORKERS: '2' });
