@@ -10,7 +10,9 @@
 // and ÷ the control's p99 in the same windows (the machine's share taken out); then the medians over
 // the rounds with min–max.
 // Usage: node --max-old-space-size=8192 test/bench/apply-ab.js <checkout A> <checkout B>
-//   env: ROUNDS (per build, 3), WRITES (per round, 40), RATE (1000), ROUTES (10000), WORKERS (1)
+//   env: ROUNDS (per build, 3), WRITES (per round, 40), RATE (1000), ROUTES (10000), WORKERS (1),
+//        WHOLE=1 (both data planes with ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off: every write reaches them as
+//        the whole snapshot), PAUSE_MS (between writes: 1500, or 3000 with WHOLE=1)
 const { rmSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { ROOT, call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, rounds, fmtRange } = require('./lib');
@@ -23,6 +25,8 @@ const WRITES = Number(process.env.WRITES || 40);
 const RATE = Number(process.env.RATE || 1000);
 const ROUTES = Number(process.env.ROUTES || 10_000);
 const WORKERS = process.env.WORKERS || '1';
+const WHOLE = process.env.WHOLE === '1';
+const PAUSE_MS = Number(process.env.PAUSE_MS || (WHOLE ? 3000 : 1500));
 
 async function main() {
   const roots = process.argv.slice(2).map((r) => resolve(r));
@@ -43,7 +47,7 @@ async function main() {
     const loadHeaders = { ...probeHeaders, host: last.host ?? 'other.example.org', ...last.headers };
     for (const [i, root] of roots.entries()) {
       const probe = { path: last.path, headers: loadHeaders };
-      const { child, port } = await fx.startSyncedDataPlane('AB'[i], `127.0.0.1:${ports.cluster}`, prefixes[1 + i], probe, { root, env: { ARCHWAY_WORKERS: WORKERS } });
+      const { child, port } = await fx.startSyncedDataPlane('AB'[i], `127.0.0.1:${ports.cluster}`, prefixes[1 + i], probe, { root, env: { ARCHWAY_WORKERS: WORKERS, ...(WHOLE ? { ARCHWAY_CLUSTER_INCREMENTAL_SYNC: 'off' } : {}) } });
       dps.push({ child, ctx: { admin, proxyPort: port, loadPath: last.path, loadHeaders, probeHeaders } });
     }
     // the control serves data plane A's disk cache (written a second after its apply)
@@ -54,7 +58,7 @@ async function main() {
     const per = [[], []];
     for (let r = 0; r < ROUNDS; r++) {
       for (let b = 0; b < 2; b++) {
-        const d = await latencyDuringApply(dps[b].ctx, WRITES, { label: `ab${r}${'AB'[b]}`, rate: RATE });
+        const d = await latencyDuringApply(dps[b].ctx, WRITES, { label: `ab${r}${'AB'[b]}`, rate: RATE, pauseMs: PAUSE_MS });
         per[b].push(d);
         const f1 = (x) => x.toFixed(1);
         process.stdout.write(
@@ -63,7 +67,7 @@ async function main() {
       }
     }
     const lines = [
-      `${ROUTES.toLocaleString('en')} routes + consumers, ${ROUNDS} rounds per build of ${WRITES} route writes at ${RATE} requests/s; medians over the rounds (min–max)`,
+      `${ROUTES.toLocaleString('en')} routes + consumers, ${ROUNDS} rounds per build of ${WRITES} route writes${WHOLE ? ' (each reaching the data planes as the whole snapshot)' : ''} ${PAUSE_MS} ms apart at ${RATE} requests/s; medians over the rounds (min–max)`,
       `A = ${roots[0]}`,
       `B = ${roots[1]}`,
       '| build | steady p99 (ms) | during p50 (ms) | during p99 (ms) | during p99 ÷ steady p99 | control: during p99 ÷ steady p99 | during p99 ÷ control during p99 | window 201 → served p50 (ms) |',

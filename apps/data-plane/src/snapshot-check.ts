@@ -8,7 +8,9 @@
 // exactly the content validated before, so only new or changed entities are validated again.
 // It also keeps what a delta (docs/sync-protocol.md, "Deltas") needs: the last config that passed, the
 // digest of each of its entities and their sum (the hash), and its id and unique-key index; a delta is
-// checked against those in O(changed entities).
+// checked against those in O(changed entities). When the caller hands it the bytes each entity came in
+// (the sync client does), it keeps them too: a whole snapshot is then read as a delta against the last
+// one by its entities' bytes (sync/whole-as-delta.ts).
 import { pluginSchema } from '@archway/plugins';
 import {
   addDigest, applyDeltaSteps, canonicalEntity, CONFIG_COLLECTIONS, ConfigIndex, configHashFromSum, configHashSteps, entityDigest,
@@ -60,7 +62,17 @@ interface KnownEntity {
   canonical: string;
   digest: bigint;
   entity: ValidatedEntity;
+  /** the bytes it came in, when known: they decode to an entity of this canonical JSON */
+  bytes?: Uint8Array;
 }
+
+/** What a whole snapshot read against the last config needs of each of its entities (whole-as-delta.ts). */
+export interface KnownWire {
+  readonly bytes?: Uint8Array;
+}
+
+/** Each decoded entity's bytes on the wire, keyed by the decoded (raw) entity. */
+export type WireBytes = ReadonlyMap<object, Uint8Array>;
 
 /** Checks snapshots one after another, validating only the entities that changed since the last one that passed. */
 export class SnapshotChecker {
@@ -79,8 +91,24 @@ export class SnapshotChecker {
     return this.#base;
   }
 
-  /** Shape, hash, validation, one entity per step; returns the snapshot with its validated config. */
-  *checkSteps(snapshot: Snapshot): Steps<CheckedSnapshot> {
+  /** How many entities the last snapshot that passed holds. */
+  get knownCount(): number {
+    return this.#known.size;
+  }
+
+  /**
+   * Entity `key` (`${collection}:${id}`) of the last snapshot that passed, if it holds one: one object per
+   * entity for as long as it is unchanged, with the bytes it came in when they were handed over.
+   */
+  known(key: string): KnownWire | undefined {
+    return this.#known.get(key);
+  }
+
+  /**
+   * Shape, hash, validation, one entity per step; returns the snapshot with its validated config.
+   * `wire` gives the bytes the entities came in, kept for the next whole snapshot (see knownBytes).
+   */
+  *checkSteps(snapshot: Snapshot, wire?: WireBytes): Steps<CheckedSnapshot> {
     if (isChecked(snapshot)) return snapshot;
     checkShape(snapshot);
     const canonicalOf = new Map<object, { canonical: string; digest: bigint }>();
@@ -97,12 +125,14 @@ export class SnapshotChecker {
         const key = `${kind}:${String(raw.id)}`;
         const before = this.#known.get(key);
         if (before === undefined || before.canonical !== canonicalOf.get(raw)?.canonical) return undefined;
-        next.set(key, before);
+        // the same canonical JSON: these bytes decode to it as well as the ones kept did
+        const bytes = wire?.get(raw);
+        next.set(key, bytes ? { ...before, bytes } : before);
         return before.entity;
       },
       validated: (kind, raw, entity) => {
         const c = canonicalOf.get(raw);
-        if (c !== undefined) next.set(`${kind}:${entity.id}`, { ...c, entity });
+        if (c !== undefined) next.set(`${kind}:${entity.id}`, { ...c, entity, bytes: wire?.get(raw) });
       },
     };
     // plugin configs are checked by this data plane's plugin schemas, as the control plane checked them
@@ -128,9 +158,10 @@ export class SnapshotChecker {
    * Applies a delta to the last snapshot that passed, which must be the one `served` (the data plane
    * serves) and the delta's base: the hash is updated from the changed entities' digests and must be
    * the announced one; only the changed entities are validated, with the references and unique keys
-   * they touch. Returns the new snapshot, checked; throws (and changes nothing) otherwise.
+   * they touch. Returns the new snapshot, checked; throws (and changes nothing) otherwise. `wire` gives
+   * the bytes the upserted entities came in, as for checkSteps.
    */
-  *checkDeltaSteps(delta: ConfigDelta, served: { version: number; hash: string } | null): Steps<CheckedSnapshot> {
+  *checkDeltaSteps(delta: ConfigDelta, served: { version: number; hash: string } | null, wire?: WireBytes): Steps<CheckedSnapshot> {
     const base = this.#base;
     const what = `delta ${delta.baseVersion} -> ${delta.version}`;
     if (!base || base.version !== delta.baseVersion || base.hash !== delta.baseHash || !served || served.version !== base.version || served.hash !== base.hash) {
@@ -140,7 +171,7 @@ export class SnapshotChecker {
     if (!Number.isSafeInteger(delta.version) || delta.version <= base.version) throw new ConfigRejectedError(`${what}: the new version must be above the base's`);
     // the hash first: the digests of the removed and replaced entities out, the upserted ones in
     let sum = this.#sum;
-    const changed = new Map<string, { canonical: string; digest: bigint } | null>();
+    const changed = new Map<string, { canonical: string; digest: bigint; bytes?: Uint8Array } | null>();
     for (const kind of CONFIG_COLLECTIONS) {
       for (const id of delta.removed[kind]) {
         const key = `${kind}:${id}`;
@@ -156,7 +187,7 @@ export class SnapshotChecker {
         const old = this.#known.get(key);
         if (old) sum = addDigest(sum, -old.digest);
         sum = addDigest(sum, digest);
-        changed.set(key, { canonical, digest });
+        changed.set(key, { canonical, digest, bytes: wire?.get(raw) });
         yield;
       }
     }

@@ -1,6 +1,9 @@
 // @archway/sync: the sync protocol's generated types, loader and the helpers both planes share.
 export { PROTO_LOADER_OPTIONS, SYNC_PROTO_FILES, configSyncService, createConfigSyncClient, findProtoRoot, loadSyncProto, openRawConfigStream, configSyncServiceSendingBytes, encodeDeltaField, encodeSnapshotField, encodeSyncResponse, type RawConfigStream } from './proto';
-export { decodeRawSyncResponse, deltaFromBytesSteps, prepareSnapshotDecoding, snapshotFromBytes, snapshotFromBytesSteps, type RawSyncResponse } from './snapshot-bytes';
+export {
+  decodeRawSyncResponse, decodeWireEntity, deltaFromBytesSteps, prepareSnapshotDecoding, sameWireBytes, snapshotFromBytes, snapshotFromBytesSteps,
+  snapshotFromWireSteps, snapshotWireSteps, wireEntityBytes, wireEntityId, type RawSyncResponse, type SnapshotWire,
+} from './snapshot-bytes';
 export { ENTITY_FROM_PROTO, snapshotFromProto, snapshotToProto, serviceFromProto, serviceToProto, routeFromProto, routeToProto } from './convert';
 export {
   consumerFromProto, consumerToProto, pluginFromProto, pluginToProto, keyAuthFromProto, keyAuthToProto, basicAuthFromProto,

@@ -3,7 +3,9 @@
 import { configHash, emptyConfig, emptyRemoved, makeSnapshot, runSteps, type ConfigDelta } from '@archway/schema';
 import { snapshotFromProto, snapshotToProto } from './convert';
 import { configSyncService, encodeDeltaField, encodeSnapshotField, encodeSyncResponse } from './proto';
-import { decodeRawSyncResponse, deltaFromBytesSteps, snapshotFromBytes, snapshotFromBytesSteps } from './snapshot-bytes';
+import {
+  decodeRawSyncResponse, decodeWireEntity, deltaFromBytesSteps, sameWireBytes, snapshotFromBytes, snapshotFromBytesSteps, snapshotWireSteps, wireEntityBytes, wireEntityId,
+} from './snapshot-bytes';
 import { wholeConfig } from './testing/whole-config';
 import type { SyncResponse__Output } from './generated/archway/sync/v1/SyncResponse';
 
@@ -31,6 +33,20 @@ describe('SyncResponse from raw bytes', () => {
     expect(yields).toBe(Object.values(snapshot.config).reduce((n, list) => n + list.length, 0));
     expect(configHash(r.value.config)).toBe(snapshot.hash);
     expect(runSteps(snapshotFromBytesSteps(body))).toEqual(snapshotFromBytes(body));
+  });
+
+  it("splits the snapshot into its entities undecoded: each one's bytes hold its id and decode to it alone", () => {
+    const body = decodeRawSyncResponse(bytes).snapshot;
+    if (!body) throw new Error('the encoded response lost its snapshot');
+    const wire = runSteps(snapshotWireSteps(body));
+    expect(wire).toMatchObject({ version: 42, hash: snapshot.hash });
+    const decoded = runSteps(snapshotFromBytesSteps(body));
+    const expected = Object.entries(decoded.config).flatMap(([collection, list]) => (list as { id: string }[]).map((e) => [collection, e]));
+    const all = wire.starts.map((_, i) => i);
+    expect(all.map((i) => [wire.collections[i], decodeWireEntity(wire, i)])).toEqual(expected);
+    expect(all.map((i) => wireEntityId(wire, i))).toEqual(expected.map(([, e]) => (e as { id: string }).id));
+    expect(all.every((i) => sameWireBytes(wire, i, Buffer.from(wireEntityBytes(wire, i))))).toBe(true);
+    expect(sameWireBytes(wire, 0, wireEntityBytes(wire, 1))).toBe(false);
   });
 
   it("the control plane's response built from the snapshot encoded once decodes as the whole message does", () => {

@@ -39,7 +39,11 @@ interface SnapshotTypes {
   removed: protobuf.Type;
   /** Snapshot field number -> the collection it carries */
   entities: Map<number, EntityField>;
+  byCollection: Map<keyof ConfigSet, EntityField>;
 }
+
+/** Field 1, length-delimited: every entity message's id (checked when the types load). */
+const ID_TAG = (1 << 3) | WIRE_LEN;
 
 let types: SnapshotTypes | null = null;
 
@@ -54,8 +58,11 @@ function snapshotTypes(): SnapshotTypes {
   const entities = new Map<number, EntityField>();
   for (const field of snapshot.fieldsArray) {
     const fromProto = (ENTITY_FROM_PROTO as Partial<Record<string, (m: never) => unknown>>)[field.name];
-    if (field.repeated && fromProto !== undefined && field.resolvedType instanceof protobuf.Type)
+    if (field.repeated && fromProto !== undefined && field.resolvedType instanceof protobuf.Type) {
+      const id = field.resolvedType.fieldsById[1];
+      if (id?.name !== 'id' || id.type !== 'string' || id.repeated) throw new Error(`sync proto: ${field.resolvedType.name}'s field 1 must be its string id`);
       entities.set(field.id, { collection: field.name as keyof ConfigSet, type: field.resolvedType, fromProto });
+    }
   }
   // protobufjs generates each type's decoder and converter the first time it is used: all of it now,
   // so that no later message (a data plane's first delta, its first certificate) pays for it on the
@@ -67,7 +74,8 @@ function snapshotTypes(): SnapshotTypes {
     }
   };
   setUp(root);
-  return (types = { snapshot, removed: root.lookupType('archway.sync.v1.RemovedIds'), entities });
+  const byCollection = new Map([...entities.values()].map((e) => [e.collection, e]));
+  return (types = { snapshot, removed: root.lookupType('archway.sync.v1.RemovedIds'), entities, byCollection });
 }
 
 /** Loads the sync types and generates their decoders, once (a data plane calls it before it serves). */
@@ -102,11 +110,31 @@ export function decodeRawSyncResponse(bytes: Uint8Array): RawSyncResponse {
   return out;
 }
 
-/** Snapshot bytes -> the snapshot (as snapshotFromProto builds it), one entity per step. */
-export function* snapshotFromBytesSteps(bytes: Uint8Array): Steps<Snapshot> {
+/**
+ * A snapshot read as far as its version, hash and where each entity's message lies, in the order sent.
+ * Entity i is `collections[i]`'s, its message `bytes[starts[i]..ends[i])`: plain arrays of numbers, no
+ * object per entity, since a whole snapshot read against the one before (the data plane's
+ * whole-as-delta.ts) keeps this for the length of its check and most entities are never decoded.
+ */
+export interface SnapshotWire {
+  readonly version: number;
+  readonly hash: string;
+  readonly bytes: Buffer;
+  readonly collections: readonly (keyof ConfigSet)[];
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+}
+
+/** Entities split off per step: finding a message's end costs a few tag reads, no decoding. */
+const SPLIT_PER_STEP = 1024;
+
+/** Snapshot bytes -> its version, hash and entities' places, a thousand entities per step. */
+export function* snapshotWireSteps(message: Uint8Array): Steps<SnapshotWire> {
   const { snapshot: snapshotType, entities } = snapshotTypes();
-  const config = {} as Record<keyof ConfigSet, unknown[]>;
-  for (const { collection } of entities.values()) config[collection] = [];
+  const bytes = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+  const collections: (keyof ConfigSet)[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
   // version and hash (and any field this build does not know) are decoded together by the Snapshot type
   const head: Uint8Array[] = [];
   const r = protobuf.Reader.create(bytes);
@@ -120,13 +148,70 @@ export function* snapshotFromBytesSteps(bytes: Uint8Array): Steps<Snapshot> {
       continue;
     }
     const len = r.uint32();
-    const message = entity.type.toObject(entity.type.decode(bytes.subarray(r.pos, r.pos + len)), CONVERSION);
+    collections.push(entity.collection);
+    starts.push(r.pos);
     r.skip(len);
-    config[entity.collection].push(entity.fromProto(message as never));
-    yield;
+    ends.push(r.pos);
+    if (starts.length % SPLIT_PER_STEP === 0) yield;
   }
   const top = snapshotType.toObject(snapshotType.decode(Buffer.concat(head)), CONVERSION) as { version: string; hash: string };
-  return Object.freeze({ version: int(top.version, 'snapshot.version'), hash: top.hash, config: config as unknown as ConfigSet });
+  return { version: int(top.version, 'snapshot.version'), hash: top.hash, bytes, collections, starts, ends };
+}
+
+/** Entity i's message (a view of the snapshot's bytes). */
+export function wireEntityBytes(wire: SnapshotWire, i: number): Buffer {
+  return wire.bytes.subarray(wire.starts[i], wire.ends[i]);
+}
+
+/** Whether entity i's message is exactly `bytes`. */
+export function sameWireBytes(wire: SnapshotWire, i: number, bytes: Uint8Array): boolean {
+  const start = wire.starts[i];
+  const end = wire.ends[i];
+  return bytes.length === end - start && wire.bytes.compare(bytes, 0, bytes.length, start, end) === 0;
+}
+
+/** Entity i's id as its message starts with it (field 1, a string, in every entity message), or null. */
+export function wireEntityId(wire: SnapshotWire, i: number): string | null {
+  const b = wire.bytes;
+  const end = wire.ends[i];
+  let p = wire.starts[i];
+  if (p >= end || b[p++] !== ID_TAG) return null;
+  let len = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (p >= end || shift > 28) return null;
+    const byte = b[p++];
+    len |= (byte & 0x7f) << shift;
+    if (byte < 0x80) break;
+  }
+  return p + len <= end ? b.toString('utf8', p, p + len) : null;
+}
+
+/** Entity i decoded, exactly as snapshotFromProto builds it. */
+export function decodeWireEntity(wire: SnapshotWire, i: number): unknown {
+  const field = snapshotTypes().byCollection.get(wire.collections[i]);
+  if (!field) throw new Error(`no entity type for ${wire.collections[i]}`);
+  return field.fromProto(field.type.toObject(field.type.decode(wireEntityBytes(wire, i)), CONVERSION) as never);
+}
+
+/**
+ * The snapshot from its wire form (as snapshotFromProto builds it), one entity per step. `bytesOf`, when
+ * given, gets each entity's bytes (views of the snapshot's), keyed by the decoded entity.
+ */
+export function* snapshotFromWireSteps(wire: SnapshotWire, bytesOf?: Map<object, Uint8Array>): Steps<Snapshot> {
+  const config = {} as Record<keyof ConfigSet, unknown[]>;
+  for (const { collection } of snapshotTypes().entities.values()) config[collection] = [];
+  for (let i = 0; i < wire.starts.length; i++) {
+    const entity = decodeWireEntity(wire, i);
+    config[wire.collections[i]].push(entity);
+    if (bytesOf && entity !== null && typeof entity === 'object') bytesOf.set(entity, wireEntityBytes(wire, i));
+    yield;
+  }
+  return Object.freeze({ version: wire.version, hash: wire.hash, config: config as unknown as ConfigSet });
+}
+
+/** Snapshot bytes -> the snapshot (as snapshotFromProto builds it), one entity per step (see snapshotFromWireSteps). */
+export function* snapshotFromBytesSteps(bytes: Uint8Array, bytesOf?: Map<object, Uint8Array>): Steps<Snapshot> {
+  return yield* snapshotFromWireSteps(yield* snapshotWireSteps(bytes), bytesOf);
 }
 
 /** snapshotFromBytesSteps at once. */
@@ -134,8 +219,11 @@ export function snapshotFromBytes(bytes: Uint8Array): Snapshot {
   return runSteps(snapshotFromBytesSteps(bytes));
 }
 
-/** SnapshotDelta bytes -> the delta, its upserted entities decoded one per step. */
-export function* deltaFromBytesSteps(bytes: Uint8Array): Steps<ConfigDelta> {
+/**
+ * SnapshotDelta bytes -> the delta, its upserted entities decoded one per step. `bytesOf`, when given,
+ * gets a copy of each upserted entity's bytes (a copy: a view would keep the whole message alive).
+ */
+export function* deltaFromBytesSteps(bytes: Uint8Array, bytesOf?: Map<object, Uint8Array>): Steps<ConfigDelta> {
   const { removed: removedType } = snapshotTypes();
   let baseVersion = '0';
   let version = '0';
@@ -160,7 +248,9 @@ export function* deltaFromBytesSteps(bytes: Uint8Array): Steps<ConfigDelta> {
       const len = r.uint32();
       const part = bytes.subarray(r.pos, r.pos + len);
       r.skip(len);
-      upserted = (yield* snapshotFromBytesSteps(part)).config;
+      const views = bytesOf && new Map<object, Uint8Array>();
+      upserted = (yield* snapshotFromBytesSteps(part, views)).config;
+      if (views) for (const [entity, view] of views) bytesOf?.set(entity, new Uint8Array(view));
     } else if (wire === WIRE_LEN && field === 6) {
       const len = r.uint32();
       const msg = removedType.toObject(removedType.decode(bytes.subarray(r.pos, r.pos + len)), CONVERSION) as Record<string, string[]>;
