@@ -72,25 +72,29 @@ export function routeToProto(r: Route): RouteMsg {
   };
 }
 
+/** Each collection's entity -> its message (as the generated types take it). */
+export const ENTITY_TO_PROTO: { readonly [K in keyof ConfigSet]: (e: ConfigSet[K][number]) => NonNullable<SnapshotMsg[K]>[number] } = {
+  services: serviceToProto,
+  routes: routeToProto,
+  consumers: consumerToProto,
+  keyauth_credentials: keyAuthToProto,
+  plugins: pluginToProto,
+  upstreams: upstreamToProto,
+  targets: targetToProto,
+  certificates: certificateToProto,
+  ca_certificates: caCertificateToProto,
+  snis: sniToProto,
+  basicauth_credentials: basicAuthToProto,
+  jwt_secrets: jwtSecretToProto,
+  acls: aclToProto,
+};
+
 export function snapshotToProto(snapshot: Snapshot): SnapshotMsg {
   const c = snapshot.config;
-  return {
-    version: snapshot.version,
-    hash: snapshot.hash,
-    services: c.services.map(serviceToProto),
-    routes: c.routes.map(routeToProto),
-    consumers: c.consumers.map(consumerToProto),
-    keyauth_credentials: c.keyauth_credentials.map(keyAuthToProto),
-    plugins: c.plugins.map(pluginToProto),
-    upstreams: c.upstreams.map(upstreamToProto),
-    targets: c.targets.map(targetToProto),
-    certificates: c.certificates.map(certificateToProto),
-    ca_certificates: c.ca_certificates.map(caCertificateToProto),
-    snis: c.snis.map(sniToProto),
-    basicauth_credentials: c.basicauth_credentials.map(basicAuthToProto),
-    jwt_secrets: c.jwt_secrets.map(jwtSecretToProto),
-    acls: c.acls.map(aclToProto),
-  };
+  const msg: SnapshotMsg = { version: snapshot.version, hash: snapshot.hash };
+  for (const key of Object.keys(ENTITY_TO_PROTO) as (keyof ConfigSet)[])
+    (msg as Record<string, unknown>)[key] = (c[key] as unknown[]).map(ENTITY_TO_PROTO[key] as (e: unknown) => unknown);
+  return msg;
 }
 
 // ---- from the wire ----

@@ -4,7 +4,8 @@ export {
   decodeRawSyncResponse, decodeWireEntity, deltaFromBytesSteps, prepareSnapshotDecoding, sameWireBytes, snapshotFromBytes, snapshotFromBytesSteps,
   snapshotFromWireSteps, snapshotWireSteps, wireEntityBytes, wireEntityId, type RawSyncResponse, type SnapshotWire,
 } from './snapshot-bytes';
-export { ENTITY_FROM_PROTO, snapshotFromProto, snapshotToProto, serviceFromProto, serviceToProto, routeFromProto, routeToProto } from './convert';
+export { SnapshotEncoder } from './snapshot-encoder';
+export { ENTITY_FROM_PROTO, ENTITY_TO_PROTO, snapshotFromProto, snapshotToProto, serviceFromProto, serviceToProto, routeFromProto, routeToProto } from './convert';
 export {
   consumerFromProto, consumerToProto, pluginFromProto, pluginToProto, keyAuthFromProto, keyAuthToProto, basicAuthFromProto,
   basicAuthToProto, jwtSecretFromProto, jwtSecretToProto, aclFromProto, aclToProto,

@@ -28,13 +28,15 @@ const CONVERSION: protobuf.IConversionOptions = {
   oneofs: PROTO_LOADER_OPTIONS.oneofs,
 };
 
-interface EntityField {
+export interface EntityField {
   collection: keyof ConfigSet;
+  /** its field number in Snapshot */
+  field: number;
   type: protobuf.Type;
   fromProto: (m: never) => unknown;
 }
 
-interface SnapshotTypes {
+export interface SnapshotTypes {
   snapshot: protobuf.Type;
   removed: protobuf.Type;
   /** Snapshot field number -> the collection it carries */
@@ -47,7 +49,8 @@ const ID_TAG = (1 << 3) | WIRE_LEN;
 
 let types: SnapshotTypes | null = null;
 
-function snapshotTypes(): SnapshotTypes {
+/** The sync types as protobufjs loads them (keepCase), their decoders and encoders generated. */
+export function snapshotTypes(): SnapshotTypes {
   if (types) return types;
   const root = new protobuf.Root();
   const protoRoot = findProtoRoot();
@@ -61,7 +64,7 @@ function snapshotTypes(): SnapshotTypes {
     if (field.repeated && fromProto !== undefined && field.resolvedType instanceof protobuf.Type) {
       const id = field.resolvedType.fieldsById[1];
       if (id?.name !== 'id' || id.type !== 'string' || id.repeated) throw new Error(`sync proto: ${field.resolvedType.name}'s field 1 must be its string id`);
-      entities.set(field.id, { collection: field.name as keyof ConfigSet, type: field.resolvedType, fromProto });
+      entities.set(field.id, { collection: field.name as keyof ConfigSet, field: field.id, type: field.resolvedType, fromProto });
     }
   }
   // protobufjs generates each type's decoder and converter the first time it is used: all of it now,

@@ -3,7 +3,7 @@
 // Nest module wraps it. Per-stream rules live in sync-session.ts.
 import * as grpc from '@grpc/grpc-js';
 import { deltaSize, diffConfigs, EntityDigests, type Snapshot, type SnapshotChanges } from '@archway/schema';
-import { configSyncServiceSendingBytes, encodeDeltaField, encodeSnapshotField, snapshotToProto } from '@archway/sync';
+import { configSyncServiceSendingBytes, encodeDeltaField, SnapshotEncoder } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
 import { DataPlaneRegistry, type DataPlaneStatus } from './data-plane-registry';
 import { ReportedHealth } from './reported-health';
@@ -35,6 +35,8 @@ export class SyncServer {
   readonly #sessions = new Set<SyncSession>();
   /** each snapshot's bytes on the wire, encoded once however many streams it goes to */
   readonly #encoded = new WeakMap<Snapshot, Buffer>();
+  /** keeps each entity's message: a snapshot after a write encodes only the entities written */
+  readonly #encoder = new SnapshotEncoder();
   /** each snapshot's delta from the one published before it, computed and encoded once (null: none worth sending) */
   readonly #deltas = new WeakMap<Snapshot, EncodedDelta | null>();
   /** entity digests by object, so a diff compares only entities the builder did not reuse */
@@ -175,7 +177,7 @@ export class SyncServer {
   #encode(snapshot: Snapshot): Buffer {
     let bytes = this.#encoded.get(snapshot);
     if (!bytes) {
-      bytes = encodeSnapshotField(snapshotToProto(snapshot));
+      bytes = this.#encoder.encodeField(snapshot);
       this.#encoded.set(snapshot, bytes);
     }
     return bytes;
