@@ -19,6 +19,7 @@ const { checkSnapshotSteps, trustCheckedSnapshot, SnapshotChecker } = dist('apps
 const { compileRouter } = dist('libs', 'router', 'src', 'index.js');
 const { ProxyMetrics } = dist('apps', 'data-plane', 'src', 'proxy-metrics.js');
 const { pluginSchema } = dist('libs', 'plugins', 'src', 'index.js');
+const { ConfigReceiver } = dist('apps', 'data-plane', 'src', 'sync', 'config-receiver.js');
 
 const msSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 /** CPU time (user + system, ms) of this process since `c0` (process.cpuUsage()): steady where wall time is not on a busy machine */
@@ -109,7 +110,8 @@ async function applyBreakdown(snapshot, rounds) {
     dispose(all.value);
   }
   const delta = await deltaBreakdown(snapshot, rounds);
-  return { bytes, routes: snapshot.config.routes.length, consumers: snapshot.config.consumers.length, steps, delta };
+  const whole = await wholeBreakdown(snapshot, rounds);
+  return { bytes, routes: snapshot.config.routes.length, consumers: snapshot.config.consumers.length, steps, delta, whole };
 }
 
 /**
@@ -179,6 +181,61 @@ async function deltaBreakdown(snapshot, rounds) {
     dispose(all.value);
   }
   return { bytes, reused, incremental, indexesBuilt, steps };
+}
+
+/**
+ * A one-route change to the big config sent as the **whole** snapshot (a new stream, a data plane
+ * without deltas): the control plane's encoding with the unchanged entities' messages kept
+ * (SnapshotEncoder), and on the data plane the whole snapshot read against the last config by its
+ * entities' bytes (ConfigReceiver: whole-as-delta.ts), then the compile, and all of it in slices.
+ */
+async function wholeBreakdown(snapshot, rounds) {
+  const steps = { encode: [], check: [], compile: [], sliced: [], slices: [], longest: [] };
+  const encoder = new sync.SnapshotEncoder();
+  const receiver = new ConfigReceiver(pluginSchema);
+  const cache = new CompileCache();
+  const metrics = new ProxyMetrics();
+  const respond = (s, field) => decodeRawSyncResponse(sync.encodeSyncResponse({ version_info: String(s.version), nonce: 'n', control_plane_version: '0' }, field));
+  let served = fx.schema.runSteps(receiver.receiveSteps(respond(snapshot, encoder.encodeField(snapshot)), () => null));
+  dispose(fx.schema.runSteps(compileRuntimeSteps(served, undefined, undefined, {}, undefined, metrics, cache)));
+  const svc = snapshot.config.services[0];
+  let config = snapshot.config;
+  const next = (name) => {
+    config = { ...config, routes: [...config.routes, fx.route(svc, { name, paths: [`/${name}/`] })] };
+    return { version: served.version + 1, hash: fx.schema.configHash(config), config };
+  };
+  const now = () => ({ version: served.version, hash: served.hash });
+  let bytes = 0;
+  for (let i = 0; i < rounds; i++) {
+    const s1 = next(`whole-${i}`);
+    let t = process.cpuUsage();
+    const field = encoder.encodeField(s1);
+    steps.encode.push(cpuSince(t));
+    const response = respond(s1, field);
+    bytes = response.snapshot.length;
+    t = process.cpuUsage();
+    const checked = fx.schema.runSteps(receiver.receiveSteps(response, now));
+    steps.check.push(cpuSince(t));
+    t = process.cpuUsage();
+    const rt = fx.schema.runSteps(compileRuntimeSteps(checked, undefined, undefined, {}, undefined, metrics, cache));
+    steps.compile.push(cpuSince(t));
+    dispose(rt);
+    served = checked;
+    // once more as the data plane runs it, in slices
+    const s2 = next(`whole-s-${i}`);
+    const response2 = respond(s2, encoder.encodeField(s2));
+    const all = await inSlices(
+      (function* () {
+        served = yield* receiver.receiveSteps(response2, now);
+        return yield* compileRuntimeSteps(served, undefined, undefined, {}, undefined, metrics, cache);
+      })(),
+    );
+    steps.sliced.push(all.wall);
+    steps.slices.push(all.slices);
+    steps.longest.push(all.longest);
+    dispose(all.value);
+  }
+  return { bytes, asDeltas: receiver.received.snapshotsAsDeltas, steps };
 }
 
 function dispose(rt) {

@@ -102,6 +102,25 @@ function deltaTable(b) {
 | … longest slice | ${s('longest')} |`;
 }
 
+function wholeTable(b) {
+  const w = b?.whole;
+  if (!w) return '';
+  const s = (k) => {
+    const x = summarize(w.steps[k]);
+    return `${f1(x.p50)} | ${f1(x.min)}–${f1(x.max)}`;
+  };
+  return `A one-route change to that config sent as the **whole snapshot** (what a data plane gets on a new stream once the config moved on, or with \`ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off\`): ${(w.bytes / 2 ** 20).toFixed(2)} MiB on the wire; ${w.asDeltas} of ${w.steps.check.length + w.steps.sliced.length} read as a delta against the config before.
+
+| step (ms of CPU) | median | min–max |
+|---|---|---|
+| control plane: encode it, the unchanged entities' messages kept from the snapshot before (SnapshotEncoder; once per snapshot, shared by all streams) | ${s('encode')} |
+| data plane: split it into its entities' bytes, decode only those whose bytes changed, and check the delta they make against the config before (whole-as-delta.ts) | ${s('check')} |
+| data plane: compile the new config from what the last compile kept | ${s('compile')} |
+| **data plane: all of it as it runs, in ${APPLY_SLICE_MS} ms slices on an idle event loop (wall time)** | ${s('sliced')} |
+| … number of slices | ${s('slices')} |
+| … longest slice | ${s('longest')} |`;
+}
+
 function render({ small, large, breakdown, during, duringWorkers, duringWhole, WRITES, LARGE_WRITES, procs, machine }) {
   const applyTotal = breakdown
     ? ['decode', 'hash', 'validate', 'compile'].reduce((sum, k) => sum + summarize(breakdown.steps[k]).p50, 0)
@@ -158,6 +177,8 @@ slices of ${APPLY_SLICE_MS} ms with the event loop free in between (last three r
 ${breakdownTable(breakdown)}
 
 ${deltaTable(breakdown)}
+
+${wholeTable(breakdown)}
 
 ### Proxy latency while big snapshots are applied
 A fixed ${during.rate} requests/s (open loop, keep-alive; load, writes and probes from a process of its own: \`test/bench/apply-latency.js\`) to the

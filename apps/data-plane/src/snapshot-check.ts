@@ -58,17 +58,23 @@ function checkShape(snapshot: Snapshot): void {
 
 type ValidatedEntity = Record<string, unknown> & { id: string };
 
-interface KnownEntity {
-  canonical: string;
-  digest: bigint;
-  entity: ValidatedEntity;
-  /** the bytes it came in, when known: they decode to an entity of this canonical JSON */
-  bytes?: Uint8Array;
-}
-
 /** What a whole snapshot read against the last config needs of each of its entities (whole-as-delta.ts). */
 export interface KnownWire {
-  readonly bytes?: Uint8Array;
+  /** the bytes it came in, when known: they decode to an entity of this canonical JSON */
+  readonly bytes: Uint8Array | undefined;
+  /** the reader's mark (nextMark): set on the entities a snapshot sends again, without a set of them */
+  mark: number;
+}
+
+interface KnownEntity extends KnownWire {
+  readonly canonical: string;
+  readonly digest: bigint;
+  readonly entity: ValidatedEntity;
+}
+
+/** One shape for every KnownEntity. */
+function knownEntity(c: { canonical: string; digest: bigint }, entity: ValidatedEntity, bytes: Uint8Array | undefined): KnownEntity {
+  return { canonical: c.canonical, digest: c.digest, entity, bytes, mark: 0 };
 }
 
 /** Each decoded entity's bytes on the wire, keyed by the decoded (raw) entity. */
@@ -83,6 +89,7 @@ export class SnapshotChecker {
   #sum = 0n;
   /** #base's id and unique-key lookups, built at its first delta */
   #index: ConfigIndex | null = null;
+  #marks = 0;
 
   constructor(private readonly schemas: PluginLookup = pluginSchema) {}
 
@@ -102,6 +109,11 @@ export class SnapshotChecker {
    */
   known(key: string): KnownWire | undefined {
     return this.#known.get(key);
+  }
+
+  /** A mark no entity holds yet, for one reading of a snapshot against this config (KnownWire.mark). */
+  nextMark(): number {
+    return ++this.#marks;
   }
 
   /**
@@ -127,12 +139,12 @@ export class SnapshotChecker {
         if (before === undefined || before.canonical !== canonicalOf.get(raw)?.canonical) return undefined;
         // the same canonical JSON: these bytes decode to it as well as the ones kept did
         const bytes = wire?.get(raw);
-        next.set(key, bytes ? { ...before, bytes } : before);
+        next.set(key, bytes ? knownEntity(before, before.entity, bytes) : before);
         return before.entity;
       },
       validated: (kind, raw, entity) => {
         const c = canonicalOf.get(raw);
-        if (c !== undefined) next.set(`${kind}:${entity.id}`, { ...c, entity, bytes: wire?.get(raw) });
+        if (c !== undefined) next.set(`${kind}:${entity.id}`, knownEntity(c, entity, wire?.get(raw)));
       },
     };
     // plugin configs are checked by this data plane's plugin schemas, as the control plane checked them
@@ -212,7 +224,7 @@ export class SnapshotChecker {
     applied.commit();
     for (const [key, c] of changed) {
       if (c === null) this.#known.delete(key);
-      else this.#known.set(key, { ...c, entity: applied.validated.get(key) as ValidatedEntity });
+      else this.#known.set(key, knownEntity(c, applied.validated.get(key) as ValidatedEntity, c.bytes));
     }
     this.#sum = sum;
     this.#base = trustCheckedSnapshot(Object.freeze({ version: delta.version, hash: delta.hash, config: applied.config }));

@@ -2,7 +2,7 @@
 export { PROTO_LOADER_OPTIONS, SYNC_PROTO_FILES, configSyncService, createConfigSyncClient, findProtoRoot, loadSyncProto, openRawConfigStream, configSyncServiceSendingBytes, encodeDeltaField, encodeSnapshotField, encodeSyncResponse, type RawConfigStream } from './proto';
 export {
   decodeRawSyncResponse, decodeWireEntity, deltaFromBytesSteps, prepareSnapshotDecoding, sameWireBytes, snapshotFromBytes, snapshotFromBytesSteps,
-  snapshotFromWireSteps, snapshotWireSteps, wireEntityBytes, wireEntityId, type RawSyncResponse, type SnapshotWire,
+  snapshotFromWireSteps, snapshotWireSteps, wireCollection, wireEntityBytes, wireEntityId, type RawSyncResponse, type SnapshotWire,
 } from './snapshot-bytes';
 export { SnapshotEncoder } from './snapshot-encoder';
 export { ENTITY_FROM_PROTO, ENTITY_TO_PROTO, snapshotFromProto, snapshotToProto, serviceFromProto, serviceToProto, routeFromProto, routeToProto } from './convert';

@@ -4,7 +4,7 @@ import { configHash, emptyConfig, emptyRemoved, makeSnapshot, runSteps, type Con
 import { snapshotFromProto, snapshotToProto } from './convert';
 import { configSyncService, encodeDeltaField, encodeSnapshotField, encodeSyncResponse } from './proto';
 import {
-  decodeRawSyncResponse, decodeWireEntity, deltaFromBytesSteps, sameWireBytes, snapshotFromBytes, snapshotFromBytesSteps, snapshotWireSteps, wireEntityBytes, wireEntityId,
+  decodeRawSyncResponse, decodeWireEntity, deltaFromBytesSteps, sameWireBytes, snapshotFromBytes, snapshotFromBytesSteps, snapshotWireSteps, wireCollection, wireEntityBytes, wireEntityId,
 } from './snapshot-bytes';
 import { wholeConfig } from './testing/whole-config';
 import type { SyncResponse__Output } from './generated/archway/sync/v1/SyncResponse';
@@ -42,8 +42,8 @@ describe('SyncResponse from raw bytes', () => {
     expect(wire).toMatchObject({ version: 42, hash: snapshot.hash });
     const decoded = runSteps(snapshotFromBytesSteps(body));
     const expected = Object.entries(decoded.config).flatMap(([collection, list]) => (list as { id: string }[]).map((e) => [collection, e]));
-    const all = wire.starts.map((_, i) => i);
-    expect(all.map((i) => [wire.collections[i], decodeWireEntity(wire, i)])).toEqual(expected);
+    const all = Array.from({ length: wire.count }, (_, i) => i);
+    expect(all.map((i) => [wireCollection(wire, i), decodeWireEntity(wire, i)])).toEqual(expected);
     expect(all.map((i) => wireEntityId(wire, i))).toEqual(expected.map(([, e]) => (e as { id: string }).id));
     expect(all.every((i) => sameWireBytes(wire, i, Buffer.from(wireEntityBytes(wire, i))))).toBe(true);
     expect(sameWireBytes(wire, 0, wireEntityBytes(wire, 1))).toBe(false);

@@ -41,7 +41,6 @@ export interface SnapshotTypes {
   removed: protobuf.Type;
   /** Snapshot field number -> the collection it carries */
   entities: Map<number, EntityField>;
-  byCollection: Map<keyof ConfigSet, EntityField>;
 }
 
 /** Field 1, length-delimited: every entity message's id (checked when the types load). */
@@ -77,8 +76,7 @@ export function snapshotTypes(): SnapshotTypes {
     }
   };
   setUp(root);
-  const byCollection = new Map([...entities.values()].map((e) => [e.collection, e]));
-  return (types = { snapshot, removed: root.lookupType('archway.sync.v1.RemovedIds'), entities, byCollection });
+  return (types = { snapshot, removed: root.lookupType('archway.sync.v1.RemovedIds'), entities });
 }
 
 /** Loads the sync types and generates their decoders, once (a data plane calls it before it serves). */
@@ -115,17 +113,20 @@ export function decodeRawSyncResponse(bytes: Uint8Array): RawSyncResponse {
 
 /**
  * A snapshot read as far as its version, hash and where each entity's message lies, in the order sent.
- * Entity i is `collections[i]`'s, its message `bytes[starts[i]..ends[i])`: plain arrays of numbers, no
- * object per entity, since a whole snapshot read against the one before (the data plane's
- * whole-as-delta.ts) keeps this for the length of its check and most entities are never decoded.
+ * Entity i (of `count`) came in Snapshot field `fields[i]` (its collection: wireCollection), its
+ * message is `bytes[starts[i]..ends[i])`. Typed arrays, no object per entity: a whole snapshot read against the one
+ * before (the data plane's whole-as-delta.ts) keeps this for the length of its check, most entities
+ * are never decoded, and the arrays' memory is outside V8's heap, so nothing here is copied by its
+ * collections or grows its old generation.
  */
 export interface SnapshotWire {
   readonly version: number;
   readonly hash: string;
   readonly bytes: Buffer;
-  readonly collections: readonly (keyof ConfigSet)[];
-  readonly starts: readonly number[];
-  readonly ends: readonly number[];
+  readonly count: number;
+  readonly fields: Uint8Array;
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
 }
 
 /** Entities split off per step: finding a message's end costs a few tag reads, no decoding. */
@@ -135,30 +136,48 @@ const SPLIT_PER_STEP = 1024;
 export function* snapshotWireSteps(message: Uint8Array): Steps<SnapshotWire> {
   const { snapshot: snapshotType, entities } = snapshotTypes();
   const bytes = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-  const collections: (keyof ConfigSet)[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
+  let fields = new Uint8Array(1024);
+  let starts = new Uint32Array(1024);
+  let ends = new Uint32Array(1024);
+  let count = 0;
   // version and hash (and any field this build does not know) are decoded together by the Snapshot type
   const head: Uint8Array[] = [];
   const r = protobuf.Reader.create(bytes);
   while (r.pos < r.len) {
     const start = r.pos;
     const tag = r.uint32();
-    const entity = (tag & 7) === WIRE_LEN ? entities.get(tag >>> 3) : undefined;
-    if (!entity) {
+    if ((tag & 7) !== WIRE_LEN || !entities.has(tag >>> 3)) {
       r.skipType(tag & 7);
       head.push(bytes.subarray(start, r.pos));
       continue;
     }
     const len = r.uint32();
-    collections.push(entity.collection);
-    starts.push(r.pos);
+    if (count === starts.length) {
+      const grown = count * 2;
+      fields = grow(fields, new Uint8Array(grown));
+      starts = grow(starts, new Uint32Array(grown));
+      ends = grow(ends, new Uint32Array(grown));
+    }
+    fields[count] = tag >>> 3;
+    starts[count] = r.pos;
     r.skip(len);
-    ends.push(r.pos);
-    if (starts.length % SPLIT_PER_STEP === 0) yield;
+    ends[count] = r.pos;
+    if (++count % SPLIT_PER_STEP === 0) yield;
   }
   const top = snapshotType.toObject(snapshotType.decode(Buffer.concat(head)), CONVERSION) as { version: string; hash: string };
-  return { version: int(top.version, 'snapshot.version'), hash: top.hash, bytes, collections, starts, ends };
+  return { version: int(top.version, 'snapshot.version'), hash: top.hash, bytes, count, fields, starts, ends };
+}
+
+function grow<T extends Uint8Array | Uint32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** Entity i's collection. */
+export function wireCollection(wire: SnapshotWire, i: number): keyof ConfigSet {
+  const field = snapshotTypes().entities.get(wire.fields[i]);
+  if (!field) throw new Error(`snapshot field ${wire.fields[i]} is no collection`);
+  return field.collection;
 }
 
 /** Entity i's message (a view of the snapshot's bytes). */
@@ -191,8 +210,8 @@ export function wireEntityId(wire: SnapshotWire, i: number): string | null {
 
 /** Entity i decoded, exactly as snapshotFromProto builds it. */
 export function decodeWireEntity(wire: SnapshotWire, i: number): unknown {
-  const field = snapshotTypes().byCollection.get(wire.collections[i]);
-  if (!field) throw new Error(`no entity type for ${wire.collections[i]}`);
+  const field = snapshotTypes().entities.get(wire.fields[i]);
+  if (!field) throw new Error(`snapshot field ${wire.fields[i]} is no collection`);
   return field.fromProto(field.type.toObject(field.type.decode(wireEntityBytes(wire, i)), CONVERSION) as never);
 }
 
@@ -203,9 +222,9 @@ export function decodeWireEntity(wire: SnapshotWire, i: number): unknown {
 export function* snapshotFromWireSteps(wire: SnapshotWire, bytesOf?: Map<object, Uint8Array>): Steps<Snapshot> {
   const config = {} as Record<keyof ConfigSet, unknown[]>;
   for (const { collection } of snapshotTypes().entities.values()) config[collection] = [];
-  for (let i = 0; i < wire.starts.length; i++) {
+  for (let i = 0; i < wire.count; i++) {
     const entity = decodeWireEntity(wire, i);
-    config[wire.collections[i]].push(entity);
+    config[wireCollection(wire, i)].push(entity);
     if (bytesOf && entity !== null && typeof entity === 'object') bytesOf.set(entity, wireEntityBytes(wire, i));
     yield;
   }

@@ -7,11 +7,12 @@
 // same is the entity checked before (decoding is deterministic), so it is neither decoded nor hashed
 // again; the others are decoded, and with the base's entities no longer sent they make a delta, which
 // the checker checks and the compile applies as the control plane's deltas (docs/sync-protocol.md).
-// An unchanged entity costs an id read, a lookup and a bytes compare, and leaves nothing behind but an
-// entry in one set: what outlives a step is what the young generation's collections copy.
+// An unchanged entity costs an id read, a lookup, a bytes compare and a mark on the checker's entry,
+// and leaves nothing behind: no object per entity outlives its step, so the young generation's
+// collections have nothing of the snapshot's to copy, and nothing of it reaches the old generation.
 import { CONFIG_COLLECTIONS, emptyConfig, emptyRemoved, type ConfigDelta, type Steps } from '@archway/schema';
-import { decodeWireEntity, sameWireBytes, wireEntityBytes, wireEntityId, type SnapshotWire } from '@archway/sync';
-import type { KnownWire, SnapshotChecker } from '../snapshot-check';
+import { decodeWireEntity, sameWireBytes, wireCollection, wireEntityBytes, wireEntityId, type SnapshotWire } from '@archway/sync';
+import type { SnapshotChecker } from '../snapshot-check';
 
 /** Unchanged entities (a bytes compare each) and base entities looked up per step. */
 const PER_STEP = 512;
@@ -30,32 +31,33 @@ export interface WholeAsDelta {
 export function* wholeAsDeltaSteps(wire: SnapshotWire, checker: SnapshotChecker): Steps<WholeAsDelta | null> {
   const base = checker.base;
   if (!base || !(wire.version > base.version)) return null;
-  const count = wire.starts.length;
-  const limit = count / 2;
+  const limit = wire.count / 2;
   const upserted = emptyConfig();
   const bytesOf = new Map<object, Uint8Array>();
-  /** the base's entities sent again, changed or not */
-  const kept = new Set<KnownWire>();
+  /** set on the base's entities sent again, changed or not */
+  const mark = checker.nextMark();
+  let kept = 0;
   /** the ids sent that the base does not hold */
   const added = new Set<string>();
   let changes = 0;
-  let unchanged = 0;
-  for (let i = 0; i < count; i++) {
-    const collection = wire.collections[i];
+  for (let i = 0; i < wire.count; i++) {
+    const collection = wireCollection(wire, i);
     const id = wireEntityId(wire, i);
     const same = id === null ? undefined : checker.known(`${collection}:${id}`);
     if (same?.bytes !== undefined && sameWireBytes(wire, i, same.bytes)) {
-      if (kept.has(same)) return null;
-      kept.add(same);
-      if (++unchanged % PER_STEP === 0) yield;
+      if (same.mark === mark) return null;
+      same.mark = mark;
+      if (++kept % PER_STEP === 0) yield;
       continue;
     }
     const entity = decodeWireEntity(wire, i);
     const key = `${collection}:${String((entity as { id?: unknown }).id)}`;
     const before = checker.known(key);
-    if (before ? kept.has(before) : added.has(key)) return null;
-    if (before) kept.add(before);
-    else added.add(key);
+    if (before ? before.mark === mark : added.has(key)) return null;
+    if (before) {
+      before.mark = mark;
+      kept++;
+    } else added.add(key);
     (upserted[collection] as unknown[]).push(entity);
     bytesOf.set(entity as object, new Uint8Array(wireEntityBytes(wire, i)));
     if (++changes >= limit) return null;
@@ -63,12 +65,12 @@ export function* wholeAsDeltaSteps(wire: SnapshotWire, checker: SnapshotChecker)
   }
   const removed = emptyRemoved();
   // the base's entities not sent any more; none when every one of them was
-  if (kept.size < checker.knownCount) {
+  if (kept < checker.knownCount) {
     let looked = 0;
     for (const kind of CONFIG_COLLECTIONS) {
       for (const entity of base.config[kind] as readonly { id: string }[]) {
         const before = checker.known(`${kind}:${entity.id}`);
-        if (before && !kept.has(before)) {
+        if (before && before.mark !== mark) {
           removed[kind].push(entity.id);
           if (++changes >= limit) return null;
         }
