@@ -198,6 +198,7 @@ async function wholeBreakdown(snapshot, rounds) {
   const respond = (s, field) => decodeRawSyncResponse(sync.encodeSyncResponse({ version_info: String(s.version), nonce: 'n', control_plane_version: '0' }, field));
   let served = fx.schema.runSteps(receiver.receiveSteps(respond(snapshot, encoder.encodeField(snapshot)), () => null));
   dispose(fx.schema.runSteps(compileRuntimeSteps(served, undefined, undefined, {}, undefined, metrics, cache)));
+  fx.schema.runSteps(receiver.prepareDeltaSteps()); // as the sync client does after a whole snapshot's ACK
   const svc = snapshot.config.services[0];
   let config = snapshot.config;
   const next = (name) => {
