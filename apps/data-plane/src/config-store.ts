@@ -8,7 +8,7 @@ import type { Logger } from '@archway/telemetry';
 import { balancersReady, closeBalancers, type BalancingOptions } from './balancers';
 import { ProxyMetrics } from './proxy-metrics';
 import { BUNDLED_PLUGIN_SET, CompileCache, compileRuntimeSteps, type PluginSet, type RuntimeConfig } from './runtime-config';
-import { checkSnapshotSteps } from './snapshot-check';
+import { SnapshotChecker } from './snapshot-check';
 import { CoalescedSnapshotWriter, readSnapshotFile, SnapshotFileWriter } from './snapshot-file';
 import { runInSlices } from './time-slices';
 import { UpstreamPools } from './upstream-pools';
@@ -57,12 +57,18 @@ export class ConfigStore {
   readonly compileCache = new CompileCache();
   /** the proxy's metrics: route series are compiled with each snapshot, circuit changes counted */
   readonly metrics: ProxyMetrics;
+  /**
+   * checks what is not checked yet (the disk cache, at start) and remembers what passed: a sync client
+   * given it reads the first snapshot from a control plane against the cached config
+   */
+  readonly checker: SnapshotChecker;
 
   constructor(opts: ConfigStoreOptions) {
     this.#file = cacheFilePath(opts.prefix);
     this.#cacheWriter = new SnapshotFileWriter(this.#file);
     this.#persistApplied = opts.persist ?? true;
     this.#plugins = opts.plugins ?? BUNDLED_PLUGIN_SET;
+    this.checker = new SnapshotChecker(this.#plugins.schemas);
     this.#logger = opts.logger;
     const delay = opts.cacheDelayMs ?? 0;
     this.#laterWrites =
@@ -88,6 +94,8 @@ export class ConfigStore {
     const rt = this.#runtime;
     return rt ? { version: rt.version, hash: rt.hash } : null;
   }
+
+
 
   /**
    * Checks (unless it was checked: see snapshot-check.ts), compiles and swaps in `snapshot`, in time
@@ -179,7 +187,7 @@ export class ConfigStore {
   }
 
   *#compileSteps(snapshot: Snapshot): Steps<RuntimeConfig> {
-    const checked = yield* checkSnapshotSteps(snapshot, this.#plugins.schemas);
+    const checked = yield* this.checker.checkSteps(snapshot);
     // the balancers adopt the state of the runtime served when they are built (applies run one at a time)
     return yield* compileRuntimeSteps(checked, this.#pools, this.#logger, { ...this.#balancing, previous: this.#runtime }, this.#plugins, this.metrics, this.compileCache);
   }

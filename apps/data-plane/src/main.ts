@@ -81,6 +81,8 @@ export async function startDataPlane(settings: Settings, logger: Logger): Promis
     deltas: settings.clusterIncrementalSync,
     logger: log.child({ component: 'sync' }),
     current: () => store.current(),
+    // the store's checker passed the disk cache: the first snapshot after a restart is read against it
+    checker: store.checker,
     apply: async (snapshot) => {
       await store.apply(snapshot);
       healthChanged();

@@ -57,6 +57,8 @@ export async function startPrimary(settings: Settings, logger: Logger, opts: Pri
     deltas: settings.clusterIncrementalSync,
     logger: log.child({ component: 'sync' }),
     current: () => pool.current && { version: pool.current.version, hash: pool.current.hash },
+    // the cache's checker passed the config the workers start with: the first snapshot is read against it
+    checker: cache.checker,
     apply: async (snapshot) => {
       await pool.apply(snapshot);
       log.info('configuration applied by every worker', { config_version: snapshot.version, configuration_hash: snapshot.hash });

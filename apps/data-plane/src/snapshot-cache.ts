@@ -1,10 +1,10 @@
 // The primary's last-known-good cache (ARCHWAY_WORKERS > 1): the same file ConfigStore keeps in a
 // single process, checked (hash and schema: snapshot-check.ts) without compiling anything, since the
 // workers compile.
-import type { Snapshot } from '@archway/schema';
+import { runSteps, type Snapshot } from '@archway/schema';
 import type { Logger } from '@archway/telemetry';
 import { cacheFilePath } from './config-store';
-import { checkSnapshot, type CheckedSnapshot } from './snapshot-check';
+import { SnapshotChecker, type CheckedSnapshot } from './snapshot-check';
 import { CoalescedSnapshotWriter, readSnapshotFile, SnapshotFileWriter } from './snapshot-file';
 
 const CORRUPT_CACHE = 'ignoring a corrupt or invalid configuration cache; waiting for the control plane';
@@ -16,6 +16,8 @@ export class SnapshotCache {
   readonly #writer: SnapshotFileWriter;
   #writes: Promise<void> = Promise.resolve();
   readonly #later: CoalescedSnapshotWriter;
+  /** checks the cached snapshot and remembers it: the sync client reads the first snapshot against it */
+  readonly checker = new SnapshotChecker();
 
   /** `delayMs`: how long writeLater waits, coalescing the snapshots given meanwhile */
   constructor(prefix: string, logger: Logger, delayMs = 1000) {
@@ -42,7 +44,7 @@ export class SnapshotCache {
     }
     if (cached === null) return null;
     try {
-      const snapshot = checkSnapshot(cached);
+      const snapshot = runSteps(this.checker.checkSteps(cached));
       this.#log.info('configuration loaded from cache', { file: this.#file, config_version: snapshot.version });
       return snapshot;
     } catch (err) {

@@ -60,14 +60,17 @@ type ValidatedEntity = Record<string, unknown> & { id: string };
 
 /** What a whole snapshot read against the last config needs of each of its entities (whole-as-delta.ts). */
 export interface KnownWire {
-  /** the bytes it came in, when known: they decode to an entity of this canonical JSON */
-  readonly bytes: Uint8Array | undefined;
+  readonly canonical: string;
+  /**
+   * the bytes it came in, when known: they decode to an entity of this canonical JSON (set by a reader
+   * that decoded bytes to it, for the entities of a config checked without them: the disk cache's)
+   */
+  bytes: Uint8Array | undefined;
   /** the reader's mark (nextMark): set on the entities a snapshot sends again, without a set of them */
   mark: number;
 }
 
 interface KnownEntity extends KnownWire {
-  readonly canonical: string;
   readonly digest: bigint;
   readonly entity: ValidatedEntity;
 }
@@ -118,7 +121,7 @@ export class SnapshotChecker {
 
   /**
    * Shape, hash, validation, one entity per step; returns the snapshot with its validated config.
-   * `wire` gives the bytes the entities came in, kept for the next whole snapshot (see knownBytes).
+   * `wire` gives the bytes the entities came in, kept for the next whole snapshot (see known).
    */
   *checkSteps(snapshot: Snapshot, wire?: WireBytes): Steps<CheckedSnapshot> {
     if (isChecked(snapshot)) return snapshot;

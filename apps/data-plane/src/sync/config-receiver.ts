@@ -31,8 +31,9 @@ export class ConfigReceiver {
   readonly #checker: SnapshotChecker;
   readonly #received: SyncReceived = { snapshots: 0, snapshotsAsDeltas: 0, deltas: 0, snapshotBytes: 0, deltaBytes: 0 };
 
-  constructor(plugins: PluginLookup) {
-    this.#checker = new SnapshotChecker(plugins);
+  /** `checker`: the data plane's own (its config store's, which checked the disk cache), when it has one */
+  constructor(plugins: PluginLookup, checker: SnapshotChecker = new SnapshotChecker(plugins)) {
+    this.#checker = checker;
   }
 
   get received(): Readonly<SyncReceived> {

@@ -16,7 +16,7 @@ import {
   type HealthReport, type RawConfigStream, type RawSyncResponse, type SyncRequest,
 } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
-import type { CheckedSnapshot } from '../snapshot-check';
+import type { CheckedSnapshot, SnapshotChecker } from '../snapshot-check';
 import { ConfigReceiver, type ReceivedConfig, type SyncReceived } from './config-receiver';
 
 export type { ReceivedConfig, SyncReceived };
@@ -47,6 +47,12 @@ export interface SyncClientOptions {
   current: () => { version: number; hash: string } | null;
   /** swaps a checked snapshot in; throwing means NACK with the error's message, keep serving the old one */
   apply: (snapshot: CheckedSnapshot) => Promise<void> | void;
+  /**
+   * the checker of the data plane's other checks (its config store's or disk cache's, default: one of
+   * its own): the config it checked at start (the disk cache) is then what the first snapshot from a
+   * control plane is read against, entity by entity, instead of checked and compiled whole
+   */
+  checker?: SnapshotChecker;
   /** the plugin schemas snapshots are validated with (default: the bundled plugins') */
   plugins?: PluginLookup;
   backoff?: { initialMs?: number; maxMs?: number; random?: () => number };
@@ -108,7 +114,7 @@ export class SyncClient extends EventEmitter {
     this.#log = opts.logger;
     this.#backoff = new Backoff(opts.backoff);
     this.#queue = new LatestOnly((r) => this.#handle(r));
-    this.#receiver = new ConfigReceiver(opts.plugins ?? pluginSchema);
+    this.#receiver = new ConfigReceiver(opts.plugins ?? pluginSchema, opts.checker);
     // the decoders' code generated now, not inside the first snapshot or delta applied while serving
     prepareSnapshotDecoding();
   }

@@ -143,6 +143,24 @@ describe('SyncClient deltas with SyncServer', () => {
     expect(server.sent()).toMatchObject({ snapshots: 2, deltas: 0 });
   });
 
+  it('reads the first snapshot after a restart against the config cached on disk, not checked and compiled whole', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    const before = start();
+    await acked(1);
+    await before.client.stop();
+    await before.store.close(0); // its disk cache written
+    // the data plane restarts: a new store serves the disk cache, its checker handed to the sync client
+    const store = new ConfigStore({ prefix, logger: silentLogger });
+    stores.push(store);
+    expect(await store.loadCache()).toBe(true);
+    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { name: 'after', paths: ['/after'] })])));
+    const { client } = start({ store, checker: store.checker });
+    await acked(2);
+    expect(serves(store, '/after')).toBe(true);
+    expect(serves(store, '/r7')).toBe(true);
+    expect(client.received).toMatchObject({ snapshots: 1, snapshotsAsDeltas: 1, deltas: 0 });
+  });
+
   it('NACKs a delta whose hash does not verify, keeps serving, and the next snapshot fixes it', async () => {
     server.publish(makeSnapshot(1, configWith()));
     const logger = memoryLogger();

@@ -26,7 +26,8 @@ describe('a whole snapshot checked as a delta against the config before', () => 
   const other = makeService({ name: 'other', port: 9401 });
   const routes = Array.from({ length: 40 }, (_, i) => makeRoute(svc, { name: `r${i}`, paths: [`/r${i}`] }));
   const consumer = makeConsumer('alice');
-  const base = (): ConfigSet => ({ ...emptyConfig(), services: [svc, other], routes, consumers: [consumer], keyauth_credentials: [keyAuth(consumer, 'k-1')] });
+  const credential = keyAuth(consumer, 'k-1');
+  const base = (): ConfigSet => ({ ...emptyConfig(), services: [svc, other], routes, consumers: [consumer], keyauth_credentials: [credential] });
 
   function received(first: ConfigSet) {
     const receiver = new ConfigReceiver(pluginSchema);
@@ -86,6 +87,32 @@ describe('a whole snapshot checked as a delta against the config before', () => 
       last = snapshot;
     }
     expect(receiver.received).toMatchObject({ snapshotsAsDeltas: 3 });
+  });
+
+  it('reads the first snapshot against a config its checker passed without bytes (the disk cache) by canonical JSON, then by bytes', () => {
+    const checker = new SnapshotChecker(pluginSchema);
+    const cached = runSteps(checker.checkSteps(makeSnapshot(1, base())));
+    const receiver = new ConfigReceiver(pluginSchema, checker);
+    let served: CheckedSnapshot = cached;
+    const receive = (snapshot: Snapshot) => {
+      const checked = runSteps(receiver.receiveSteps(wireOf(snapshot), () => ({ version: served.version, hash: served.hash })));
+      if (checked) served = checked;
+      return checked;
+    };
+    const added = makeRoute(svc, { name: 'added', paths: ['/added'] });
+    const next = makeSnapshot(2, { ...base(), routes: [...routes, added] });
+    const checked = receive(next);
+    expect(checked?.hash).toBe(next.hash);
+    expect(receiver.received.snapshotsAsDeltas).toBe(1);
+    // the cached config's objects stay, so the compile reuses what it compiled for them
+    expect(checked?.config.routes.find((r) => r.id === routes[5].id)).toBe(cached.config.routes.find((r) => r.id === routes[5].id));
+    expect(changesOf(checked as CheckedSnapshot)?.from).toBe(cached);
+    expect((changesOf(checked as CheckedSnapshot)?.upserted.routes as { id: string }[]).map((r) => r.id)).toEqual([added.id]);
+    // and the entities it read have their bytes now: the next snapshot is read by them
+    const third = makeSnapshot(3, { ...base(), routes: [...routes.slice(1), added] });
+    expect(receive(third)?.hash).toBe(third.hash);
+    expect(changesOf(served)?.removed).toEqual({ routes: [routes[0].id] });
+    expect(receiver.received.snapshotsAsDeltas).toBe(2);
   });
 
   it('rejects a snapshot that breaks a reference, naming it as the whole check does, and keeps the config before', () => {

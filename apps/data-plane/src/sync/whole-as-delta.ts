@@ -10,7 +10,7 @@
 // An unchanged entity costs an id read, a lookup, a bytes compare and a mark on the checker's entry,
 // and leaves nothing behind: no object per entity outlives its step, so the young generation's
 // collections have nothing of the snapshot's to copy, and nothing of it reaches the old generation.
-import { CONFIG_COLLECTIONS, emptyConfig, emptyRemoved, type ConfigDelta, type Steps } from '@archway/schema';
+import { canonicalEntity, CONFIG_COLLECTIONS, emptyConfig, emptyRemoved, type ConfigDelta, type Steps } from '@archway/schema';
 import { decodeWireEntity, sameWireBytes, wireCollection, wireEntityBytes, wireEntityId, type SnapshotWire } from '@archway/sync';
 import type { SnapshotChecker } from '../snapshot-check';
 
@@ -51,6 +51,15 @@ export function* wholeAsDeltaSteps(wire: SnapshotWire, checker: SnapshotChecker)
       continue;
     }
     const entity = decodeWireEntity(wire, i);
+    if (same !== undefined && same.bytes === undefined && same.canonical === canonicalEntity(entity as object)) {
+      // an entity of a config taken without its bytes (the disk cache's), unchanged: its bytes from now on
+      if (same.mark === mark) return null;
+      same.mark = mark;
+      same.bytes = wireEntityBytes(wire, i);
+      kept++;
+      yield;
+      continue;
+    }
     const key = `${collection}:${String((entity as { id?: unknown }).id)}`;
     const before = checker.known(key);
     if (before ? before.mark === mark : added.has(key)) return null;
