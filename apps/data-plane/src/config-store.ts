@@ -95,8 +95,6 @@ export class ConfigStore {
     return rt ? { version: rt.version, hash: rt.hash } : null;
   }
 
-
-
   /**
    * Checks (unless it was checked: see snapshot-check.ts), compiles and swaps in `snapshot`, in time
    * slices, then caches it. Throws (and keeps the old config) if it is invalid.

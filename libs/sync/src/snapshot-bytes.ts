@@ -113,11 +113,11 @@ export function decodeRawSyncResponse(bytes: Uint8Array): RawSyncResponse {
 
 /**
  * A snapshot read as far as its version, hash and where each entity's message lies, in the order sent.
- * Entity i (of `count`) came in Snapshot field `fields[i]` (its collection: wireCollection), its
- * message is `bytes[starts[i]..ends[i])`. Typed arrays, no object per entity: a whole snapshot read against the one
- * before (the data plane's whole-as-delta.ts) keeps this for the length of its check, most entities
- * are never decoded, and the arrays' memory is outside V8's heap, so nothing here is copied by its
- * collections or grows its old generation.
+ * Entity i (of `count`) came in Snapshot field `fields[i]` (its collection: wireCollection), and its
+ * message is `bytes[starts[i]..ends[i])`. Typed arrays, no object per entity: a whole snapshot read
+ * against the one before (the data plane's whole-as-delta.ts) keeps this for the length of its check,
+ * most entities are never decoded, and the arrays' memory is outside V8's heap, so nothing here is
+ * copied by its collections or grows its old generation.
  */
 export interface SnapshotWire {
   readonly version: number;
