@@ -60,12 +60,17 @@ function target(phase, n, limitMs) {
   return `p99 ${f1(p99)} ms vs ≤ ${limitMs} ms: **${p99 <= limitMs ? 'met' : 'not met'}**`;
 }
 
-function breakdownTable(b) {
-  if (!b) return '(no snapshot captured)';
-  const s = (k) => {
-    const x = summarize(b.steps[k]);
+/** A table's "median | min–max" cells for the steps measured: (step name) => cells. */
+function stepCells(steps) {
+  return (k) => {
+    const x = summarize(steps[k]);
     return `${f1(x.p50)} | ${f1(x.min)}–${f1(x.max)}`;
   };
+}
+
+function breakdownTable(b) {
+  if (!b) return '(no snapshot captured)';
+  const s = stepCells(b.steps);
   return [
     '| step (ms of CPU) | median | min–max |',
     '|---|---|---|',
@@ -86,10 +91,7 @@ function breakdownTable(b) {
 function deltaTable(b) {
   const d = b?.delta;
   if (!d) return '';
-  const s = (k) => {
-    const x = summarize(d.steps[k]);
-    return `${f1(x.p50)} | ${f1(x.min)}–${f1(x.max)}`;
-  };
+  const s = stepCells(d.steps);
   return `A one-route change to that config as a **delta**: **${d.bytes.toLocaleString('en')} bytes** on the wire (one SyncResponse).
 
 | step (ms of CPU) | median | min–max |
@@ -105,10 +107,7 @@ function deltaTable(b) {
 function wholeTable(b) {
   const w = b?.whole;
   if (!w) return '';
-  const s = (k) => {
-    const x = summarize(w.steps[k]);
-    return `${f1(x.p50)} | ${f1(x.min)}–${f1(x.max)}`;
-  };
+  const s = stepCells(w.steps);
   return `A one-route change to that config sent as the **whole snapshot** (what a data plane gets on a new stream once the config moved on, or with \`ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off\`): ${(w.bytes / 2 ** 20).toFixed(2)} MiB on the wire; ${w.asDeltas} of ${w.steps.check.length + w.steps.sliced.length} read as a delta against the config before.
 
 | step (ms of CPU) | median | min–max |
