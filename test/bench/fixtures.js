@@ -137,7 +137,7 @@ async function startSyncedDataPlane(what, cluster, prefix, probe, opts = {}) {
       ARCHWAY_PREFIX: prefix,
       ...opts.env,
     },
-    { root: opts.root, nodeArgs: opts.nodeArgs, stdio: opts.stdio },
+    { root: opts.root },
   );
   await waitFor(`the ${what} data plane to be ready`, async () => (await get(statusPort, '/status/ready')) === 200, 300_000);
   await waitFor(`the ${what} data plane to serve the config`, async () => (await get(port, probe.path, probe.headers)) === 200, 300_000);

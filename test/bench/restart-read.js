@@ -8,7 +8,7 @@
 const { join } = require('node:path');
 const { ROOT } = require('./lib');
 const fx = require('./fixtures');
-const { sync } = require('./wire');
+const { encodeResponse, sync } = require('./wire');
 const dist = (...p) => require(join(ROOT, 'dist', ...p));
 const { SnapshotChecker } = dist('apps', 'data-plane', 'src', 'snapshot-check.js');
 const { ConfigReceiver } = dist('apps', 'data-plane', 'src', 'sync', 'config-receiver.js');
@@ -24,7 +24,7 @@ const { consumers, keyauth_credentials } = fx.consumersWithKeys(N);
 // in id order, as the control plane sends every collection
 for (const list of [routes, consumers, keyauth_credentials]) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 const config = { ...fx.schema.emptyConfig(), services: [svc], routes, consumers, keyauth_credentials, plugins: [fx.plugin({ name: 'key-auth' })] };
-const respond = (s) => sync.decodeRawSyncResponse(sync.encodeSyncResponse({ version_info: String(s.version), nonce: 'n', control_plane_version: '0' }, sync.encodeSnapshotField(sync.snapshotToProto(s))));
+const respond = (s) => sync.decodeRawSyncResponse(encodeResponse(s));
 const run = fx.schema.runSteps;
 const cpu = (f) => {
   const t = process.cpuUsage();
