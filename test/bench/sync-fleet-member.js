@@ -46,6 +46,8 @@ function add(address, index) {
     controlPlanes: [address],
     node: { id: randomUUID(), hostname: `bench-${index}`, zone: 'default', version: ARCHWAY_VERSION, labels: {} },
     logger: quiet,
+    // as main.ts wires it (builds before the store had a checker leave it to the sync client)
+    checker: store.checker,
     current: () => store.current(),
     apply: async (snapshot) => {
       await store.apply(snapshot);
@@ -83,7 +85,7 @@ process.on('message', async (msg) => {
       return;
     case 'received': {
       const sum = { snapshots: 0, deltas: 0, snapshotBytes: 0, deltaBytes: 0 };
-      for (const m of members.values()) for (const [k, v] of Object.entries(m.client.received)) sum[k] += v;
+      for (const m of members.values()) for (const k of Object.keys(sum)) sum[k] += m.client.received[k];
       return send({ type: 'received', sum });
     }
     case 'flush-caches':

@@ -1,7 +1,8 @@
 // A control plane on Postgres and a data plane, real processes over loopback: after the first whole
 // snapshot, each Admin API write reaches the data plane as a delta (counted on its /metrics by kind and
 // bytes), which it serves; restarted from its disk cache with the control plane gone, it serves the
-// config of the last delta it applied.
+// config of the last delta it applied, and once the control plane is back the next write comes as a
+// delta against that cached config.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { adminClient, type AdminCall } from '../../apps/control-plane/src/testing/admin-client';
@@ -16,7 +17,9 @@ let upstream: Upstream;
 let cp: RoleProcess;
 let dp: RoleProcess;
 let wholeDp: RoleProcess | undefined;
+let cpEnv: Record<string, string>;
 let dpEnv: Record<string, string>;
+let admin: string;
 let proxy: string;
 let status: string;
 let adminCall: AdminCall;
@@ -44,14 +47,16 @@ beforeAll(async () => {
   db = await createTestDatabase();
   upstream = await startEchoUpstream();
   const [adminPort, clusterPort, proxyPort, statusPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  adminCall = adminClient(`http://127.0.0.1:${adminPort}`);
-  cp = role('control-plane', 'control-plane', {
+  admin = `http://127.0.0.1:${adminPort}`;
+  adminCall = adminClient(admin);
+  cpEnv = {
     ARCHWAY_DATABASE_URL: db.url,
     ARCHWAY_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
     ARCHWAY_CLUSTER_LISTEN: `127.0.0.1:${clusterPort}`,
     ARCHWAY_PREFIX: scratch.make('cp'),
-  }).start();
-  await eventually('the Admin API', async () => (await fetch(`http://127.0.0.1:${adminPort}/`)).ok, 60_000, [cp]);
+  };
+  cp = role('control-plane', 'control-plane', cpEnv).start();
+  await eventually('the Admin API', async () => (await fetch(`${admin}/`)).ok, 60_000, [cp]);
   dpEnv = {
     ARCHWAY_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
     ARCHWAY_PROXY_SSL_LISTEN: '127.0.0.1:0',
@@ -196,5 +201,23 @@ describe('deltas from a control plane on Postgres', () => {
     await serves('/base-0/', 404);
     const dpStatus = (await (await fetch(status + '/status')).json()) as { control_plane: { state: string } };
     expect(dpStatus.control_plane.state).not.toBe('connected');
+  });
+
+  it('gets the first write once the control plane is back as a delta against the config from its disk cache', async () => {
+    cp = role('control-plane', 'control-plane', cpEnv).start();
+    await eventually('the Admin API', async () => (await fetch(`${admin}/`)).ok, 60_000, all());
+    // the control plane's config is the cached one (same version and hash): nothing is sent on connecting
+    await eventually('the data plane back on the control plane', async () => {
+      const dpStatus = (await (await fetch(status + '/status')).json()) as { control_plane: { state: string } };
+      return dpStatus.control_plane.state === 'connected';
+    }, 30_000, all());
+    expect((await adminCall('POST', '/services/echo/routes', 'name=back&paths[]=/back')).status).toBe(201);
+    await serves('/back');
+    const after = await eventually('the delta counted', async () => {
+      const r = await received();
+      return r.delta > 0 ? r : null;
+    }, 10_000, all());
+    expect(after).toMatchObject({ snapshot: 0, delta: 1, nacks: 0 });
+    await serves('/last');
   });
 });

@@ -5,9 +5,9 @@
 //  * a snapshot is sent only when its hash differs from what the data plane serves;
 //  * only a request naming the outstanding nonce counts as ACK/NACK; anything else is stale;
 //  * a NACKed hash is not sent again on this stream; a newer snapshot (another hash) is;
-//  * a data plane that announced the "delta" capability and ACKed, on this stream, exactly the base of
-//    the newest snapshot's delta gets the delta instead of the whole snapshot; a NACKed delta is
-//    followed by the whole snapshot of the same version.
+//  * a data plane that announced the "delta" capability and reported, on this stream (in its first
+//    request or its last ACK/NACK), exactly the base of the newest snapshot's delta gets the delta
+//    instead of the whole snapshot; a NACKed delta is followed by the whole snapshot of the same version.
 import * as grpc from '@grpc/grpc-js';
 import type { Snapshot } from '@archway/schema';
 import { encodeSyncResponse, formatVersionInfo, newNonce, parseVersionInfo, type ErrorDetail__Output, type SyncRequest__Output, type SyncResponse } from '@archway/sync';
@@ -74,8 +74,6 @@ export class SyncSession {
   #nackedHash: string | null = null;
   /** the data plane listed the "delta" capability */
   #acceptsDelta = false;
-  /** it ACKed a response on this stream (deltas go only to a data plane whose served config this stream saw it apply) */
-  #acked = false;
   /** the hash whose delta the data plane rejected: that version goes out whole */
   #deltaNackedHash: string | null = null;
   #writing = false;
@@ -125,9 +123,15 @@ export class SyncSession {
     });
   }
 
-  /** The delta to send instead of `snapshot`, when this data plane takes deltas and serves exactly its base. */
+  /**
+   * The delta to send instead of `snapshot`, when this data plane takes deltas and serves exactly its
+   * base, as it last reported: in an ACK, or in its first request, so that a data plane back on a new
+   * stream (a blip, its own restart from the disk cache, the control plane's restart) gets the next
+   * change as a delta too. A data plane whose config is not the base after all NACKs it, and the
+   * whole snapshot follows.
+   */
   #deltaFor(snapshot: Snapshot): EncodedDelta | null {
-    if (!this.#acceptsDelta || !this.#acked || snapshot.hash === this.#deltaNackedHash) return null;
+    if (!this.#acceptsDelta || snapshot.hash === this.#deltaNackedHash) return null;
     const delta = this.#ctx.delta(snapshot);
     return delta && delta.baseHash === this.#servedHash ? delta : null;
   }
@@ -182,7 +186,6 @@ export class SyncSession {
   #onAck(id: string, req: SyncRequest__Output, sent: Snapshot): void {
     this.#servedHash = req.config_hash || sent.hash;
     this.#nackedHash = null;
-    this.#acked = true;
     const version = parseVersionInfo(req.version_info) ?? sent.version;
     this.#ctx.registry.update(this, id, { sync_status: 'normal', config_version: version, config_hash: this.#servedHash });
     this.#log.info('data plane applied config', { version, hash: this.#servedHash });

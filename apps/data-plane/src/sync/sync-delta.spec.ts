@@ -52,6 +52,7 @@ describe('SyncClient deltas with SyncServer', () => {
       current: () => store.current(),
       apply: (s) => (apply ? apply(s, store) : store.apply(s)),
       backoff: { initialMs: 20, maxMs: 200 },
+      checker: store.checker, // as main.ts wires it: the checker that passed what the store serves
       ...rest,
     });
     clients.push(client);
@@ -149,16 +150,56 @@ describe('SyncClient deltas with SyncServer', () => {
     await acked(1);
     await before.client.stop();
     await before.store.close(0); // its disk cache written
+    // two changes while it is away: the delta from 1 is gone, the whole snapshot of 3 goes
+    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { name: 'gone', paths: ['/gone'] })])));
+    server.publish(makeSnapshot(3, configWith([makeRoute(svc, { name: 'after', paths: ['/after'] })])));
     // the data plane restarts: a new store serves the disk cache, its checker handed to the sync client
     const store = new ConfigStore({ prefix, logger: silentLogger });
     stores.push(store);
     expect(await store.loadCache()).toBe(true);
-    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { name: 'after', paths: ['/after'] })])));
-    const { client } = start({ store, checker: store.checker });
-    await acked(2);
+    const { client } = start({ store });
+    await acked(3);
     expect(serves(store, '/after')).toBe(true);
+    expect(serves(store, '/gone')).toBe(false);
     expect(serves(store, '/r7')).toBe(true);
     expect(client.received).toMatchObject({ snapshots: 1, snapshotsAsDeltas: 1, deltas: 0 });
+  });
+
+  it('sends the first change after a restart from the disk cache as a delta against the cached config', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    const before = start();
+    await acked(1);
+    await before.client.stop();
+    await before.store.close(0);
+    const store = new ConfigStore({ prefix, logger: silentLogger });
+    stores.push(store);
+    expect(await store.loadCache()).toBe(true);
+    // back with what it serves in its first request: the control plane has nothing newer to send
+    const { client } = start({ store });
+    await acked(1);
+    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { name: 'after', paths: ['/after'] })])));
+    await acked(2);
+    expect(serves(store, '/after')).toBe(true);
+    expect(client.received).toMatchObject({ snapshots: 0, deltas: 1 });
+    expect(server.sent()).toMatchObject({ snapshots: 1, deltas: 1 }); // the snapshot was the first data plane's
+  });
+
+  it('sends the first change after a control plane restart as a delta to the data planes back on it', async () => {
+    const v1 = makeSnapshot(1, configWith());
+    server.publish(v1);
+    const { store, client } = start();
+    await acked(1);
+    // the control plane restarts on the same address with the same config (its build from the database)
+    await server.close();
+    server = new SyncServer({ logger: silentLogger, softwareVersion: '0.1.0' });
+    await server.listen('127.0.0.1', port);
+    server.publish(makeSnapshot(1, configWith()));
+    await acked(1);
+    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { name: 'after', paths: ['/after'] })])));
+    await acked(2);
+    expect(serves(store, '/after')).toBe(true);
+    expect(client.received).toMatchObject({ snapshots: 1, deltas: 1 });
+    expect(server.sent()).toMatchObject({ snapshots: 0, deltas: 1 });
   });
 
   it('NACKs a delta whose hash does not verify, keeps serving, and the next snapshot fixes it', async () => {
@@ -202,19 +243,27 @@ describe('SyncClient deltas with SyncServer', () => {
     expect(client.received).toMatchObject({ deltas: 1, snapshots: 3 });
   });
 
-  it('starts every new stream with the whole snapshot, then deltas again', async () => {
+  it('sends a data plane back on a new stream the delta from the config it serves, and the whole snapshot when it is further behind', async () => {
     server.publish(makeSnapshot(1, configWith()));
     const first = start();
     await acked(1);
     await first.client.stop();
     server.publish(makeSnapshot(2, configWith([makeRoute(svc, { paths: ['/two'] })])));
-    // the same data plane (serving version 1, its checker holding it) on a new stream
-    const { store, client } = start({ store: first.store });
+    // the same data plane (serving version 1, its checker holding it) on a new stream: 2 is one delta from 1
+    const second = start({ store: first.store });
     await acked(2);
+    expect(second.client.received).toMatchObject({ snapshots: 0, deltas: 1 });
+    await second.client.stop();
     server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/three'] })])));
-    await acked(3);
+    server.publish(makeSnapshot(4, configWith([makeRoute(svc, { paths: ['/four'] })])));
+    // two changes behind: the delta from 3 is not for it, the whole snapshot of 4 goes, then deltas again
+    const { store, client } = start({ store: first.store });
+    await acked(4);
+    server.publish(makeSnapshot(5, configWith([makeRoute(svc, { paths: ['/five'] })])));
+    await acked(5);
     expect(client.received).toMatchObject({ snapshots: 1, deltas: 1 });
-    expect(serves(store, '/three')).toBe(true);
+    expect(serves(store, '/five')).toBe(true);
+    expect(serves(store, '/two')).toBe(false);
   });
 
   it('NACKs a delta whose base is not the config served, and applies the whole snapshot that follows', async () => {
