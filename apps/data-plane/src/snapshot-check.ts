@@ -158,9 +158,15 @@ export class SnapshotChecker {
     return (this.#base = trustCheckedSnapshot(Object.freeze({ version: snapshot.version, hash: snapshot.hash, config })));
   }
 
+  /** The lookups the next delta is checked against are built (prepareDeltaSteps, or a delta since the last whole check). */
+  get readyForDelta(): boolean {
+    return this.#base !== null && this.#index !== null;
+  }
+
   /**
    * Builds what the next delta needs (the lookups of the last snapshot that passed) ahead of it: run
-   * once a whole snapshot is applied and ACKed, so the first delta after it does not pay for it.
+   * once a whole snapshot is applied and ACKed, and when a sync client starts with a config that passed
+   * before (the disk cache's), so the first delta after it does not pay for it.
    */
   *prepareDeltaSteps(): Steps<void> {
     const base = this.#base;

@@ -150,6 +150,9 @@ export class SyncClient extends EventEmitter {
       return;
     }
     this.#running = true;
+    // the config the checker passed before (the disk cache's, after a restart): its first delta on the
+    // new stream is checked against lookups built now, while the stream is dialed
+    void this.#prepareDeltas();
     this.#dial();
   }
 
@@ -300,8 +303,12 @@ export class SyncClient extends EventEmitter {
     this.#log.debug('configuration acknowledged', { version: response.version_info, kind: kind.kind, check_ms: round2(checkMs), apply_ms: round2(ms - checkMs) });
     this.#reply(attempt, response.nonce, null, kind, ms, applied ?? undefined);
     // after the ACK, before the next response: what the first delta on this config would otherwise build
-    if (applied && kind.kind === 'snapshot')
-      await runInSlices(this.#receiver.prepareDeltaSteps()).catch((err: unknown) => this.#log.warn('cannot prepare for deltas', { err }));
+    if (applied && kind.kind === 'snapshot') await this.#prepareDeltas();
+  }
+
+  /** Builds, in time slices, what the next delta is checked against. Never rejects. */
+  #prepareDeltas(): Promise<void> {
+    return runInSlices(this.#receiver.prepareDeltaSteps()).catch((err: unknown) => this.#log.warn('cannot prepare for deltas', { err }));
   }
 
   #reply(attempt: Attempt, nonce: string, error: { code: number; message: string } | null, received: ReceivedConfig, ms: number, applied?: Snapshot): void {

@@ -174,9 +174,12 @@ describe('SyncClient deltas with SyncServer', () => {
     const store = new ConfigStore({ prefix, logger: silentLogger });
     stores.push(store);
     expect(await store.loadCache()).toBe(true);
+    expect(store.checker.readyForDelta).toBe(false);
     // back with what it serves in its first request: the control plane has nothing newer to send
     const { client } = start({ store });
     await acked(1);
+    // what the delta is checked against is built once the sync client starts, not inside the first delta
+    await waitUntil(() => store.checker.readyForDelta, 'the lookups for deltas');
     server.publish(makeSnapshot(2, configWith([makeRoute(svc, { name: 'after', paths: ['/after'] })])));
     await acked(2);
     expect(serves(store, '/after')).toBe(true);
