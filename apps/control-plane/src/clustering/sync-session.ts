@@ -6,8 +6,9 @@
 //  * only a request naming the outstanding nonce counts as ACK/NACK; anything else is stale;
 //  * a NACKed hash is not sent again on this stream; a newer snapshot (another hash) is;
 //  * a data plane that announced the "delta" capability and reported, on this stream (in its first
-//    request or its last ACK/NACK), exactly the base of the newest snapshot's delta gets the delta
-//    instead of the whole snapshot; a NACKed delta is followed by the whole snapshot of the same version.
+//    request or its last ACK/NACK), a config the control plane keeps as a base (one of the last
+//    snapshots it published) gets the delta from it instead of the whole snapshot; a NACKed delta is
+//    followed by the whole snapshot of the same version.
 import * as grpc from '@grpc/grpc-js';
 import type { Snapshot } from '@archway/schema';
 import { encodeSyncResponse, formatVersionInfo, newNonce, parseVersionInfo, type ErrorDetail__Output, type SyncRequest__Output, type SyncResponse } from '@archway/sync';
@@ -25,8 +26,8 @@ export interface SessionContext {
   latest(): Snapshot | null;
   /** the snapshot's field of a SyncResponse, encoded once per snapshot for all streams (encodeSnapshotField) */
   encode(snapshot: Snapshot): Buffer;
-  /** the delta from the snapshot published before `snapshot`, encoded once for all streams; null if none */
-  delta(snapshot: Snapshot): EncodedDelta | null;
+  /** the delta from `served` (one of the snapshots published before `snapshot`) to it, encoded once for all streams; null if none */
+  delta(snapshot: Snapshot, served: { version: number | null; hash: string | null }): EncodedDelta | null;
   /** counts what the streams sent (whole snapshots, deltas) */
   sent: SyncSent;
   closed(session: SyncSession): void;
@@ -68,8 +69,9 @@ export class SyncSession {
   readonly #ctx: SessionContext;
   #log: Logger;
   #nodeId: string | null = null;
-  /** the hash the data plane serves, as it last reported it */
+  /** the config the data plane serves, as it last reported it */
   #servedHash: string | null = null;
+  #servedVersion: number | null = null;
   #outstanding: { nonce: string; snapshot: Snapshot; delta: boolean } | null = null;
   #nackedHash: string | null = null;
   /** the data plane listed the "delta" capability */
@@ -124,16 +126,15 @@ export class SyncSession {
   }
 
   /**
-   * The delta to send instead of `snapshot`, when this data plane takes deltas and serves exactly its
-   * base, as it last reported: in an ACK, or in its first request, so that a data plane back on a new
-   * stream (a blip, its own restart from the disk cache, the control plane's restart) gets the next
-   * change as a delta too. A data plane whose config is not the base after all NACKs it, and the
-   * whole snapshot follows.
+   * The delta to send instead of `snapshot`, when this data plane takes deltas and serves one of its
+   * possible bases, as it last reported: in an ACK, or in its first request, so that a data plane back
+   * on a new stream (a blip, its own restart from the disk cache, the control plane's restart) gets
+   * the next change as a delta too. A data plane whose config is not that base after all NACKs it, and
+   * the whole snapshot follows.
    */
   #deltaFor(snapshot: Snapshot): EncodedDelta | null {
     if (!this.#acceptsDelta || snapshot.hash === this.#deltaNackedHash) return null;
-    const delta = this.#ctx.delta(snapshot);
-    return delta && delta.baseHash === this.#servedHash ? delta : null;
+    return this.#ctx.delta(snapshot, { version: this.#servedVersion, hash: this.#servedHash });
   }
 
   /** Ends the stream with a status, e.g. when the control plane shuts down. */
@@ -170,9 +171,10 @@ export class SyncSession {
     this.#nodeId = node.id;
     this.#acceptsDelta = (node.capabilities ?? []).includes(DELTA_CAPABILITY);
     this.#servedHash = req.config_hash || null;
+    this.#servedVersion = parseVersionInfo(req.version_info);
     this.#log = this.#log.child({ node_id: node.id });
     const info = { id: node.id, hostname: node.hostname, zone: node.zone, version: node.software_version, labels: node.labels };
-    const served = { version: parseVersionInfo(req.version_info), hash: this.#servedHash };
+    const served = { version: this.#servedVersion, hash: this.#servedHash };
     this.#ctx.registry.connect(this, info, peerIp(this.#call.getPeer()), served);
     if (req.health_report) this.#ctx.registry.reportHealth(this, node.id, req.health_report);
     if (this.#servedHash !== null && this.#servedHash === this.#ctx.latest()?.hash)
@@ -187,6 +189,7 @@ export class SyncSession {
     this.#servedHash = req.config_hash || sent.hash;
     this.#nackedHash = null;
     const version = parseVersionInfo(req.version_info) ?? sent.version;
+    this.#servedVersion = version;
     this.#ctx.registry.update(this, id, { sync_status: 'normal', config_version: version, config_hash: this.#servedHash });
     this.#log.info('data plane applied config', { version, hash: this.#servedHash });
   }
@@ -196,9 +199,10 @@ export class SyncSession {
     if (delta) this.#deltaNackedHash = sent.hash;
     else this.#nackedHash = sent.hash;
     this.#servedHash = req.config_hash || null;
+    this.#servedVersion = parseVersionInfo(req.version_info);
     this.#ctx.registry.update(this, id, {
       sync_status: 'config_nack',
-      config_version: parseVersionInfo(req.version_info),
+      config_version: this.#servedVersion,
       config_hash: this.#servedHash,
       last_error: { code: detail.code, message: detail.message, config_version: sent.version, config_hash: sent.hash, at: Math.floor(Date.now() / 1000) },
     });

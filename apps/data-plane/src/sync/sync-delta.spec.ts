@@ -11,7 +11,7 @@ import { pluginSchema } from '@archway/plugins';
 import { silentLogger } from '@archway/telemetry';
 // Test only: the real server end of the protocol, so both planes are checked together.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { SyncServer } from '../../../control-plane/src/clustering/sync-server';
+import { DELTA_BASES, SyncServer } from '../../../control-plane/src/clustering/sync-server';
 import { ConfigStore } from '../config-store';
 import { makeRoute, makeService, memoryLogger, send, waitUntil } from '../testing/fixtures';
 import { keyAuth, makeConsumer, startPluginProxy } from '../testing/plugin-proxy';
@@ -150,15 +150,16 @@ describe('SyncClient deltas with SyncServer', () => {
     await acked(1);
     await before.client.stop();
     await before.store.close(0); // its disk cache written
-    // two changes while it is away: the delta from 1 is gone, the whole snapshot of 3 goes
-    server.publish(makeSnapshot(2, configWith([makeRoute(svc, { name: 'gone', paths: ['/gone'] })])));
-    server.publish(makeSnapshot(3, configWith([makeRoute(svc, { name: 'after', paths: ['/after'] })])));
+    // more changes while it is away than the control plane keeps bases for: the whole snapshot goes
+    const last = 2 + DELTA_BASES;
+    for (let v = 2; v < last; v++) server.publish(makeSnapshot(v, configWith([makeRoute(svc, { name: 'gone', paths: ['/gone'] })])));
+    server.publish(makeSnapshot(last, configWith([makeRoute(svc, { name: 'after', paths: ['/after'] })])));
     // the data plane restarts: a new store serves the disk cache, its checker handed to the sync client
     const store = new ConfigStore({ prefix, logger: silentLogger });
     stores.push(store);
     expect(await store.loadCache()).toBe(true);
     const { client } = start({ store });
-    await acked(3);
+    await acked(last);
     expect(serves(store, '/after')).toBe(true);
     expect(serves(store, '/gone')).toBe(false);
     expect(serves(store, '/r7')).toBe(true);
@@ -242,11 +243,11 @@ describe('SyncClient deltas with SyncServer', () => {
     server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/fixed'] })])));
     await acked(3);
     expect(serves(store, '/fixed')).toBe(true);
-    // version 3's delta is from 2, which this data plane never applied: it got 3 whole
-    expect(client.received).toMatchObject({ deltas: 1, snapshots: 3 });
+    // version 3 goes as the delta from 1, the config it still serves (not from 2, which it rejected)
+    expect(client.received).toMatchObject({ deltas: 2, snapshots: 2 });
   });
 
-  it('sends a data plane back on a new stream the delta from the config it serves, and the whole snapshot when it is further behind', async () => {
+  it('sends a data plane back on a new stream the changes since the config it serves as one delta, and the whole snapshot when that config is no longer kept', async () => {
     server.publish(makeSnapshot(1, configWith()));
     const first = start();
     await acked(1);
@@ -259,14 +260,43 @@ describe('SyncClient deltas with SyncServer', () => {
     await second.client.stop();
     server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/three'] })])));
     server.publish(makeSnapshot(4, configWith([makeRoute(svc, { paths: ['/four'] })])));
-    // two changes behind: the delta from 3 is not for it, the whole snapshot of 4 goes, then deltas again
-    const { store, client } = start({ store: first.store });
+    // two changes behind: one delta from 2 to 4 (/two and /three gone, /four added)
+    const third = start({ store: first.store });
     await acked(4);
-    server.publish(makeSnapshot(5, configWith([makeRoute(svc, { paths: ['/five'] })])));
-    await acked(5);
+    expect(third.client.received).toMatchObject({ snapshots: 0, deltas: 1 });
+    expect(serves(first.store, '/four')).toBe(true);
+    expect(serves(first.store, '/two')).toBe(false);
+    await third.client.stop();
+    // further behind than the snapshots kept as bases: the whole snapshot, then deltas again
+    for (let v = 5; v <= 5 + DELTA_BASES; v++) server.publish(makeSnapshot(v, configWith([makeRoute(svc, { paths: [`/v${v}`] })])));
+    const last = 5 + DELTA_BASES;
+    const { store, client } = start({ store: first.store });
+    await acked(last);
+    server.publish(makeSnapshot(last + 1, configWith([makeRoute(svc, { paths: ['/next'] })])));
+    await acked(last + 1);
     expect(client.received).toMatchObject({ snapshots: 1, deltas: 1 });
-    expect(serves(store, '/five')).toBe(true);
-    expect(serves(store, '/two')).toBe(false);
+    expect(serves(store, '/next')).toBe(true);
+    expect(serves(store, '/four')).toBe(false);
+  });
+
+  it('sends a data plane still applying while snapshots are published the changes since the one it applied, never the whole config', async () => {
+    server.publish(makeSnapshot(1, configWith()));
+    // each apply takes a while: the control plane publishes several snapshots meanwhile
+    const { store, client } = start({ apply: async (s, st) => { await new Promise((r) => setTimeout(r, 30)); await st.apply(s); } });
+    await acked(1);
+    const added: Route[] = [];
+    for (let v = 2; v <= 9; v++) {
+      added.push(makeRoute(svc, { name: `burst-${v}`, paths: [`/burst-${v}`] }));
+      server.publish(makeSnapshot(v, configWith([...added])));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await acked(9);
+    // fewer messages than snapshots (the newest wins), each a delta from the config the data plane served
+    expect(client.received.snapshots).toBe(1);
+    expect(client.received.deltas).toBeGreaterThan(0);
+    expect(client.received.deltas).toBeLessThan(8);
+    for (let v = 2; v <= 9; v++) expect(serves(store, `/burst-${v}`)).toBe(true);
+    expect(store.current()?.hash).toBe(server.latest()?.hash);
   });
 
   it('NACKs a delta whose base is not the config served, and applies the whole snapshot that follows', async () => {
