@@ -184,10 +184,11 @@ async function deltaBreakdown(snapshot, rounds) {
 }
 
 /**
- * A one-route change to the big config sent as the **whole** snapshot (a new stream more than one change
- * behind, a data plane without deltas): the control plane's encoding with the unchanged entities' messages kept
- * (SnapshotEncoder), and on the data plane the whole snapshot read against the last config by its
- * entities' bytes (ConfigReceiver: whole-as-delta.ts), then the compile, and all of it in slices.
+ * A one-route change to the big config sent as the **whole** snapshot (a data plane further behind than
+ * the control plane's delta bases, a data plane without deltas): the control plane's encoding with the
+ * unchanged entities' messages kept (SnapshotEncoder), and on the data plane the whole snapshot read
+ * against the last config by its entities' bytes (ConfigReceiver: whole-as-delta.ts), then the compile,
+ * and all of it in slices.
  */
 async function wholeBreakdown(snapshot, rounds) {
   const steps = { encode: [], check: [], compile: [], sliced: [], slices: [], longest: [] };

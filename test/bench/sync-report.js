@@ -108,7 +108,7 @@ function wholeTable(b) {
   const w = b?.whole;
   if (!w) return '';
   const s = stepCells(w.steps);
-  return `A one-route change to that config sent as the **whole snapshot** (what a data plane gets on a new stream once the config moved on by more than one change, after a NACKed delta, or with \`ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off\`): ${(w.bytes / 2 ** 20).toFixed(2)} MiB on the wire; ${w.asDeltas} of ${w.steps.check.length + w.steps.sliced.length} read as a delta against the config before.
+  return `A one-route change to that config sent as the **whole snapshot** (what a data plane gets when the config it serves is older than the control plane keeps as delta bases, after a NACKed delta, or with \`ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off\`): ${(w.bytes / 2 ** 20).toFixed(2)} MiB on the wire; ${w.asDeltas} of ${w.steps.check.length + w.steps.sliced.length} read as a delta against the config before.
 
 | step (ms of CPU) | median | min–max |
 |---|---|---|
