@@ -2,10 +2,11 @@
 // the newest snapshot to every connected data plane and records what each one serves. Plain class; the
 // Nest module wraps it. Per-stream rules live in sync-session.ts.
 import * as grpc from '@grpc/grpc-js';
-import { deltaSize, diffConfigs, EntityDigests, type Snapshot, type SnapshotChanges } from '@archway/schema';
+import { deltaSize, EntityDigests, type Snapshot } from '@archway/schema';
 import { configSyncServiceSendingBytes, encodeDeltaField, SnapshotEncoder } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
 import { DataPlaneRegistry, type DataPlaneStatus } from './data-plane-registry';
+import { DeltaBases, type PublishedSnapshot } from './delta-bases';
 import { ReportedHealth } from './reported-health';
 import { SyncSession, type EncodedDelta, type SessionContext, type SyncCall, type SyncSent } from './sync-session';
 
@@ -23,17 +24,6 @@ export interface SyncServerOptions {
 
 const SHUTDOWN_GRACE_MS = 2000;
 
-/**
- * How many snapshots published before the newest a delta may start from. A data plane that fell a few
- * behind (still applying one while a burst of writes was published, or away for a moment) gets what
- * changed since the one it serves instead of the whole config; the older snapshots share every
- * unchanged entity with the newest, so keeping them costs their lists and the entities since replaced.
- */
-export const DELTA_BASES = 16;
-
-/** A published snapshot, with its builder's delta from the snapshot it was built from when it has one. */
-export type PublishedSnapshot = Snapshot & { readonly changes?: SnapshotChanges };
-
 export class SyncServer {
   readonly #opts: SyncServerOptions;
   readonly #log: Logger;
@@ -50,13 +40,11 @@ export class SyncServer {
   readonly #encoder = new SnapshotEncoder();
   /** the newest snapshot's deltas, by base, each computed and encoded once (null: none worth sending); emptied on publish */
   readonly #deltas = new Map<Snapshot, EncodedDelta | null>();
-  /** entity digests by object, so a diff compares only entities the builder did not reuse */
-  readonly #digests = new EntityDigests();
+  /** the snapshots published before the newest that its deltas may start from */
+  readonly #bases = new DeltaBases(new EntityDigests());
   readonly #sent: SyncSent = { snapshots: 0, deltas: 0, snapshotBytes: 0, deltaBytes: 0 };
   readonly #context: SessionContext;
   #latest: PublishedSnapshot | null = null;
-  /** the last DELTA_BASES snapshots published before #latest, oldest first: the bases of its deltas */
-  readonly #bases: PublishedSnapshot[] = [];
   #server: grpc.Server | null = null;
 
   constructor(opts: SyncServerOptions) {
@@ -109,10 +97,7 @@ export class SyncServer {
       return;
     }
     if (current && current.version === snapshot.version && current.hash === snapshot.hash) return;
-    if (current) {
-      this.#bases.push(current);
-      if (this.#bases.length > DELTA_BASES) this.#bases.shift();
-    }
+    if (current) this.#bases.advance(current, snapshot);
     this.#latest = snapshot;
     this.#deltas.clear();
     for (const session of this.#sessions) session.offer();
@@ -162,22 +147,19 @@ export class SyncServer {
 
   /**
    * The delta that turns `served` into `snapshot`, encoded once for every stream serving that config;
-   * null when there is none: `snapshot` is not the newest, `served` is not one of the snapshots kept as
-   * bases (DELTA_BASES), or the delta would change as many entities as the snapshot holds (the whole
-   * snapshot is then no larger). From the snapshot published just before, the builder's changes when
-   * they start from it (an incremental build); otherwise the two configs compared (by id, then content:
-   * a few ms at 10,000 entities, unchanged entities being the same objects).
+   * null when there is none: `snapshot` is not the newest, `served` is not a base kept (delta-bases.ts),
+   * or the delta would change as many entities as the snapshot holds (the whole snapshot is then no
+   * larger).
    */
   #delta(snapshot: Snapshot, served: { version: number | null; hash: string | null }): EncodedDelta | null {
     const latest = this.#latest;
     if (snapshot !== latest) return null;
-    const base = this.#bases.findLast((b) => b.version === served.version && b.hash === served.hash);
+    const base = this.#bases.find(served);
     if (!base) return null;
     const cached = this.#deltas.get(base);
     if (cached !== undefined) return cached;
     const started = performance.now();
-    const built = latest.changes;
-    const changes = built && built.from.version === base.version && built.from.hash === base.hash ? built : diffConfigs(base.config, snapshot.config, this.#digests);
+    const changes = this.#bases.changes(base, latest);
     let total = 0;
     for (const list of Object.values(snapshot.config)) total += (list as unknown[]).length;
     const size = deltaSize(changes);

@@ -11,7 +11,9 @@ import { pluginSchema } from '@archway/plugins';
 import { silentLogger } from '@archway/telemetry';
 // Test only: the real server end of the protocol, so both planes are checked together.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { DELTA_BASES, SyncServer } from '../../../control-plane/src/clustering/sync-server';
+import { DELTA_BASES } from '../../../control-plane/src/clustering/delta-bases';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { SyncServer } from '../../../control-plane/src/clustering/sync-server';
 import { ConfigStore } from '../config-store';
 import { makeRoute, makeService, memoryLogger, send, waitUntil } from '../testing/fixtures';
 import { keyAuth, makeConsumer, startPluginProxy } from '../testing/plugin-proxy';
