@@ -190,8 +190,8 @@ data plane (\`ARCHWAY_WORKERS=1\`), then a fresh one with \`ARCHWAY_WORKERS=2\` 
 checks; each worker receives the snapshot in parts and only compiles)${duringWhole ? `, then a fresh single process
 with \`ARCHWAY_CLUSTER_INCREMENTAL_SYNC=off\`: every change reaches it as the whole snapshot, read
 against the config before by its entities' bytes (only the changed entities decoded, the difference
-checked and compiled as a delta) in time slices beside the proxy (what every data plane does when its
-stream to the control plane is new and the config moved on meanwhile); ${duringWhole.writes} writes, ${duringWhole.pauseMs / 1000} s apart` : ''}.
+checked and compiled as a delta) in time slices beside the proxy (what a data plane does when the config
+it serves is older than the control plane keeps as delta bases, and after a NACKed delta); ${duringWhole.writes} writes, ${duringWhole.pauseMs / 1000} s apart` : ''}.
 ${during.control ? `
 The window also holds the control plane's work on the write (and its Postgres's), on the same 2 cores;
 deployed, it runs on cores of its own. So each row has a **control**: a single-process data plane
