@@ -77,6 +77,38 @@ export function diffConfigs(prev: ConfigSet, next: ConfigSet, digests: EntityDig
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * Consecutive changes (`links[0]` applies to `base`, each next one to the config the one before gives)
+ * as one: each entity's last state, in id order. An id removed in the end is removed only if `base`
+ * held it: known when the chain removes it before it upserts it; looked up in `base` otherwise (an
+ * entity created and deleted within the chain), rarely. O(entities in the links), not O(config).
+ */
+export function composeChanges(links: readonly Pick<ConfigDelta, 'upserted' | 'removed'>[], base: ConfigSet): Pick<ConfigDelta, 'upserted' | 'removed'> {
+  const upserted = emptyConfig() as unknown as Record<ConfigCollection, StoredEntity[]>;
+  const removed = emptyRemoved();
+  for (const kind of CONFIG_COLLECTIONS) {
+    /** id -> its last state (null: removed); the first state met tells whether the base held it */
+    const last = new Map<string, StoredEntity | null>();
+    const heldByBase = new Set<string>();
+    for (const link of links) {
+      for (const id of link.removed[kind] ?? []) {
+        if (!last.has(id)) heldByBase.add(id);
+        last.set(id, null);
+      }
+      for (const e of entities(link.upserted, kind)) last.set(e.id, e);
+    }
+    if (last.size === 0) continue;
+    let baseIds: Set<string> | null = null;
+    for (const [id, e] of last) {
+      if (e !== null) upserted[kind].push(e);
+      else if (heldByBase.has(id) || (baseIds ??= new Set(entities(base, kind).map(idOf))).has(id)) removed[kind].push(id);
+    }
+    upserted[kind].sort(byId);
+    removed[kind].sort();
+  }
+  return { upserted: upserted as unknown as ConfigSet, removed };
+}
 const idOf = (e: StoredEntity) => e.id;
 
 /**

@@ -159,7 +159,7 @@ export class SyncServer {
     const cached = this.#deltas.get(base);
     if (cached !== undefined) return cached;
     const started = performance.now();
-    const changes = this.#bases.changes(base, latest);
+    const changes = this.#bases.changes(base);
     let total = 0;
     for (const list of Object.values(snapshot.config)) total += (list as unknown[]).length;
     const size = deltaSize(changes);

@@ -260,14 +260,18 @@ describe('SyncClient deltas with SyncServer', () => {
     await acked(2);
     expect(second.client.received).toMatchObject({ snapshots: 0, deltas: 1 });
     await second.client.stop();
-    server.publish(makeSnapshot(3, configWith([makeRoute(svc, { paths: ['/three'] })])));
+    // 3 moves r0 and adds /three; 4 puts r0 back and replaces /three with /four
+    server.publish(makeSnapshot(3, { ...emptyConfig(), services: [svc], routes: [{ ...routes[0], paths: ['/moved'] }, ...routes.slice(1), makeRoute(svc, { paths: ['/three'] })] }));
     server.publish(makeSnapshot(4, configWith([makeRoute(svc, { paths: ['/four'] })])));
-    // two changes behind: one delta from 2 to 4 (/two and /three gone, /four added)
+    // two changes behind: one delta from 2 to 4 composed of theirs (/two gone, /four added, r0 as it was)
     const third = start({ store: first.store });
     await acked(4);
     expect(third.client.received).toMatchObject({ snapshots: 0, deltas: 1 });
     expect(serves(first.store, '/four')).toBe(true);
     expect(serves(first.store, '/two')).toBe(false);
+    expect(serves(first.store, '/three')).toBe(false);
+    expect(serves(first.store, '/r0')).toBe(true);
+    expect(serves(first.store, '/moved')).toBe(false);
     await third.client.stop();
     // further behind than the snapshots kept as bases: the whole snapshot, then deltas again
     for (let v = 5; v <= 5 + DELTA_BASES; v++) server.publish(makeSnapshot(v, configWith([makeRoute(svc, { paths: [`/v${v}`] })])));
