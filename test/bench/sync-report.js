@@ -41,6 +41,25 @@ then given a key (\`POST /consumers/{username}/key-auth\`); the real data plane 
 `;
 }
 
+function burstsTable(phase) {
+  const b = phase.bursts;
+  if (!b) return '';
+  const acked = b.rounds.map((r) => r.acked);
+  const per = (k) => b.rounds.map((r) => r[k]).join(', ');
+  const mib = b.rounds.map((r) => ((r.snapshotBytes + r.deltaBytes) / 2 ** 20).toFixed(2)).join(', ');
+  return `
+Bursts, at the same config and N = ${b.n}: ${b.writes} route writes back to back (each sent once the one before is
+answered, as a script would), ${b.rounds.length} times. The data planes are still applying one snapshot when the
+next ones are published; each gets the newest as the delta from the config it serves (docs/sync-protocol.md, "Deltas").
+
+| data planes (N) | bursts | measure | median | min–max |
+|---|---|---|---|---|
+| ${b.n} | ${b.rounds.length} | **last write's 201 → all ${b.n} ACKed (ms)** | ${summarize(acked).p50.toFixed(1)} | ${Math.min(...acked).toFixed(1)}–${Math.max(...acked).toFixed(1)} |
+
+Received by the ${b.n}, burst by burst: ${per('deltas')} deltas and ${per('snapshots')} whole snapshots (${mib} MiB).
+`;
+}
+
 /** What the fleet received during the writes: deltas and whole snapshots, with their mean size. */
 function wireTable(phase) {
   const rows = ['| data planes (N) | deltas received | mean delta bytes | whole snapshots received | mean snapshot bytes |', '|---|---|---|---|---|'];
@@ -127,7 +146,7 @@ function render({ small, large, breakdown, during, duringWorkers, duringWhole, W
   return `## Config propagation at scale (\`npm run bench sync\`)
 
 Command: \`npm run bench sync\` (builds, then \`node --max-old-space-size=12288 test/bench/sync.js\`; env
-BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES}${large.consumerWrites ? ` BENCH_SYNC_CONSUMER_WRITES=${large.consumerWrites.writes}` : ''} BENCH_SYNC_APPLY_WRITES=${during.writes} BENCH_SYNC_APPLY_RATE=${during.rate}${duringWhole ? ` BENCH_SYNC_WHOLE_WRITES=${duringWhole.writes}` : ''}), ${new Date().toISOString().slice(0, 10)}.
+BENCH_SYNC_WRITES=${WRITES} BENCH_SYNC_LARGE_WRITES=${LARGE_WRITES}${large.consumerWrites ? ` BENCH_SYNC_CONSUMER_WRITES=${large.consumerWrites.writes}` : ''}${large.bursts ? ` BENCH_SYNC_BURSTS=${large.bursts.rounds.length} BENCH_SYNC_BURST_WRITES=${large.bursts.writes}` : ''} BENCH_SYNC_APPLY_WRITES=${during.writes} BENCH_SYNC_APPLY_RATE=${during.rate}${duringWhole ? ` BENCH_SYNC_WHOLE_WRITES=${duringWhole.writes}` : ''}), ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}. Database: ${process.env.ARCHWAY_DATABASE_URL ? 'the server at ARCHWAY_DATABASE_URL' : 'embedded Postgres'}.
 Load average when the run ended (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores — other work
 on the machine stretches every wall-clock figure below; CPU-bound rows stretch the most.
@@ -159,7 +178,7 @@ ${writesTable(small, WRITES)}
 
 ### ${large.routes.toLocaleString('en')} routes + ${large.consumers.toLocaleString('en')} consumers with key-auth credentials
 ${writesTable(large, LARGE_WRITES)}
-${consumerWritesTable(large)}
+${consumerWritesTable(large)}${burstsTable(large)}
 
 ### Targets
 - write → all 50 ACKed, ${small.routes} routes: ${target(small, 50, 100)}.

@@ -7,6 +7,7 @@
 // Usage: node --max-old-space-size=12288 test/bench/sync.js
 //   env: BENCH_SYNC_WRITES=100 (100-route config) BENCH_SYNC_LARGE_WRITES=100 (10,000-route config)
 //        BENCH_SYNC_CONSUMER_WRITES=50 (consumer + key pairs at 10,000 consumers, largest N only)
+//        BENCH_SYNC_BURSTS=3 BENCH_SYNC_BURST_WRITES=50 (route writes back to back at 10,000 routes, largest N only)
 //        BENCH_SYNC_APPLY_WRITES=80 (writes while the proxy's latency is measured, per data plane)
 //        BENCH_SYNC_APPLY_RATE=1000 (requests/s to the real data plane meanwhile, as many to the control)
 //        BENCH_SYNC_WHOLE_WRITES=15 (the same with a data plane taking every change whole)
@@ -23,6 +24,9 @@ const WRITES = Number(process.env.BENCH_SYNC_WRITES || 100);
 const LARGE_WRITES = Number(process.env.BENCH_SYNC_LARGE_WRITES || 100);
 /** consumers added with a key-auth key each, at the 10,000-consumer config and the largest N: two writes each */
 const CONSUMER_WRITES = Number(process.env.BENCH_SYNC_CONSUMER_WRITES || 50);
+/** bursts of route writes made back to back (each sent once the one before is answered, as a script does), at the 10,000-route config and the largest N */
+const BURSTS = Number(process.env.BENCH_SYNC_BURSTS || 3);
+const BURST_WRITES = Number(process.env.BENCH_SYNC_BURST_WRITES || 50);
 const FLEETS = (process.env.BENCH_SYNC_FLEETS || '1,10,50').split(',').map(Number);
 /** writes while the proxy's latency is measured, per data plane (each window holds ≈ 10 requests at APPLY_RATE) */
 const APPLY_WRITES = Number(process.env.BENCH_SYNC_APPLY_WRITES || 80);
@@ -113,6 +117,30 @@ async function measureConsumerWrites(ctx, label, writes) {
   return out;
 }
 
+/**
+ * `bursts` times: `writes` route additions back to back, then the last one's 201 → every data plane
+ * ACKed a config holding it, and what the fleet received for the burst (deltas, whole snapshots).
+ */
+async function measureBursts(ctx, label, bursts, writes) {
+  const out = [];
+  for (let b = 0; b < bursts; b++) {
+    await ctx.fleet.flushCaches();
+    const before = await ctx.fleet.received();
+    let last = null;
+    for (let i = 0; i < writes; i++) {
+      const name = `b-${label}-${b}-${i}`;
+      const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
+      if (res.status !== 201) throw new Error(`write answered ${res.status}: ${res.body}`);
+      last = { id: JSON.parse(res.body).id, t1: process.hrtime.bigint() };
+    }
+    const times = await ctx.fleet.waitRoute(last.id);
+    const after = await ctx.fleet.received();
+    const got = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
+    out.push({ acked: Math.max(...times.map((t) => Number(t - last.t1) / 1e6)), ...got });
+  }
+  return { n: ctx.fleet.size, writes, rounds: out };
+}
+
 async function phase(ctx, routes, consumers, writes, fleets) {
   const t0 = Date.now();
   const res = await call('POST', `${ctx.admin}/config`, fx.declarative(ctx.upstreamPort, routes, consumers));
@@ -121,6 +149,7 @@ async function phase(ctx, routes, consumers, writes, fleets) {
   ctx.probeHeaders = consumers ? { apikey: 'key-1' } : {};
   const results = [];
   let consumerWrites = null;
+  let bursts = null;
   // the last route of the loaded config tells that a data plane has it
   const last = fx.mixedRoute(fx.service({ name: 'probe' }), routes - 1)[1];
   const lastProbe = { ...ctx.probeHeaders, host: last.host ?? 'other.example.org', ...last.headers };
@@ -148,8 +177,12 @@ async function phase(ctx, routes, consumers, writes, fleets) {
       consumerWrites = { n, writes: CONSUMER_WRITES, ...c };
       process.stdout.write(`${consumers} consumers, N=${n}: key acked p50 ${summarize(c.key).p50.toFixed(1)} ms, p99 ${summarize(c.key).p99.toFixed(1)} ms\n`);
     }
+    if (consumers && n === Math.max(...fleets) && BURSTS > 0) {
+      bursts = await measureBursts(ctx, `${routes}-${n}`, BURSTS, BURST_WRITES);
+      process.stdout.write(`${routes} routes, N=${n}: bursts of ${BURST_WRITES}, last write acked ${bursts.rounds.map((r) => r.acked.toFixed(1)).join(', ')} ms\n`);
+    }
   }
-  return { routes, consumers, loadMs, results, consumerWrites };
+  return { routes, consumers, loadMs, results, consumerWrites, bursts };
 }
 
 async function main() {
