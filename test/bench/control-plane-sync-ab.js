@@ -14,9 +14,9 @@
 //        processes per build, 2)
 const { rmSync } = require('node:fs');
 const { resolve } = require('node:path');
-const { call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, summarize } = require('./lib');
+const { call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, rounds, fmtRange } = require('./lib');
 const fx = require('./fixtures');
-const { Fleet } = require('./sync-fleet');
+const { Fleet, routeWrites } = require('./sync-fleet');
 
 const N = Number(process.env.N || 25);
 const ROUNDS = Number(process.env.ROUNDS || 3);
@@ -60,39 +60,24 @@ async function main() {
       await stack.fleet.waitRouteName(`r${ROUTES - 1}`);
       await stack.fleet.flushCaches();
     }
-    /** runs `write` (it returns the last entity's id and its 201's time) and records 201 → all ACKed and what the fleet received */
-    const timed = async (stack, kind, round, write) => {
-      const before = await stack.fleet.received();
-      const { id, t1 } = await write();
-      const times = await stack.fleet.waitRoute(id);
-      const after = await stack.fleet.received();
-      const ms = Math.max(...times.map((t) => Number(t - t1) / 1e6));
-      stack.ms[kind].push(ms);
-      stack.got[kind].push(Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]])));
-      process.stdout.write(`round ${round + 1} ${kind} ${stack.root}: 201 → all ${N} ACKed ${ms.toFixed(1)} ms; received ${JSON.stringify(stack.got[kind].at(-1))}\n`);
-    };
-    const addRoute = async (stack, name) => {
-      const res = await call('POST', `${stack.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
-      const t1 = process.hrtime.bigint();
-      if (res.status !== 201) throw new Error(`POST /routes answered ${res.status}: ${res.body}`);
-      return { id: JSON.parse(res.body).id, t1 };
+    /** writes routes `names` back to back and records the last one's 201 → all ACKed and what the fleet received */
+    const timed = async (stack, kind, round, names) => {
+      const { acked, got } = await routeWrites(stack.admin, stack.fleet, names);
+      stack.ms[kind].push(acked);
+      stack.got[kind].push(got);
+      process.stdout.write(`round ${round + 1} ${kind} ${stack.root}: 201 → all ${N} ACKed ${acked.toFixed(1)} ms; received ${JSON.stringify(got)}\n`);
     };
     for (let round = 0; round < ROUNDS; round++) {
       for (const stack of round % 2 ? [...stacks].reverse() : stacks) {
         await stopChild(stack.cp, 30_000);
         await startControlPlane(stack);
         await fleetBack(stack);
-        await timed(stack, 'restart', round, () => addRoute(stack, `back-${round}`));
+        await timed(stack, 'restart', round, [`back-${round}`]);
         await stack.fleet.flushCaches();
-        await timed(stack, 'burst', round, async () => {
-          let last = null;
-          for (let i = 0; i < BURST; i++) last = await addRoute(stack, `burst-${round}-${i}`);
-          return last;
-        });
+        await timed(stack, 'burst', round, Array.from({ length: BURST }, (_, i) => `burst-${round}-${i}`));
         await stack.fleet.flushCaches();
       }
     }
-    const f1 = (x) => x.toFixed(1);
     const lines = [
       `${N} data planes per build, ${ROUTES.toLocaleString('en')} routes + ${ROUTES.toLocaleString('en')} consumers, ${ROUNDS} rounds; restart: the first write after a control plane restart; burst: ${BURST} route writes back to back, from the last one's 201`,
       ...stacks.map((s, i) => `${'AB'[i]} = ${s.root}`),
@@ -104,7 +89,7 @@ async function main() {
         const ms = s.ms[kind];
         const per = (k) => s.got[kind].map((g) => g[k]).join('/');
         const mib = s.got[kind].map((g) => ((g.snapshotBytes + g.deltaBytes) / 2 ** 20).toFixed(2)).join('/');
-        lines.push(`| ${kind} | ${'AB'[i]} | ${f1(summarize(ms).p50)} (${f1(Math.min(...ms))}–${f1(Math.max(...ms))}) | ${per('snapshots')}; ${per('deltas')} | ${mib} |`);
+        lines.push(`| ${kind} | ${'AB'[i]} | ${fmtRange(rounds(ms), 1)} | ${per('snapshots')}; ${per('deltas')} | ${mib} |`);
       });
     }
     process.stdout.write(`${lines.join('\n')}\n`);

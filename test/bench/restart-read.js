@@ -9,7 +9,7 @@
 // a delta is checked against built inside it or before it (prepareDeltaSteps).
 //   node --max-old-space-size=8192 --expose-gc test/bench/restart-read.js      env: N (10000), ROUNDS (3)
 const { join } = require('node:path');
-const { ROOT } = require('./lib');
+const { ROOT, fmtRange, rounds } = require('./lib');
 const fx = require('./fixtures');
 const { encodeResponse, sync } = require('./wire');
 const dist = (...p) => require(join(ROOT, 'dist', ...p));
@@ -68,8 +68,7 @@ for (let r = 0; r < ROUNDS; r++) {
     gc();
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+const fmt = (xs) => fmtRange(rounds(xs), 1);
 process.stdout.write(`${N} routes + ${N} consumers, ${ROUNDS} rounds; CPU ms, median (min–max); ${asDeltas} of ${ROUNDS} read as a delta\n`);
 process.stdout.write('| first whole snapshot after a restart | read / check | compile |\n|---|---|---|\n');
 process.stdout.write(`| read against the cached config (the store's checker) | ${fmt(rows.shared.read)} | ${fmt(rows.shared.compile)} |\n`);

@@ -147,4 +147,28 @@ async function writeAndWait(url, body, collection, fleets) {
   return { t1, acked: acks.map((times) => Math.max(...times.map((t) => Number(t - t1) / 1e6))) };
 }
 
-module.exports = { Fleet, writeAndWait };
+/** What the fleet received between two of its received() sums. */
+function receivedBetween(before, after) {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
+}
+
+/**
+ * Adds a route per name to the service `bench` through the Admin API at `admin`, back to back (each sent
+ * once the one before is answered, as a script does), then waits until every member of `fleet` applied a
+ * config holding the last. Returns ms from the last write's 201 to the slowest member's apply, and what
+ * the fleet received meanwhile (received()'s fields).
+ */
+async function routeWrites(admin, fleet, names) {
+  const before = await fleet.received();
+  let last = null;
+  for (const name of names) {
+    const res = await call('POST', `${admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
+    if (res.status !== 201) throw new Error(`POST /routes answered ${res.status}: ${res.body}`);
+    last = { id: JSON.parse(res.body).id, t1: process.hrtime.bigint() };
+  }
+  const times = await fleet.waitRoute(last.id);
+  const got = receivedBetween(before, await fleet.received());
+  return { acked: Math.max(...times.map((t) => Number(t - last.t1) / 1e6)), got };
+}
+
+module.exports = { Fleet, writeAndWait, receivedBetween, routeWrites };

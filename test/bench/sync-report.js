@@ -44,7 +44,7 @@ then given a key (\`POST /consumers/{username}/key-auth\`); the real data plane 
 function burstsTable(phase) {
   const b = phase.bursts;
   if (!b) return '';
-  const acked = b.rounds.map((r) => r.acked);
+  const s = stepCells({ acked: b.rounds.map((r) => r.acked) });
   const per = (k) => b.rounds.map((r) => r[k]).join(', ');
   const mib = b.rounds.map((r) => ((r.snapshotBytes + r.deltaBytes) / 2 ** 20).toFixed(2)).join(', ');
   return `
@@ -54,7 +54,7 @@ next ones are published; each gets the newest as the delta from the config it se
 
 | data planes (N) | bursts | measure | median | min–max |
 |---|---|---|---|---|
-| ${b.n} | ${b.rounds.length} | **last write's 201 → all ${b.n} ACKed (ms)** | ${summarize(acked).p50.toFixed(1)} | ${Math.min(...acked).toFixed(1)}–${Math.max(...acked).toFixed(1)} |
+| ${b.n} | ${b.rounds.length} | **last write's 201 → all ${b.n} ACKed (ms)** | ${s('acked')} |
 
 Received by the ${b.n}, burst by burst: ${per('deltas')} deltas and ${per('snapshots')} whole snapshots (${mib} MiB).
 `;

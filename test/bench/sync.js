@@ -16,7 +16,7 @@ const { rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { ROOT, call, freePort, tempPrefix, spawnRole, stopChild, startOkUpstream, waitFor, summarize, machine, writeSection } = require('./lib');
 const fx = require('./fixtures');
-const { Fleet, writeAndWait } = require('./sync-fleet');
+const { Fleet, writeAndWait, receivedBetween, routeWrites } = require('./sync-fleet');
 const { readSnapshotFile } = require(join(ROOT, 'dist', 'apps', 'data-plane', 'src', 'snapshot-file.js'));
 const { applyBreakdown, latencyDuringApply } = require('./sync-measures');
 
@@ -125,18 +125,8 @@ async function measureBursts(ctx, label, bursts, writes) {
   const out = [];
   for (let b = 0; b < bursts; b++) {
     await ctx.fleet.flushCaches();
-    const before = await ctx.fleet.received();
-    let last = null;
-    for (let i = 0; i < writes; i++) {
-      const name = `b-${label}-${b}-${i}`;
-      const res = await call('POST', `${ctx.admin}/services/bench/routes`, { name, paths: [`/${name}/`] });
-      if (res.status !== 201) throw new Error(`write answered ${res.status}: ${res.body}`);
-      last = { id: JSON.parse(res.body).id, t1: process.hrtime.bigint() };
-    }
-    const times = await ctx.fleet.waitRoute(last.id);
-    const after = await ctx.fleet.received();
-    const got = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
-    out.push({ acked: Math.max(...times.map((t) => Number(t - last.t1) / 1e6)), ...got });
+    const { acked, got } = await routeWrites(ctx.admin, ctx.fleet, Array.from({ length: writes }, (_, i) => `b-${label}-${b}-${i}`));
+    out.push({ acked, ...got });
   }
   return { n: ctx.fleet.size, writes, rounds: out };
 }
@@ -169,7 +159,7 @@ async function phase(ctx, routes, consumers, writes, fleets) {
     const r = await measureWrites(ctx, `${routes}-${n}`, writes);
     r.builds = ctx.builds.slice(buildsBefore).map((b) => b.ms);
     const wireAfter = await ctx.fleet.received();
-    r.wire = Object.fromEntries(Object.keys(wireAfter).map((k) => [k, wireAfter[k] - wireBefore[k]]));
+    r.wire = receivedBetween(wireBefore, wireAfter);
     results.push({ n, ...r });
     process.stdout.write(`${routes} routes, N=${n}: acked p50 ${summarize(r.acked).p50.toFixed(1)} ms, p99 ${summarize(r.acked).p99.toFixed(1)} ms\n`);
     if (consumers && n === Math.max(...fleets) && CONSUMER_WRITES > 0) {

@@ -5,7 +5,7 @@
 // instead of the whole snapshot being written again. 50 data planes on one host writing 8 MB each per
 // write was a third of the time a 10,000-route change took to reach them all (docs/benchmarks.md).
 import { appendFile, readFile, unlink } from 'node:fs/promises';
-import { patchConfig, type ConfigCollection, type Snapshot } from '@archway/schema';
+import { entityCount, patchConfig, type ConfigCollection, type Snapshot } from '@archway/schema';
 import { changesSinceSteps } from './snapshot-changes';
 import { runInSlices } from './time-slices';
 import { writeFileAtomic } from './write-file-atomic';
@@ -59,12 +59,6 @@ const JOURNAL_LINES = 256;
 /** ...or once it holds more bytes than this or than half the whole file, whichever is more. */
 const JOURNAL_MIN_BYTES = 64 * 1024;
 
-function entityCount(snapshot: Snapshot): number {
-  let n = 0;
-  for (const list of Object.values(snapshot.config)) if (Array.isArray(list)) n += list.length;
-  return n;
-}
-
 /**
  * Writes the snapshots it is given, one at a time in the order given, to `file` and its journal. Only
  * what this writer itself wrote is trusted to be on disk: the first write (and any after a failure)
@@ -93,7 +87,7 @@ export class SnapshotFileWriter {
     const roomy = this.#journalLines < JOURNAL_LINES && this.#journalBytes < Math.max(JOURNAL_MIN_BYTES, this.#fileBytes / 2);
     // what the delta that made it changed, when it was applied to what is on disk; else compared by
     // identity, which walks the changed collections (10,000 routes): in time slices, beside the proxy
-    const changes = disk && roomy ? await runInSlices(changesSinceSteps(disk, snapshot, Math.min(LINE_CHANGES, entityCount(snapshot) / 2))) : null;
+    const changes = disk && roomy ? await runInSlices(changesSinceSteps(disk, snapshot, Math.min(LINE_CHANGES, entityCount(snapshot.config) / 2))) : null;
     if (disk && changes) {
       const line: JournalLine = { base_version: disk.version, base_hash: disk.hash, version: snapshot.version, hash: snapshot.hash, ...changes };
       const text = `${JSON.stringify(line)}\n`;

@@ -23,6 +23,13 @@ export function entities(config: ConfigSet, kind: ConfigCollection): StoredEntit
   return (config[kind] ?? []) as unknown as StoredEntity[];
 }
 
+/** Entities in a config, all collections together. */
+export function entityCount(config: ConfigSet): number {
+  let n = 0;
+  for (const list of Object.values(config)) if (Array.isArray(list)) n += list.length;
+  return n;
+}
+
 /** Entities changed by a delta (upserted + removed). */
 export function deltaSize(delta: Pick<ConfigDelta, 'upserted' | 'removed'>): number {
   let n = 0;

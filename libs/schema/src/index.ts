@@ -40,4 +40,4 @@ export { certificateSchema, type Certificate } from './entities/certificate';
 export { sniSchema, type Sni } from './entities/sni';
 export { caCertificateSchema, type CaCertificate } from './entities/ca-certificate';
 export { applyDeltaSteps, ConfigIndex, type AppliedDelta, type ConfigDelta } from './config-delta';
-export { composeChanges, deltaSize, diffByIdentity, diffByIdentitySteps, diffConfigs, emptyRemoved, patchConfig, patchConfigSteps, type IdentityChanges, type SnapshotChanges } from './config-diff';
+export { composeChanges, deltaSize, diffByIdentity, entityCount, diffByIdentitySteps, diffConfigs, emptyRemoved, patchConfig, patchConfigSteps, type IdentityChanges, type SnapshotChanges } from './config-diff';

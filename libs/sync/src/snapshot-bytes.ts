@@ -173,11 +173,16 @@ function grow<T extends Uint8Array | Uint32Array>(from: T, to: T): T {
   return to;
 }
 
-/** Entity i's collection. */
-export function wireCollection(wire: SnapshotWire, i: number): keyof ConfigSet {
+/** The Snapshot field entity i came in. */
+function wireField(wire: SnapshotWire, i: number): EntityField {
   const field = snapshotTypes().entities.get(wire.fields[i]);
   if (!field) throw new Error(`snapshot field ${wire.fields[i]} is no collection`);
-  return field.collection;
+  return field;
+}
+
+/** Entity i's collection. */
+export function wireCollection(wire: SnapshotWire, i: number): keyof ConfigSet {
+  return wireField(wire, i).collection;
 }
 
 /** Entity i's message (a view of the snapshot's bytes). */
@@ -210,8 +215,7 @@ export function wireEntityId(wire: SnapshotWire, i: number): string | null {
 
 /** Entity i decoded, exactly as snapshotFromProto builds it. */
 export function decodeWireEntity(wire: SnapshotWire, i: number): unknown {
-  const field = snapshotTypes().entities.get(wire.fields[i]);
-  if (!field) throw new Error(`snapshot field ${wire.fields[i]} is no collection`);
+  const field = wireField(wire, i);
   return field.fromProto(field.type.toObject(field.type.decode(wireEntityBytes(wire, i)), CONVERSION) as never);
 }
 

@@ -5,7 +5,7 @@
 // costs the lists its writes replaced and the entities they replaced; a base from which half the
 // newest snapshot's entities changed is let go, as its delta would be no smaller than the snapshot.
 // Each base keeps what the publish after it changed; a delta from an older base composes those.
-import { composeChanges, deltaSize, diffConfigs, type EntityDigests, type Snapshot, type SnapshotChanges } from '@archway/schema';
+import { composeChanges, deltaSize, diffConfigs, entityCount, type EntityDigests, type Snapshot, type SnapshotChanges } from '@archway/schema';
 
 /** At most this many snapshots published before the newest are kept as bases. */
 export const DELTA_BASES = 64;
@@ -22,12 +22,6 @@ interface Base {
   toNext: Changes;
   /** entities changed since it, summed publish by publish (an entity changed twice counts twice) */
   changedSince: number;
-}
-
-function entityCount(snapshot: Snapshot): number {
-  let n = 0;
-  for (const list of Object.values(snapshot.config)) n += (list as unknown[]).length;
-  return n;
 }
 
 export class DeltaBases {
@@ -48,7 +42,7 @@ export class DeltaBases {
     const size = deltaSize(changes);
     for (const base of this.#bases) base.changedSince += size;
     this.#bases.push({ snapshot: current, toNext: changes, changedSince: size });
-    const half = entityCount(next) / 2;
+    const half = entityCount(next.config) / 2;
     while (this.#bases.length > DELTA_BASES || (this.#bases.length > 1 && this.#bases[0].changedSince > half)) this.#bases.shift();
   }
 

@@ -2,7 +2,7 @@
 // the newest snapshot to every connected data plane and records what each one serves. Plain class; the
 // Nest module wraps it. Per-stream rules live in sync-session.ts.
 import * as grpc from '@grpc/grpc-js';
-import { deltaSize, EntityDigests, type Snapshot } from '@archway/schema';
+import { deltaSize, entityCount, EntityDigests, type Snapshot } from '@archway/schema';
 import { configSyncServiceSendingBytes, encodeDeltaField, SnapshotEncoder } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
 import { DataPlaneRegistry, type DataPlaneStatus } from './data-plane-registry';
@@ -160,11 +160,9 @@ export class SyncServer {
     if (cached !== undefined) return cached;
     const started = performance.now();
     const changes = this.#bases.changes(base);
-    let total = 0;
-    for (const list of Object.values(snapshot.config)) total += (list as unknown[]).length;
     const size = deltaSize(changes);
     let encoded: EncodedDelta | null = null;
-    if (size < total) {
+    if (size < entityCount(snapshot.config)) {
       const bytes = encodeDeltaField({ baseVersion: base.version, baseHash: base.hash, version: snapshot.version, hash: snapshot.hash, upserted: changes.upserted, removed: changes.removed });
       const full = this.#encoded?.snapshot === snapshot ? this.#encoded.bytes : undefined;
       if (!full || bytes.length < full.length) encoded = { baseVersion: base.version, baseHash: base.hash, bytes, entities: size };

@@ -1,6 +1,6 @@
 // A whole snapshot read as a delta against the last config that passed the check. A data plane gets
-// the whole snapshot when its stream is new and the config moved on meanwhile (a control plane's
-// restart: every data plane at once) and after a NACKed delta. Decoding, hashing and validating all of
+// the whole snapshot when the config it serves is older than the control plane keeps as delta bases,
+// after a NACKed delta, and on every change when it does not take deltas. Decoding, hashing and validating all of
 // its entities and compiling them again costs ≈ 0.7 s of CPU on the proxy's event loop at 10,000
 // routes + 10,000 consumers (docs/benchmarks.md), most often for a few changed entities.
 // The checker keeps the bytes each entity of the last config came in. An entity whose bytes are the
