@@ -11,6 +11,7 @@ import type { Logger } from '@archway/telemetry';
 import { sendError, sendExit, sendGatewayError } from './gateway-response';
 import { metricsOf } from './response-metrics';
 import { copyHeaders } from './header-copy';
+import { responseClosed } from './response-closed';
 
 /** The most a plugin may make the gateway buffer of a request body (request-size-limiting guards more). */
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
@@ -158,6 +159,8 @@ export class PluginRun {
       ctx.body = await readBody(req);
       this.chain = await runRequestPhasesEager(this.chain, ctx);
     } catch (err) {
+      // the client left before its body was in (nginx's 499, counted as such): no one to answer
+      if (responseClosed(res)) return false;
       if ((err as { code?: unknown }).code === BODY_TOO_LARGE) {
         // 413, and nothing of the request goes upstream
         sendGatewayError(res, 'requestTooLarge', ctx.requestId, req.headers.accept, ctx.startedAt);

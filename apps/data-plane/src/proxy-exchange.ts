@@ -11,6 +11,7 @@ import type { Upstream } from './runtime-config';
 import { noteUpstreamLatency } from './response-metrics';
 import { clientResponseHeaderList, clientResponseHeaders } from './upstream-headers';
 import { copyHeaders } from './header-copy';
+import { responseClosed } from './response-closed';
 
 /** Errors that mean "could not reach the upstream": safe to retry while no byte of the request was sent. */
 const CONNECT_ERRORS = new Set([
@@ -119,9 +120,16 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   ) {
     (res as TaggedResponse)[kExchange] = this;
     res.on('close', onResponseClose);
+    // the client left while a plugin's request phase awaited: its 'close' has been and gone
+    if (responseClosed(res)) this.#clientGone = true;
   }
 
   start(): void {
+    if (this.#clientGone) {
+      // as nginx, which ends such a request with 499 before connecting upstream: nothing is sent
+      this.#detach();
+      return;
+    }
     this.#sentAt = performance.now();
     let pool = this.upstream.pool;
     if (this.pick !== null) {

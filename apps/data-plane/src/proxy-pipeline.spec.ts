@@ -1,10 +1,13 @@
 // The plugin pipeline's own rules through the real proxy: Kong's precedence (the most specific
 // instance of a plugin runs, consumer-scoped ones join once a consumer is identified), priority order,
 // anonymous consumers, and error isolation (a throwing plugin costs its request a 500, nothing more).
+import { connect } from 'node:net';
+import { connect as h2connect, constants as h2constants } from 'node:http2';
 import type { PluginHandler } from '@archway/pipeline';
 import { BUNDLED_HANDLERS, pluginSchema } from '@archway/plugins';
 import type { PluginDefinition } from '@archway/schema';
-import { makeRoute, send } from './testing/fixtures';
+import { makeRoute, send, sleep } from './testing/fixtures';
+import { sample, scrape } from './testing/metrics-scrape';
 import { acl, keyAuth, makeConsumer, startPluginProxy, type PluginProxy } from './testing/plugin-proxy';
 
 const alice = makeConsumer('alice');
@@ -210,6 +213,85 @@ describe('a plugin that awaits', () => {
     // over the limit: rate-limiting, after slow, answers; the upstream is not called
     expect((await send(px.port, { path: '/p', headers: { apikey: 'k-alice' } })).status).toBe(429);
     expect(px.upstream.seen).toHaveLength(2);
+  });
+});
+
+describe('a client that leaves while a plugin awaits', () => {
+  // access waits, while `held`, until the spec lets it go (as a plugin calling a slow service would)
+  let held = false;
+  let entered = (): void => undefined;
+  let release = (): void => undefined;
+  const gate: PluginHandler = {
+    name: 'gate',
+    priority: 1000,
+    version: '0.1.0',
+    access: () => {
+      if (!held) return undefined;
+      entered();
+      return new Promise<void>((resolve) => (release = resolve));
+    },
+  };
+  const handlers = new Map<string, PluginHandler>([...BUNDLED_HANDLERS, ['gate', gate]]);
+  const schemas = (name: string): PluginDefinition | undefined =>
+    name === 'gate' ? { name: 'gate', config: { type: 'record', fields: {} } } : pluginSchema(name);
+
+  let px: PluginProxy;
+  beforeEach(async () => {
+    px = await startPluginProxy({ plugins: { handlers, schemas }, tls: true, service: { name: 'gated' }, route: { name: 'gated' } });
+  });
+  afterEach(async () => {
+    await px.close();
+  });
+
+  /** Sends GET /p and, once access holds it, leaves: closes the connection (HTTP/1.1) or resets the stream (HTTP/2). */
+  const leaveDuringAccess: Record<string, (inAccess: Promise<void>) => Promise<void>> = {
+    'HTTP/1.1': async (inAccess) => {
+      const client = connect(px.port, '127.0.0.1');
+      client.on('error', () => undefined);
+      client.write('GET /p HTTP/1.1\r\nHost: example.test\r\n\r\n');
+      await inAccess;
+      client.destroy();
+    },
+    'HTTP/2': async (inAccess) => {
+      const session = h2connect(`https://127.0.0.1:${px.tlsPort}`, { rejectUnauthorized: false });
+      session.on('error', () => undefined);
+      const stream = session.request({ ':path': '/p' });
+      stream.on('error', () => undefined);
+      await inAccess;
+      stream.close(h2constants.NGHTTP2_CANCEL);
+      session.close();
+    },
+  };
+
+  it.each(Object.keys(leaveDuringAccess))(
+    'sends nothing upstream once access is done, counts a 499 as nginx does, logs no upstream failure (%s)',
+    async (protocol) => {
+      await px.apply([{ name: 'gate', config: {} }]);
+      held = true;
+      await leaveDuringAccess[protocol](new Promise<void>((resolve) => (entered = resolve)));
+      const gone = 'archway_http_requests_total{service="gated",route="gated",code="499"}';
+      while (sample(await scrape(px.statusPort), gone) !== 1) await sleep(5);
+      release();
+      await sleep(50);
+      expect(px.upstream.seen).toEqual([]);
+      expect(px.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+      held = false;
+      expect((await send(px.port, { path: '/p' })).status).toBe(200);
+      expect(px.upstream.seen).toHaveLength(1);
+    },
+  );
+  it('takes a client that leaves while its body is read for a plugin as a 499, not a plugin failure', async () => {
+    await px.apply([{ name: 'key-auth', config: { key_in_body: true } }], people);
+    const client = connect(px.port, '127.0.0.1');
+    client.on('error', () => undefined);
+    client.write('POST /p HTTP/1.1\r\nHost: example.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\napikey=k-');
+    await sleep(50);
+    client.destroy();
+    const gone = 'archway_http_requests_total{service="gated",route="gated",code="499"}';
+    while (sample(await scrape(px.statusPort), gone) !== 1) await sleep(5);
+    await sleep(20);
+    expect(px.upstream.seen).toEqual([]);
+    expect(px.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 });
 
