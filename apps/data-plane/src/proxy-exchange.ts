@@ -126,7 +126,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   start(): void {
     if (this.#clientGone) {
-      // as nginx, which ends such a request with 499 before connecting upstream: nothing is sent
+      // nginx drops the upstream request of a client that went away (proxy_ignore_client_abort off)
+      // and logs a 499: here nothing was sent yet, so nothing is
       this.#detach();
       return;
     }
