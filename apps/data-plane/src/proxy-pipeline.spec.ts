@@ -235,8 +235,12 @@ describe('a client that leaves while a plugin awaits', () => {
   const schemas = (name: string): PluginDefinition | undefined =>
     name === 'gate' ? { name: 'gate', config: { type: 'record', fields: {} } } : pluginSchema(name);
 
+  /** the requests counted as nginx's 499, client gone */
+  const gone = 'archway_http_requests_total{service="gated",route="gated",code="499"}';
+
   let px: PluginProxy;
   beforeEach(async () => {
+    held = false;
     px = await startPluginProxy({ plugins: { handlers, schemas }, tls: true, service: { name: 'gated' }, route: { name: 'gated' } });
   });
   afterEach(async () => {
@@ -269,7 +273,6 @@ describe('a client that leaves while a plugin awaits', () => {
       await px.apply([{ name: 'gate', config: {} }]);
       held = true;
       await leaveDuringAccess[protocol](new Promise<void>((resolve) => (entered = resolve)));
-      const gone = 'archway_http_requests_total{service="gated",route="gated",code="499"}';
       while (sample(await scrape(px.statusPort), gone) !== 1) await sleep(5);
       release();
       await sleep(50);
@@ -280,6 +283,7 @@ describe('a client that leaves while a plugin awaits', () => {
       expect(px.upstream.seen).toHaveLength(1);
     },
   );
+
   it('takes a client that leaves while its body is read for a plugin as a 499, not a plugin failure', async () => {
     await px.apply([{ name: 'key-auth', config: { key_in_body: true } }], people);
     const client = connect(px.port, '127.0.0.1');
@@ -287,7 +291,6 @@ describe('a client that leaves while a plugin awaits', () => {
     client.write('POST /p HTTP/1.1\r\nHost: example.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\napikey=k-');
     await sleep(50);
     client.destroy();
-    const gone = 'archway_http_requests_total{service="gated",route="gated",code="499"}';
     while (sample(await scrape(px.statusPort), gone) !== 1) await sleep(5);
     await sleep(20);
     expect(px.upstream.seen).toEqual([]);
