@@ -5,6 +5,12 @@
 import type { HealthReport__Output } from '@archway/sync';
 import { indexHealth, type HealthReportEntry, type IndexedHealth } from './reported-health';
 
+/** The config a data plane reports it serves (null before it serves one, or when it does not say). */
+export interface ServedConfig {
+  version: number | null;
+  hash: string | null;
+}
+
 /** Kong's sync_status values, plus `config_nack` for a data plane that rejected the newest config. */
 export type SyncStatus = 'unknown' | 'normal' | 'config_nack';
 
@@ -60,7 +66,7 @@ export class DataPlaneRegistry {
   readonly #entries = new Map<string, Entry>();
 
   /** A stream identified itself; it replaces whatever entry had that id. */
-  connect(owner: object, node: NodeInfo, ip: string, served: { version: number | null; hash: string | null }): void {
+  connect(owner: object, node: NodeInfo, ip: string, served: ServedConfig): void {
     const previous = this.#entries.get(node.id)?.status;
     this.#entries.set(node.id, {
       owner,

@@ -6,6 +6,7 @@
 // newest snapshot's entities changed is let go, as its delta would be no smaller than the snapshot.
 // Each base keeps what the publish after it changed; a delta from an older base composes those.
 import { composeChanges, deltaSize, diffConfigs, entityCount, type EntityDigests, type Snapshot, type SnapshotChanges } from '@archway/schema';
+import type { ServedConfig } from './data-plane-registry';
 
 /** At most this many snapshots published before the newest are kept as bases. */
 export const DELTA_BASES = 64;
@@ -47,7 +48,7 @@ export class DeltaBases {
   }
 
   /** The base that is the config `served` (same version and hash), if one is kept. */
-  find(served: { version: number | null; hash: string | null }): PublishedSnapshot | null {
+  find(served: ServedConfig): PublishedSnapshot | null {
     for (let i = this.#bases.length - 1; i >= 0; i--) {
       const { snapshot } = this.#bases[i];
       if (snapshot.version === served.version && snapshot.hash === served.hash) return snapshot;

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { deltaSize, entityCount, EntityDigests, type Snapshot } from '@archway/schema';
 import { configSyncServiceSendingBytes, encodeDeltaField, SnapshotEncoder } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
-import { DataPlaneRegistry, type DataPlaneStatus } from './data-plane-registry';
+import { DataPlaneRegistry, type DataPlaneStatus, type ServedConfig } from './data-plane-registry';
 import { DeltaBases, type PublishedSnapshot } from './delta-bases';
 import { ReportedHealth } from './reported-health';
 import { SyncSession, type EncodedDelta, type SessionContext, type SyncCall, type SyncSent } from './sync-session';
@@ -151,7 +151,7 @@ export class SyncServer {
    * or the delta would change as many entities as the snapshot holds (the whole snapshot is then no
    * larger).
    */
-  #delta(snapshot: Snapshot, served: { version: number | null; hash: string | null }): EncodedDelta | null {
+  #delta(snapshot: Snapshot, served: ServedConfig): EncodedDelta | null {
     const latest = this.#latest;
     if (snapshot !== latest) return null;
     const base = this.#bases.find(served);

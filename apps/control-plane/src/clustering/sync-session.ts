@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Snapshot } from '@archway/schema';
 import { encodeSyncResponse, formatVersionInfo, newNonce, parseVersionInfo, type ErrorDetail__Output, type SyncRequest__Output, type SyncResponse } from '@archway/sync';
 import type { Logger } from '@archway/telemetry';
-import type { DataPlaneRegistry } from './data-plane-registry';
+import type { DataPlaneRegistry, ServedConfig } from './data-plane-registry';
 
 /** responses go out as messages or as bytes already encoded (encodeSyncResponse) */
 export type SyncCall = grpc.ServerDuplexStream<SyncRequest__Output, SyncResponse | Buffer>;
@@ -27,7 +27,7 @@ export interface SessionContext {
   /** the snapshot's field of a SyncResponse, encoded once per snapshot for all streams (encodeSnapshotField) */
   encode(snapshot: Snapshot): Buffer;
   /** the delta from `served` (one of the snapshots published before `snapshot`) to it, encoded once for all streams; null if none */
-  delta(snapshot: Snapshot, served: { version: number | null; hash: string | null }): EncodedDelta | null;
+  delta(snapshot: Snapshot, served: ServedConfig): EncodedDelta | null;
   /** counts what the streams sent (whole snapshots, deltas) */
   sent: SyncSent;
   closed(session: SyncSession): void;
