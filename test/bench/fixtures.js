@@ -91,27 +91,30 @@ function get(port, path, headers = {}) {
 }
 
 /**
- * One single-process data plane serving `snapshot` from its disk cache; its control plane is a closed
- * port (it keeps retrying, quietly at log level error). Resolves once the proxy answers `probe` with 200.
+ * The environment of a single-process data plane proxying on `port` that serves what its disk cache in
+ * `prefix` holds: its control plane is a closed port (it keeps retrying, quietly at log level error).
+ */
+async function cachedDataPlaneEnv(prefix, port) {
+  return {
+    ARCHWAY_PROXY_LISTEN: `127.0.0.1:${port}`,
+    ARCHWAY_PROXY_SSL_LISTEN: 'off',
+    ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+    ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${await freePort()}`,
+    ARCHWAY_PREFIX: prefix,
+    ARCHWAY_WORKERS: '1',
+    ARCHWAY_LOG_LEVEL: 'error',
+  };
+}
+
+/**
+ * One single-process data plane serving `snapshot` from its disk cache (cachedDataPlaneEnv). Resolves
+ * once the proxy answers `probe` with 200.
  */
 async function startCachedDataPlane(snapshot, probe, opts = {}) {
   const prefix = tempPrefix('dp');
   writeCache(prefix, snapshot);
   const port = await freePort();
-  const child = spawnRole(
-    'data-plane',
-    {
-      ARCHWAY_PROXY_LISTEN: `127.0.0.1:${port}`,
-      ARCHWAY_PROXY_SSL_LISTEN: 'off',
-      ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
-      ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${await freePort()}`,
-      ARCHWAY_PREFIX: prefix,
-      ARCHWAY_WORKERS: '1',
-      ARCHWAY_LOG_LEVEL: 'error',
-      ...opts.env,
-    },
-    { nodeArgs: opts.nodeArgs },
-  );
+  const child = spawnRole('data-plane', { ...(await cachedDataPlaneEnv(prefix, port)), ...opts.env }, { nodeArgs: opts.nodeArgs });
   const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`data plane exited (${code}) before serving`))));
   exited.catch(() => undefined);
   await Promise.race([exited, waitFor('the data plane to serve its cached config', async () => (await get(port, probe.path, probe.headers)) === 200, 120_000)]);
@@ -154,4 +157,4 @@ function declarative(upstreamPort, routes, consumers) {
   return doc;
 }
 
-module.exports = { schema, service, route, plugin, mixedRoute, mixedRoutes, consumersWithKeys, declarative, snapshotOf, writeCache, startCachedDataPlane, startSyncedDataPlane, get };
+module.exports = { schema, service, route, plugin, mixedRoute, mixedRoutes, consumersWithKeys, declarative, snapshotOf, writeCache, cachedDataPlaneEnv, startCachedDataPlane, startSyncedDataPlane, get };

@@ -26,7 +26,7 @@ const temps = [SNAPDIR];
 async function dp(root, snapshot, probe) {
   const prefix = lib.tempPrefix('dp'); fx.writeCache(prefix, snapshot); temps.push(prefix);
   const port = await lib.freePort();
-  const child = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', `${root}/dist/apps/data-plane/src/main.js`], { cwd: SNAPDIR, env: { ...process.env, ARCHWAY_PROXY_LISTEN: `127.0.0.1:${port}`, ARCHWAY_PROXY_SSL_LISTEN: 'off', ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await lib.freePort()}`, ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${await lib.freePort()}`, ARCHWAY_PREFIX: prefix, ARCHWAY_WORKERS: '1', ARCHWAY_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', `${root}/dist/apps/data-plane/src/main.js`], { cwd: SNAPDIR, env: { ...process.env, ...(await fx.cachedDataPlaneEnv(prefix, port)) }, stdio: ['ignore', 'ignore', 'inherit'] });
   await lib.waitFor('dp', async () => (await fx.get(port, probe.path, probe.headers)) === 200, 120000);
   return { port, child };
 }

@@ -97,15 +97,7 @@ const fmt = (a, d = 0) => `${med(a).toFixed(d)} (${Math.min(...a).toFixed(d)}–
       const kind = key.slice(0, -1);
       const prefix = join(dir, `${key}-prefix`);
       fx.writeCache(prefix, snapshots[kind]);
-      const env = {
-        ARCHWAY_PROXY_LISTEN: `127.0.0.1:${port}`,
-        ARCHWAY_PROXY_SSL_LISTEN: 'off',
-        ARCHWAY_STATUS_LISTEN: `127.0.0.1:${await lib.freePort()}`,
-        ARCHWAY_CLUSTER_CONTROL_PLANE: `127.0.0.1:${await lib.freePort()}`,
-        ARCHWAY_PREFIX: prefix,
-        ARCHWAY_WORKERS: '1',
-        ARCHWAY_LOG_LEVEL: 'error',
-      };
+      const env = await fx.cachedDataPlaneEnv(prefix, port);
       return { argv: [`${ROOTS[key.slice(-1)]}/dist/apps/data-plane/src/main.js`], env, headers: kind === 'plug' ? AUTH : {} };
     };
     const keys = ['bare', 'oneA', 'oneB', 'plugA', 'plugB'];
